@@ -1,0 +1,32 @@
+import type { FinishStatus } from "./journey-types.js";
+import type { CoreRequestView } from "./request-view.js";
+
+/**
+ * The scheduler-side hooks. Call each at the matching point of the scheduler loop
+ * (see the package README); `step` is the scheduler iteration counter. No hook throws,
+ * whatever the tracer or exporter does.
+ */
+export interface CoreJourneyTracer {
+  /** False for the no-op implementation chosen when tracing is off. */
+  readonly enabled: boolean;
+  /** The request entered the waiting queue: decides sampling, starts `llm_core`, emits QUEUED. */
+  requestAdded(request: CoreRequestView, step: number): void;
+  /** The request got a place in the running batch: SCHEDULED, FIRST or RESUME. */
+  requestScheduled(request: CoreRequestView, step: number): void;
+  /** A step updated the request's progress: records prefill progress, emits FIRST_TOKEN once. */
+  requestProgressed(request: CoreRequestView, step: number): void;
+  /** The request was evicted from the running batch: PREEMPTED. */
+  requestPreempted(request: CoreRequestView, step: number): void;
+  /**
+   * The one cleanup function of the core layer: emits FINISHED, ends the span and drops
+   * every entry kept for the request. Call it from every termination path (a `finally`
+   * is the right place); calling it again for the same request does nothing.
+   */
+  requestFinished(requestId: string, status: FinishStatus, step: number): void;
+  /** Engine shutdown: finishes every in-flight journey with `aborted`. */
+  shutdown(step: number): void;
+  /** `llm_core` spans started and not yet ended. */
+  readonly activeSpans: number;
+  /** Per-request entries held by this layer; 0 when the engine is idle. */
+  readonly trackedEntries: number;
+}

@@ -1,0 +1,71 @@
+import { ProxyTracerProvider, type TracerProvider, trace } from "@opentelemetry/api";
+import type { CoreJourneyTracer } from "./core-tracer.js";
+import { CORE_TRACER_SCOPE } from "./journey-types.js";
+import { NOOP_CORE_TRACER } from "./noop-core-tracer.js";
+import { assertSampleRate } from "./sample-rate.js";
+import { SpanCoreTracer } from "./span-core-tracer.js";
+import {
+  createRateLimitedErrorHandler,
+  type TracingErrorHandler,
+} from "./tracing-error-reporter.js";
+
+/** The OpenTelemetry SDK's default per-span event limit. */
+export const DEFAULT_MAX_EVENTS_PER_SPAN = 128;
+
+export interface CoreTracerOptions {
+  /** Turn journey tracing on or off. Default: true. */
+  enabled?: boolean;
+  /**
+   * Where spans go. Default: the globally registered provider; when none is registered
+   * the core tracer is the no-op.
+   */
+  tracerProvider?: TracerProvider;
+  /**
+   * Share of requests traced when the request carries no `x-llm-journey-sampled`
+   * header (the core used without the API layer). In [0, 1]. Default: 1.
+   */
+  sampleRate?: number;
+  /**
+   * Events one `llm_core` span may hold. Set it to your SDK's `eventCountLimit` (128 by
+   * default). Past it, middle events are dropped and counted; the start of the journey
+   * and `journey.FINISHED` are always kept. At least 2. Default: 128.
+   */
+  maxEventsPerSpan?: number;
+  /** Receives tracing failures. Default: a rate-limited `console.warn`. */
+  onError?: TracingErrorHandler;
+  /** The version reported with the tracer scope. */
+  instrumentationVersion?: string;
+}
+
+/**
+ * Builds the core tracer once. Invalid options throw here, with a message naming the
+ * option; anything that fails while acquiring the tracer is reported once and yields
+ * the no-op, so the engine always starts.
+ */
+export function createCoreTracer(options: CoreTracerOptions = {}): CoreJourneyTracer {
+  const sampleRate = options.sampleRate ?? 1;
+  assertSampleRate(sampleRate, "sampleRate");
+  const maxEvents = options.maxEventsPerSpan ?? DEFAULT_MAX_EVENTS_PER_SPAN;
+  if (!Number.isInteger(maxEvents) || maxEvents < 2) {
+    throw new RangeError(`maxEventsPerSpan must be an integer >= 2, got ${String(maxEvents)}`);
+  }
+  if (options.enabled === false) return NOOP_CORE_TRACER;
+  const onError = options.onError ?? createRateLimitedErrorHandler();
+  try {
+    const provider = options.tracerProvider ?? trace.getTracerProvider();
+    if (isUnconfiguredGlobal(provider)) return NOOP_CORE_TRACER;
+    const tracer = provider.getTracer(CORE_TRACER_SCOPE, options.instrumentationVersion);
+    return new SpanCoreTracer(tracer, { sampleRate, eventBudget: maxEvents, onError });
+  } catch (error) {
+    onError(error, "createCoreTracer");
+    return NOOP_CORE_TRACER;
+  }
+}
+
+/** The API's global provider is a proxy with no delegate until an SDK registers one. */
+function isUnconfiguredGlobal(provider: TracerProvider): boolean {
+  return (
+    provider instanceof ProxyTracerProvider &&
+    provider.getDelegateTracer(CORE_TRACER_SCOPE) === undefined
+  );
+}

@@ -1,0 +1,28 @@
+export type { CoreJourneyTracer } from "./core-tracer.js";
+export {
+  type CoreTracerOptions,
+  createCoreTracer,
+  DEFAULT_MAX_EVENTS_PER_SPAN,
+} from "./create-core-tracer.js";
+export {
+  CORE_SPAN_NAME,
+  CORE_TRACER_SCOPE,
+  CoreAttr,
+  CoreEvent,
+  type CoreEventName,
+  type CoreEventType,
+  FINISH_STATUSES,
+  type FinishStatus,
+  type JourneyPhase,
+  type ScheduleKind,
+  toOpenAiFinishReason,
+} from "./journey-types.js";
+export { monotonicSeconds } from "./monotonic-clock.js";
+export { NOOP_CORE_TRACER } from "./noop-core-tracer.js";
+export type { CoreRequestView } from "./request-view.js";
+export { assertSampleRate, decideSampled } from "./sample-rate.js";
+export {
+  createRateLimitedErrorHandler,
+  describeError,
+  type TracingErrorHandler,
+} from "./tracing-error-reporter.js";

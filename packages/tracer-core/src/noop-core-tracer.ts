@@ -1,0 +1,14 @@
+import type { CoreJourneyTracer } from "./core-tracer.js";
+
+/** Tracing off: every hook is an empty function and nothing is kept. One shared instance. */
+export const NOOP_CORE_TRACER: CoreJourneyTracer = Object.freeze({
+  enabled: false,
+  requestAdded() {},
+  requestScheduled() {},
+  requestProgressed() {},
+  requestPreempted() {},
+  requestFinished() {},
+  shutdown() {},
+  activeSpans: 0,
+  trackedEntries: 0,
+});

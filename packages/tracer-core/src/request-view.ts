@@ -1,0 +1,23 @@
+import type { HeaderMap } from "@llm-journey/context-propagation";
+
+/**
+ * The read-only view of a request that the core hooks read. Any scheduler can provide
+ * it, usually by passing its own request object. It is read on every hook call and
+ * again when the journey finishes, so its fields must reflect the request's current state.
+ */
+export interface CoreRequestView {
+  /** The engine's request id; becomes `gen_ai.request.id`. */
+  readonly requestId: string;
+  /** The headers that travelled with the request: trace context and the sampled header. */
+  readonly traceHeaders?: HeaderMap | undefined;
+  /** Tokens in the prompt. */
+  readonly promptTokens: number;
+  /** Prompt tokens computed so far; may drop back to 0 after a preemption by recompute. */
+  readonly computedTokens: number;
+  /** Output tokens generated so far. */
+  readonly outputTokens: number;
+  /** The request's output limit. */
+  readonly maxTokens: number;
+  /** Preemptions so far. */
+  readonly preemptions: number;
+}

@@ -1,0 +1,4 @@
+export {
+  createJourneyTracerProvider,
+  type JourneyTracerProviderOptions,
+} from "./create-journey-tracer-provider.js";
