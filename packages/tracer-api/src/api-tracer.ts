@@ -1,0 +1,29 @@
+import type { HeaderMap } from "@llm-journey/context-propagation";
+import type { JourneyHandle } from "./journey-handle.js";
+
+/** What a request brings to `startJourney`. */
+export interface JourneyStart {
+  /** The server's request id; becomes `gen_ai.request.id` on both spans. */
+  requestId: string;
+  /** The client's request headers; only `traceparent` and `tracestate` are read. */
+  headers?: HeaderMap | undefined;
+}
+
+/**
+ * The HTTP-side tracer: decides sampling once per request and hands out journey
+ * handles. `shutdown()` aborts every open journey with reason `shutdown`.
+ */
+export interface ApiJourneyTracer {
+  /** False for the no-op implementation chosen when tracing is off. */
+  readonly enabled: boolean;
+  /** Share of requests traced, in [0, 1]; may be changed while serving. */
+  sampleRate: number;
+  /** Decides sampling and, when traced, starts `llm_request` and emits `api.ARRIVED`. */
+  startJourney(start: JourneyStart): JourneyHandle;
+  /** Server shutdown: closes every open journey with `api.ABORTED`, reason `shutdown`. */
+  shutdown(): void;
+  /** `llm_request` spans started and not yet ended. */
+  readonly activeSpans: number;
+  /** Journey handles held by this layer; 0 when the server is idle. */
+  readonly trackedEntries: number;
+}

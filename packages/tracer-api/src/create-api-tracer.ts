@@ -1,0 +1,62 @@
+import {
+  assertSampleRate,
+  createRateLimitedErrorHandler,
+  type TracingErrorHandler,
+} from "@llm-journey/tracer-core";
+import { ProxyTracerProvider, type TracerProvider, trace } from "@opentelemetry/api";
+import { API_TRACER_SCOPE } from "./api-attributes.js";
+import type { ApiJourneyTracer } from "./api-tracer.js";
+import { NoopApiTracer } from "./noop-api-tracer.js";
+import { SpanApiTracer } from "./span-api-tracer.js";
+
+export interface ApiTracerOptions {
+  /** Turn journey tracing on or off. Default: true. */
+  enabled?: boolean;
+  /** Where spans go. Default: the global provider; with none registered, the no-op. */
+  tracerProvider?: TracerProvider;
+  /** Share of requests traced, in [0, 1]; changeable later through `sampleRate`. Default: 1. */
+  sampleRate?: number;
+  /**
+   * Make `llm_request` a child of the client's `traceparent`. Turn it off for untrusted
+   * clients: their requests then start a new trace. Default: true.
+   */
+  trustClientContext?: boolean;
+  /** Receives tracing failures. Default: a rate-limited `console.warn`. */
+  onError?: TracingErrorHandler;
+  /** The version reported with the `llm-journey.api` scope. */
+  instrumentationVersion?: string;
+}
+
+/**
+ * Builds the API tracer once. Invalid options throw here with a message naming the
+ * option; a failure acquiring the tracer is reported and yields the no-op.
+ */
+export function createApiTracer(options: ApiTracerOptions = {}): ApiJourneyTracer {
+  const sampleRate = options.sampleRate ?? 1;
+  assertSampleRate(sampleRate, "sampleRate");
+  if (options.trustClientContext !== undefined && typeof options.trustClientContext !== "boolean") {
+    throw new TypeError(
+      `trustClientContext must be a boolean, got ${String(options.trustClientContext)}`,
+    );
+  }
+  if (options.enabled === false) return new NoopApiTracer();
+  const onError = options.onError ?? createRateLimitedErrorHandler();
+  try {
+    const provider = options.tracerProvider ?? trace.getTracerProvider();
+    if (
+      provider instanceof ProxyTracerProvider &&
+      provider.getDelegateTracer(API_TRACER_SCOPE) === undefined
+    ) {
+      return new NoopApiTracer();
+    }
+    const tracer = provider.getTracer(API_TRACER_SCOPE, options.instrumentationVersion);
+    return new SpanApiTracer(tracer, {
+      sampleRate,
+      trustClientContext: options.trustClientContext ?? true,
+      onError,
+    });
+  } catch (error) {
+    onError(error, "createApiTracer");
+    return new NoopApiTracer();
+  }
+}

@@ -1,0 +1,75 @@
+import { extractContext, injectContext, SAMPLED_HEADER } from "@llm-journey/context-propagation";
+import {
+  assertSampleRate,
+  decideSampled,
+  type TracingErrorHandler,
+} from "@llm-journey/tracer-core";
+import { ROOT_CONTEXT, SpanKind, type Tracer, trace } from "@opentelemetry/api";
+import { API_SPAN_NAME, ApiAttr } from "./api-attributes.js";
+import type { ApiJourneyTracer, JourneyStart } from "./api-tracer.js";
+import type { JourneyHandle } from "./journey-handle.js";
+import { NOOP_JOURNEY_HANDLE } from "./noop-journey-handle.js";
+import { SpanJourneyHandle } from "./span-journey-handle.js";
+
+/** Tracing on: one `llm_request` span per sampled request, its handle tracked until closed. */
+export class SpanApiTracer implements ApiJourneyTracer {
+  readonly enabled = true;
+  private rate: number;
+  private readonly open = new Set<SpanJourneyHandle>();
+  private readonly release = (handle: SpanJourneyHandle) => {
+    this.open.delete(handle);
+  };
+
+  constructor(
+    private readonly tracer: Tracer,
+    private readonly options: {
+      sampleRate: number;
+      trustClientContext: boolean;
+      onError: TracingErrorHandler;
+    },
+  ) {
+    this.rate = options.sampleRate;
+  }
+
+  get sampleRate(): number {
+    return this.rate;
+  }
+
+  set sampleRate(rate: number) {
+    assertSampleRate(rate, "sampleRate");
+    this.rate = rate;
+  }
+
+  get activeSpans(): number {
+    return this.open.size;
+  }
+
+  get trackedEntries(): number {
+    return this.open.size;
+  }
+
+  startJourney(start: JourneyStart): JourneyHandle {
+    // The one decision for both layers; a client-sent sampled header is never read.
+    if (!decideSampled(this.rate)) return NOOP_JOURNEY_HANDLE;
+    try {
+      const parent = this.options.trustClientContext ? extractContext(start.headers) : ROOT_CONTEXT;
+      const span = this.tracer.startSpan(
+        API_SPAN_NAME,
+        { kind: SpanKind.SERVER, attributes: { [ApiAttr.REQUEST_ID]: start.requestId } },
+        parent,
+      );
+      const coreHeaders = injectContext(undefined, trace.setSpan(parent, span));
+      coreHeaders[SAMPLED_HEADER] = "1";
+      const handle = new SpanJourneyHandle(span, coreHeaders, this.release, this.options.onError);
+      this.open.add(handle);
+      return handle;
+    } catch (error) {
+      this.options.onError(error, "startJourney");
+      return NOOP_JOURNEY_HANDLE;
+    }
+  }
+
+  shutdown(): void {
+    for (const handle of [...this.open]) handle.aborted("shutdown", "server shutting down");
+  }
+}

@@ -1,0 +1,155 @@
+import type { OutgoingHeaders } from "@llm-journey/context-propagation";
+import {
+  describeError,
+  monotonicSeconds,
+  type TracingErrorHandler,
+} from "@llm-journey/tracer-core";
+import { type Attributes, type Span, SpanStatusCode } from "@opentelemetry/api";
+import type { AbortReason } from "./abort-reason.js";
+import { ApiAttr, ApiEvent } from "./api-attributes.js";
+import type { CoreLatencies, JourneyHandle, RequestAttributes, Usage } from "./journey-handle.js";
+
+/** `error` on `api.ABORTED` is a message for people, never a stack or request content. */
+const MAX_ERROR_LENGTH = 256;
+
+/**
+ * A traced request. Closing it (the first `departed` or `aborted`) emits the one terminal
+ * event, ends the span and hands the handle back to its tracer through `release`, the
+ * API layer's one cleanup; later calls do nothing. No method throws.
+ */
+export class SpanJourneyHandle implements JourneyHandle {
+  readonly traced = true;
+  private isClosed = false;
+  private readonly arrivedAt = monotonicSeconds();
+  private firstResponseAt: number | undefined;
+
+  constructor(
+    private readonly span: Span,
+    readonly coreHeaders: Readonly<OutgoingHeaders>,
+    private readonly release: (handle: SpanJourneyHandle) => void,
+    private readonly onError: TracingErrorHandler,
+  ) {
+    this.event(ApiEvent.ARRIVED, this.arrivedAt);
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  setRequestAttributes(request: RequestAttributes): void {
+    if (this.isClosed) return;
+    const attributes: Attributes = {};
+    put(attributes, ApiAttr.OPERATION_NAME, request.operation);
+    put(attributes, ApiAttr.REQUEST_MODEL, request.model);
+    put(attributes, ApiAttr.REQUEST_MAX_TOKENS, request.maxTokens);
+    put(attributes, ApiAttr.REQUEST_TEMPERATURE, request.temperature);
+    put(attributes, ApiAttr.REQUEST_TOP_P, request.topP);
+    put(attributes, ApiAttr.REQUEST_CHOICE_COUNT, request.choiceCount);
+    put(attributes, ApiAttr.REQUEST_STREAM, request.stream);
+    this.setAttributes(attributes);
+  }
+
+  setUsage(usage: Usage): void {
+    if (this.isClosed) return;
+    const attributes: Attributes = {};
+    put(attributes, ApiAttr.USAGE_INPUT_TOKENS, usage.inputTokens);
+    put(attributes, ApiAttr.USAGE_OUTPUT_TOKENS, usage.outputTokens);
+    this.setAttributes(attributes);
+  }
+
+  setCoreLatencies(latencies: CoreLatencies): void {
+    if (this.isClosed) return;
+    const attributes: Attributes = {};
+    put(attributes, ApiAttr.LATENCY_TIME_IN_QUEUE, latencies.timeInQueue);
+    put(attributes, ApiAttr.LATENCY_PREFILL, latencies.prefill);
+    put(attributes, ApiAttr.LATENCY_DECODE, latencies.decode);
+    this.setAttributes(attributes);
+  }
+
+  setFinishReasons(reasons: readonly string[]): void {
+    if (this.isClosed) return;
+    this.setAttributes({ [ApiAttr.RESPONSE_FINISH_REASONS]: [...reasons] });
+  }
+
+  handoffToCore(): void {
+    if (this.isClosed) return;
+    this.event(ApiEvent.HANDOFF_TO_CORE, monotonicSeconds());
+  }
+
+  firstResponse(): void {
+    if (this.isClosed || this.firstResponseAt !== undefined) return;
+    this.firstResponseAt = monotonicSeconds();
+    this.event(ApiEvent.FIRST_RESPONSE_FROM_CORE, this.firstResponseAt);
+  }
+
+  departed(): void {
+    this.close(ApiEvent.DEPARTED, undefined, undefined);
+  }
+
+  aborted(reason: AbortReason, error?: unknown): void {
+    this.close(ApiEvent.ABORTED, reason, error);
+  }
+
+  private close(
+    terminal: typeof ApiEvent.DEPARTED | typeof ApiEvent.ABORTED,
+    reason: AbortReason | undefined,
+    error: unknown,
+  ): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    // Released first: whatever the span does next, the handle cannot outlive the request.
+    this.release(this);
+    try {
+      const now = monotonicSeconds();
+      const attributes: Attributes = { [ApiAttr.EVENT_TS_MONOTONIC]: now };
+      if (reason !== undefined) {
+        const message = errorMessage(error, reason);
+        attributes[ApiAttr.ABORT_REASON] = reason;
+        attributes[ApiAttr.ABORT_ERROR] = message;
+        this.span.setStatus({ code: SpanStatusCode.ERROR, message });
+      }
+      this.span.addEvent(terminal, attributes);
+      const latencies: Attributes = { [ApiAttr.LATENCY_E2E]: now - this.arrivedAt };
+      if (this.firstResponseAt !== undefined) {
+        latencies[ApiAttr.LATENCY_TIME_TO_FIRST_TOKEN] = this.firstResponseAt - this.arrivedAt;
+      }
+      this.span.setAttributes(latencies);
+    } catch (failure) {
+      this.onError(failure, terminal);
+    }
+    try {
+      this.span.end();
+    } catch (failure) {
+      this.onError(failure, "end");
+    }
+  }
+
+  private event(name: string, at: number): void {
+    try {
+      this.span.addEvent(name, { [ApiAttr.EVENT_TS_MONOTONIC]: at });
+    } catch (error) {
+      this.onError(error, name);
+    }
+  }
+
+  private setAttributes(attributes: Attributes): void {
+    try {
+      this.span.setAttributes(attributes);
+    } catch (error) {
+      this.onError(error, "setAttributes");
+    }
+  }
+}
+
+function put(
+  attributes: Attributes,
+  key: string,
+  value: string | number | boolean | undefined,
+): void {
+  if (value !== undefined) attributes[key] = value;
+}
+
+function errorMessage(error: unknown, reason: AbortReason): string {
+  const message = error === undefined ? reason : describeError(error);
+  return message.length > MAX_ERROR_LENGTH ? `${message.slice(0, MAX_ERROR_LENGTH - 1)}…` : message;
+}

@@ -1,0 +1,227 @@
+import {
+  assertNoTrackedEntries,
+  createTestTracing,
+  type TestTracing,
+} from "@llm-journey/tracer-core/testing";
+import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type AbortReason, JourneyError } from "./abort-reason.js";
+import type { ApiJourneyTracer } from "./api-tracer.js";
+import { createApiTracer } from "./create-api-tracer.js";
+import { tracePromise } from "./trace-promise.js";
+import { traceStream } from "./trace-stream.js";
+
+let testing: TestTracing;
+let tracer: ApiJourneyTracer;
+
+beforeEach(() => {
+  testing = createTestTracing();
+  tracer = createApiTracer({ tracerProvider: testing.provider, onError: () => {} });
+});
+afterEach(() => testing.shutdown());
+
+async function* chunks(count: number, options: { failAt?: number; error?: unknown } = {}) {
+  for (let i = 0; i < count; i++) {
+    if (i === options.failAt) throw options.error;
+    await Promise.resolve();
+    yield `chunk-${i}`;
+  }
+}
+
+function onlyApiSpan(): ReadableSpan {
+  const spans = testing.spansNamed("llm_request");
+  expect(spans).toHaveLength(1);
+  return spans[0] as ReadableSpan;
+}
+
+function terminalEvents(span: ReadableSpan) {
+  return span.events.filter(
+    (event) => event.name === "api.DEPARTED" || event.name === "api.ABORTED",
+  );
+}
+
+/** Exactly one terminal event, the span ended once, the right status, nothing tracked. */
+function expectClosed(outcome: "departed" | AbortReason): ReadableSpan {
+  const span = onlyApiSpan();
+  const [terminal, ...extra] = terminalEvents(span);
+  expect(extra).toEqual([]);
+  if (outcome === "departed") {
+    expect(terminal?.name).toBe("api.DEPARTED");
+    expect(span.status.code).toBe(SpanStatusCode.UNSET);
+  } else {
+    expect(terminal?.name).toBe("api.ABORTED");
+    expect(terminal?.attributes?.reason).toBe(outcome);
+    expect(typeof terminal?.attributes?.error).toBe("string");
+    expect(span.status.code).toBe(SpanStatusCode.ERROR);
+  }
+  expect(typeof terminal?.attributes?.["event.ts.monotonic"]).toBe("number");
+  expect(span.attributes["gen_ai.latency.e2e"]).toBeGreaterThanOrEqual(0);
+  testing.assertEverySpanEndedOnce();
+  assertNoTrackedEntries(tracer, "api");
+  return span;
+}
+
+async function drain(stream: AsyncIterable<string>): Promise<string[]> {
+  const seen: string[] = [];
+  for await (const chunk of stream) seen.push(chunk);
+  return seen;
+}
+
+describe("API termination paths", () => {
+  it("streaming success: DEPARTED after every chunk, with time to first token", async () => {
+    const handle = tracer.startJourney({ requestId: "r1" });
+    handle.handoffToCore();
+    expect(await drain(traceStream(handle, chunks(3)))).toEqual(["chunk-0", "chunk-1", "chunk-2"]);
+    const span = expectClosed("departed");
+    expect(span.events.map((event) => event.name)).toEqual([
+      "api.ARRIVED",
+      "api.HANDOFF_TO_CORE",
+      "api.FIRST_RESPONSE_FROM_CORE",
+      "api.DEPARTED",
+    ]);
+    expect(span.kind).toBe(SpanKind.SERVER);
+    expect(span.instrumentationScope.name).toBe("llm-journey.api");
+    expect(span.attributes["gen_ai.request.id"]).toBe("r1");
+    expect(span.attributes["gen_ai.latency.time_to_first_token"]).toBeGreaterThanOrEqual(0);
+  });
+
+  it("streaming generation error: ABORTED with generation_error, the error passed through", async () => {
+    const handle = tracer.startJourney({ requestId: "r" });
+    const failure = new JourneyError("generation_error", "sampler produced NaN");
+    await expect(drain(traceStream(handle, chunks(5, { failAt: 2, error: failure })))).rejects.toBe(
+      failure,
+    );
+    const span = expectClosed("generation_error");
+    expect(terminalEvents(span)[0]?.attributes?.error).toBe("JourneyError: sampler produced NaN");
+  });
+
+  it("streaming unexpected exception: ABORTED with exception and no stack", async () => {
+    const handle = tracer.startJourney({ requestId: "r" });
+    await expect(
+      drain(traceStream(handle, chunks(5, { failAt: 0, error: new TypeError("x is undefined") }))),
+    ).rejects.toThrow(TypeError);
+    const span = expectClosed("exception");
+    expect(String(terminalEvents(span)[0]?.attributes?.error)).not.toContain("\n    at ");
+  });
+
+  it("client disconnect mid-stream: ABORTED with client_disconnect when the signal fires", async () => {
+    const handle = tracer.startJourney({ requestId: "r" });
+    const disconnect = new AbortController();
+    const stream = traceStream(handle, chunks(10), { signal: disconnect.signal });
+    await stream.next();
+    disconnect.abort();
+    expect(handle.closed).toBe(true); // closed at the disconnect, not when the source ends
+    await drain(stream);
+    expectClosed("client_disconnect");
+  });
+
+  it("a consumer that stops reading early closes with client_disconnect", async () => {
+    const handle = tracer.startJourney({ requestId: "r" });
+    for await (const _chunk of traceStream(handle, chunks(10))) break;
+    expectClosed("client_disconnect");
+  });
+
+  it("non-streaming success: DEPARTED with usage and finish reasons", async () => {
+    const handle = tracer.startJourney({ requestId: "r" });
+    handle.setUsage({ inputTokens: 12, outputTokens: 7 });
+    handle.setFinishReasons(["stop"]);
+    expect(await tracePromise(handle, async () => "done")).toBe("done");
+    const span = expectClosed("departed");
+    expect(span.attributes["gen_ai.usage.input_tokens"]).toBe(12);
+    expect(span.attributes["gen_ai.usage.output_tokens"]).toBe(7);
+    expect(span.attributes["gen_ai.response.finish_reasons"]).toEqual(["stop"]);
+  });
+
+  it("non-streaming cancel: ABORTED with client_disconnect and a rejected promise", async () => {
+    const handle = tracer.startJourney({ requestId: "r" });
+    const cancel = new AbortController();
+    const pending = tracePromise(handle, new Promise<string>(() => {}), { signal: cancel.signal });
+    cancel.abort();
+    await expect(pending).rejects.toMatchObject({ reason: "client_disconnect" });
+    expectClosed("client_disconnect");
+  });
+
+  it("non-streaming engine failure: ABORTED with the error's reason", async () => {
+    const handle = tracer.startJourney({ requestId: "r" });
+    await expect(
+      tracePromise(handle, Promise.reject(new JourneyError("engine_error", "worker died"))),
+    ).rejects.toThrow("worker died");
+    expectClosed("engine_error");
+  });
+
+  it("timeout: ABORTED with timeout when no response comes in time", async () => {
+    const handle = tracer.startJourney({ requestId: "r" });
+    await expect(
+      tracePromise(handle, new Promise(() => {}), { timeoutMs: 5 }),
+    ).rejects.toMatchObject({ reason: "timeout" });
+    expectClosed("timeout");
+  });
+
+  it("timeout by an AbortSignal.timeout() signal on a stream is reported as timeout", async () => {
+    const handle = tracer.startJourney({ requestId: "r" });
+    const never = {
+      async *[Symbol.asyncIterator]() {
+        await new Promise(() => {});
+      },
+    };
+    const stream = traceStream(handle, never, { signal: AbortSignal.timeout(5) });
+    void stream.next();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expectClosed("timeout");
+  });
+
+  it("validation error: ABORTED with validation_error", () => {
+    const handle = tracer.startJourney({ requestId: "r" });
+    handle.aborted(
+      "validation_error",
+      new JourneyError("validation_error", "messages must be a non-empty array"),
+    );
+    expectClosed("validation_error");
+  });
+
+  it("unexpected exception in the handler: ABORTED with exception", () => {
+    const handle = tracer.startJourney({ requestId: "r" });
+    try {
+      throw new RangeError("bug");
+    } catch (error) {
+      handle.aborted("exception", error);
+    }
+    expectClosed("exception");
+  });
+
+  it("server shutdown: every open journey ABORTED with shutdown", () => {
+    const handles = [
+      tracer.startJourney({ requestId: "a" }),
+      tracer.startJourney({ requestId: "b" }),
+    ];
+    expect(tracer.activeSpans).toBe(2);
+    tracer.shutdown();
+    expect(handles.every((handle) => handle.closed)).toBe(true);
+    const reasons = testing
+      .spansNamed("llm_request")
+      .map((span) => terminalEvents(span)[0]?.attributes?.reason);
+    expect(reasons).toEqual(["shutdown", "shutdown"]);
+    testing.assertEverySpanEndedOnce();
+    assertNoTrackedEntries(tracer, "api");
+  });
+
+  it("ignores every call after the terminal one", async () => {
+    const handle = tracer.startJourney({ requestId: "r" });
+    handle.departed();
+    handle.aborted("exception", new Error("late"));
+    handle.firstResponse();
+    handle.setUsage({ outputTokens: 1 });
+    handle.departed();
+    expectClosed("departed");
+  });
+
+  it("emits FIRST_RESPONSE_FROM_CORE once however many chunks arrive", async () => {
+    const handle = tracer.startJourney({ requestId: "r" });
+    await drain(traceStream(handle, chunks(20)));
+    const firsts = onlyApiSpan().events.filter(
+      (event) => event.name === "api.FIRST_RESPONSE_FROM_CORE",
+    );
+    expect(firsts).toHaveLength(1);
+  });
+});

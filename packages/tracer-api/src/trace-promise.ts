@@ -1,0 +1,73 @@
+import { type AbortReason, abortReasonOf, JourneyError } from "./abort-reason.js";
+import type { JourneyHandle } from "./journey-handle.js";
+import { signalReason } from "./trace-stream.js";
+
+export interface TracePromiseOptions {
+  /** Aborted when the client goes away or the caller cancels: closes with `client_disconnect`. */
+  signal?: AbortSignal;
+  /** Closes the journey with `timeout` and rejects after this many milliseconds. */
+  timeoutMs?: number;
+  /** The reason for a rejection. Default: `abortReasonOf(error, "exception")`. */
+  classifyError?: (error: unknown) => AbortReason;
+}
+
+/**
+ * Wraps a non-streaming response so its journey closes exactly once: resolution
+ * (`api.DEPARTED`), rejection (`api.ABORTED` with the error's reason), cancellation
+ * through the signal, or the timeout. On cancel or timeout the returned promise rejects
+ * with a `JourneyError` at once; the work itself is not stopped: use the same signal for it.
+ */
+export function tracePromise<T>(
+  handle: JourneyHandle,
+  work: Promise<T> | (() => Promise<T>),
+  options: TracePromiseOptions = {},
+): Promise<T> {
+  const { signal, timeoutMs } = options;
+  if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
+    throw new RangeError(`timeoutMs must be a positive number, got ${String(timeoutMs)}`);
+  }
+  return new Promise<T>((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const settle = () => {
+      if (timer !== undefined) clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    };
+    const fail = (reason: AbortReason, error: unknown) => {
+      settle();
+      handle.aborted(reason, error);
+      reject(error);
+    };
+    const onAbort = () => {
+      const reason = signalReason(signal);
+      fail(
+        reason,
+        new JourneyError(reason, reason === "timeout" ? "request timed out" : "request cancelled", {
+          cause: signal?.reason,
+        }),
+      );
+    };
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    if (timeoutMs !== undefined) {
+      timer = setTimeout(
+        () => fail("timeout", new JourneyError("timeout", `no response within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    }
+    let pending: Promise<T>;
+    try {
+      pending = typeof work === "function" ? work() : work;
+    } catch (error) {
+      return fail((options.classifyError ?? abortReasonOf)(error), error);
+    }
+    pending.then(
+      (value) => {
+        settle();
+        handle.firstResponse();
+        handle.departed();
+        resolve(value);
+      },
+      (error: unknown) => fail((options.classifyError ?? abortReasonOf)(error), error),
+    );
+  });
+}
