@@ -99,9 +99,8 @@ describe("with plain node:http", () => {
     try {
       const full = await fetch(`${url}/stream`, { headers: { "x-request-id": "full" } });
       expect(await full.text()).toContain("data: [DONE]");
-      const json = await (
-        await fetch(`${url}/json`, { headers: { "x-request-id": "json" } })
-      ).json();
+      const response = await fetch(`${url}/json`, { headers: { "x-request-id": "json" } });
+      const json = (await response.json()) as { text: string };
       expect(json.text).toBe("token-0 token-1 token-2 ");
 
       const client = new AbortController();
@@ -145,7 +144,8 @@ describe("with Fastify", () => {
     await app.listen({ port: 0, host: "127.0.0.1" });
     const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     try {
-      expect((await (await fetch(`${url}/json`)).json()).text).toBe("token-0 token-1 ");
+      const json = (await (await fetch(`${url}/json`)).json()) as { text: string };
+      expect(json.text).toBe("token-0 token-1 ");
       const client = new AbortController();
       const partial = await fetch(`${url}/stream`, { signal: client.signal });
       await (partial.body as ReadableStream<Uint8Array>).getReader().read();

@@ -24,7 +24,7 @@ export interface TraceStreamOptions {
  */
 export async function* traceStream<T>(
   handle: JourneyHandle,
-  source: AsyncIterable<T>,
+  source: AsyncIterable<T> | Iterable<T>,
   options: TraceStreamOptions = {},
 ): AsyncGenerator<T, void, undefined> {
   const { signal } = options;
