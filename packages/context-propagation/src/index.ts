@@ -1,9 +1,4 @@
-export {
-  extractContext,
-  extractSpanContext,
-  TRACEPARENT_HEADER,
-  TRACESTATE_HEADER,
-} from "./extract.js";
+export { extractContext, extractSpanContext } from "./extract.js";
 export type { HeaderMap, OutgoingHeaders } from "./headers.js";
 export { injectContext } from "./inject.js";
 export {
@@ -12,3 +7,5 @@ export {
   stripSampledHeader,
   withSampledHeader,
 } from "./sampled-header.js";
+export { TRACEPARENT_HEADER } from "./traceparent.js";
+export { TRACESTATE_HEADER } from "./tracestate.js";

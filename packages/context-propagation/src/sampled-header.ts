@@ -1,37 +1,42 @@
 import {
-  copyHeadersWithout,
+  copyHeaders,
   type HeaderMap,
   headerValues,
   type OutgoingHeaders,
+  trimOws,
 } from "./headers.js";
 
 /**
  * The API layer's sampling decision on its way to the engine core: `1` traced, `0` not.
- * Internal: the API layer strips any client-sent value and always sets its own.
+ * Internal to llm-journey: the API layer strips any client-sent value and always sets
+ * its own, so a trace is all or nothing.
  */
 export const SAMPLED_HEADER = "x-llm-journey-sampled";
 
-/** `true` for "1", `false` for "0", `undefined` when absent, repeated or anything else. */
+/**
+ * `true` for "1", `false` for "0", `undefined` when the header is absent, repeated or
+ * holds anything else (the core then applies its own rate). Never throws.
+ */
 export function readSampledHeader(headers: HeaderMap | undefined): boolean | undefined {
   const values = headerValues(headers, SAMPLED_HEADER);
-  if (values.length !== 1) return undefined;
-  const value = (values[0] as string).trim();
+  if (values?.length !== 1) return undefined;
+  const value = trimOws(values[0] as string);
   if (value === "1") return true;
   if (value === "0") return false;
   return undefined;
 }
 
-/** A new header map with the sampled header set to the decision (any previous one replaced). */
+/** A new header map with the sampled header set to "1" or "0", any previous one (any case) replaced. */
 export function withSampledHeader(
   headers: HeaderMap | undefined,
   sampled: boolean,
 ): OutgoingHeaders {
-  const merged = copyHeadersWithout(headers, [SAMPLED_HEADER]);
+  const merged = copyHeaders(headers, [SAMPLED_HEADER]);
   merged[SAMPLED_HEADER] = sampled ? "1" : "0";
   return merged;
 }
 
-/** A new header map without the sampled header, in any case. */
+/** A new header map without the sampled header (any case): what a client may not set. */
 export function stripSampledHeader(headers: HeaderMap | undefined): OutgoingHeaders {
-  return copyHeadersWithout(headers, [SAMPLED_HEADER]);
+  return copyHeaders(headers, [SAMPLED_HEADER]);
 }

@@ -1,0 +1,140 @@
+import { ROOT_CONTEXT, trace } from "@opentelemetry/api";
+import { describe, expect, it } from "vitest";
+import { extractContext, extractSpanContext, type HeaderMap } from "./index.js";
+
+const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
+const SPAN_ID = "00f067aa0ba902b7";
+const VALID = `00-${TRACE_ID}-${SPAN_ID}-01`;
+const FUTURE = `cc-${TRACE_ID}-${SPAN_ID}-01`;
+
+describe("a valid traceparent", () => {
+  it("becomes a remote span context on the root context", () => {
+    const expected = { traceId: TRACE_ID, spanId: SPAN_ID, traceFlags: 1, isRemote: true };
+    expect(extractSpanContext({ traceparent: VALID })).toEqual(expected);
+    expect(trace.getSpanContext(extractContext({ traceparent: VALID }))).toEqual(expected);
+  });
+
+  it.each([
+    ["00", 0],
+    ["01", 1],
+    ["02", 2],
+    ["03", 3],
+    ["ff", 255],
+  ])("keeps the whole flags byte %s, the Level 2 random-trace-id bit included", (flags, byte) => {
+    const traceparent = `00-${TRACE_ID}-${SPAN_ID}-${flags}`;
+    expect(extractSpanContext({ traceparent })?.traceFlags).toBe(byte);
+  });
+
+  it.each([
+    ["spaces and tabs around it", { traceparent: ` \t${VALID}\t ` }],
+    ["its name in another case", { TraceParent: VALID }],
+    ["a one-element array", { traceparent: [VALID] }],
+    ["a later version of exactly 55 characters", { traceparent: `01-${TRACE_ID}-${SPAN_ID}-01` }],
+    ["a later version with extra fields", { traceparent: `${FUTURE}-what-the-future-holds` }],
+    ["a later version with an empty extra field", { traceparent: `${FUTURE}-` }],
+    [
+      "a later version of exactly 512 characters",
+      { traceparent: `${FUTURE}-${"a".repeat(512 - FUTURE.length - 1)}` },
+    ],
+  ])("is read when given with %s", (_label, headers: HeaderMap) => {
+    expect(extractSpanContext(headers)).toMatchObject({ traceId: TRACE_ID, spanId: SPAN_ID });
+  });
+
+  it("sets the span context on the given base context, keeping its values", () => {
+    const key = Symbol("kept");
+    const base = ROOT_CONTEXT.setValue(key, "yes");
+    const context = extractContext({ traceparent: VALID }, { base });
+    expect(context.getValue(key)).toBe("yes");
+    expect(trace.getSpanContext(context)?.spanId).toBe(SPAN_ID);
+  });
+});
+
+describe("an invalid traceparent", () => {
+  it.each([
+    ["an uppercase trace id", `00-${TRACE_ID.toUpperCase()}-${SPAN_ID}-01`],
+    ["an uppercase parent id", `00-${TRACE_ID}-${SPAN_ID.toUpperCase()}-01`],
+    ["uppercase flags", `00-${TRACE_ID}-${SPAN_ID}-0A`],
+    ["an uppercase version", `0A-${TRACE_ID}-${SPAN_ID}-01`],
+    ["an all-zero trace id", `00-${"0".repeat(32)}-${SPAN_ID}-01`],
+    ["an all-zero parent id", `00-${TRACE_ID}-${"0".repeat(16)}-01`],
+    ["version ff", `ff-${TRACE_ID}-${SPAN_ID}-01`],
+    ["version ff with extra fields", `ff-${TRACE_ID}-${SPAN_ID}-01-extra`],
+    ["version 00 with extra fields", `${VALID}-extra`],
+    ["version 00 with a trailing dash", `${VALID}-`],
+    ["version 00 with one-digit flags", `00-${TRACE_ID}-${SPAN_ID}-1`],
+    ["a 31-digit trace id", `00-${TRACE_ID.slice(1)}-${SPAN_ID}-01`],
+    ["a 33-digit trace id", `00-${TRACE_ID}a-${SPAN_ID}-01`],
+    ["a 15-digit parent id", `00-${TRACE_ID}-${SPAN_ID.slice(1)}-01`],
+    ["a one-digit version", `0-${TRACE_ID}-${SPAN_ID}-01`],
+    ["a later version glued to more text", `${FUTURE}x`],
+    ["a later version cut short", FUTURE.slice(0, 54)],
+    ["a non-hex digit", `00-${TRACE_ID.slice(0, 31)}g-${SPAN_ID}-01`],
+    ["other separators", VALID.replaceAll("-", "_")],
+    ["spaces inside it", `00- ${TRACE_ID}-${SPAN_ID}-01`],
+    ["a line break around it", `${VALID}\n`],
+    ["garbage", "hello"],
+    ["only dashes", "---"],
+    ["an empty value", ""],
+    ["only whitespace", " \t "],
+    ["more than 512 characters", `${FUTURE}-${"a".repeat(512 - FUTURE.length)}`],
+    ["a huge value", `${VALID}${"-a".repeat(100_000)}`],
+  ])("is ignored when it has %s", (_label, traceparent) => {
+    expect(extractSpanContext({ traceparent })).toBeUndefined();
+    expect(extractContext({ traceparent })).toBe(ROOT_CONTEXT);
+  });
+
+  it.each([
+    ["two values in an array", { traceparent: [VALID, VALID] }],
+    ["two keys differing in case", { traceparent: VALID, TRACEPARENT: VALID }],
+    ["an empty array", { traceparent: [] }],
+    ["a number", { traceparent: 42 }],
+    ["an object", { traceparent: { toString: () => VALID } }],
+    ["a non-string array element", { traceparent: [VALID, 1] }],
+  ])("is ignored when given as %s", (_label, headers) => {
+    expect(extractSpanContext(headers as unknown as HeaderMap)).toBeUndefined();
+  });
+
+  it("leaves the base context unchanged", () => {
+    const base = ROOT_CONTEXT.setValue(Symbol("k"), 1);
+    expect(extractContext({ traceparent: "bad" }, { base })).toBe(base);
+    expect(extractContext({}, { base })).toBe(base);
+  });
+
+  it("is ignored together with its tracestate", () => {
+    expect(extractSpanContext({ traceparent: "bad", tracestate: "a=1" })).toBeUndefined();
+  });
+});
+
+describe("header maps that cannot be read", () => {
+  it.each([
+    ["undefined", undefined],
+    ["null", null],
+    ["a string", VALID],
+    ["a number", 7],
+  ])("give no context for %s", (_label, headers) => {
+    expect(extractSpanContext(headers as unknown as HeaderMap)).toBeUndefined();
+    expect(extractContext(headers as unknown as HeaderMap)).toBe(ROOT_CONTEXT);
+  });
+
+  it("give no context, without throwing, for throwing getters and proxies", () => {
+    const throwingGetter = Object.defineProperty({}, "traceparent", {
+      enumerable: true,
+      get: () => {
+        throw new Error("boom");
+      },
+    });
+    const revoked = Proxy.revocable({ traceparent: VALID }, {});
+    revoked.revoke();
+    const throwingKeys = new Proxy(
+      {},
+      {
+        ownKeys: () => {
+          throw new Error("boom");
+        },
+      },
+    );
+    for (const headers of [throwingGetter, revoked.proxy, throwingKeys]) {
+      expect(extractContext(headers as HeaderMap)).toBe(ROOT_CONTEXT);
+    }
+  });
+});
