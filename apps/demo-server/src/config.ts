@@ -1,0 +1,231 @@
+import { parseArgs } from "node:util";
+
+/** Everything the demo server can be told, from flags and environment variables (SPEC §8). */
+export interface ServerConfig {
+  host: string;
+  port: number;
+  tracing: {
+    enabled: boolean;
+    sampleRate: number;
+    /** OTLP/HTTP traces endpoint; spans also go to the embedded store either way. */
+    otlpEndpoint: string | undefined;
+    serviceName: string;
+    trustClientContext: boolean;
+    mode: "spans";
+  };
+  engine: {
+    maxNumSeqs: number;
+    maxNumBatchedTokens: number;
+    numKvBlocks: number;
+    blockSize: number;
+    stepTime:
+      | { baseMs: number; perPrefillTokenMs: number; perDecodeSeqMs: number }
+      | "fast"
+      | undefined;
+    injectEngineErrorRate: number;
+  };
+  requestTimeoutMs: number;
+  shutdownGraceMs: number;
+  bodyLimitBytes: number;
+  journeyStoreSize: number;
+  logLevel: string;
+}
+
+export const USAGE = `Usage: npm run demo -- [flags]
+
+  --host HOST                          listen address [HOST] (default 127.0.0.1)
+  --port PORT                          listen port [PORT] (default 8000)
+  --enable-journey-tracing             journey tracing on (default)
+  --no-journey-tracing                 journey tracing off
+  --journey-tracing-sample-rate R      share of requests traced, 0..1 (default 1)
+  --otlp-traces-endpoint URL           also export spans over OTLP/HTTP
+                                       [OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_EXPORTER_OTLP_ENDPOINT]
+  --no-trust-client-trace-context      ignore clients' traceparent (untrusted clients)
+  --tracing-mode spans                 the tracing stream (default spans)
+  --max-num-seqs N                     running sequences at most (default 16)
+  --max-num-batched-tokens N           tokens per scheduler step (default 512)
+  --num-kv-blocks N                    KV cache blocks (default 512)
+  --block-size N                       tokens per KV block (default 16)
+  --step-time-base-ms MS               simulated step time: fixed cost per step
+  --step-time-per-prefill-token-ms MS  simulated step time: cost per prompt token
+  --step-time-per-decode-seq-ms MS     simulated step time: cost per decoding sequence
+  --fast                               no simulated step time (for tests)
+  --inject-engine-error-rate R         share of requests failing inside the engine, 0..1
+  --request-timeout-ms MS              non-streaming timeout (default 120000)
+  --shutdown-grace-ms MS               time in-flight requests get at shutdown (default 10000)
+  --log-level LEVEL                    pino level (default warn)
+  --help                               this text
+OTEL_SERVICE_NAME names the service (default llm-journey-demo).`;
+
+/** A configuration mistake: the message says which flag and what was wrong. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+const ENGINE_DEFAULTS = {
+  maxNumSeqs: 16,
+  maxNumBatchedTokens: 512,
+  numKvBlocks: 512,
+  blockSize: 16,
+};
+
+/** Reads flags and the environment; throws `ConfigError` for anything invalid. */
+export function parseConfig(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): ServerConfig | "help" {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowNegative: true,
+      options: {
+        host: { type: "string" },
+        port: { type: "string" },
+        "enable-journey-tracing": { type: "boolean" },
+        "journey-tracing": { type: "boolean" },
+        "journey-tracing-sample-rate": { type: "string" },
+        "otlp-traces-endpoint": { type: "string" },
+        "trust-client-trace-context": { type: "boolean" },
+        "tracing-mode": { type: "string" },
+        "max-num-seqs": { type: "string" },
+        "max-num-batched-tokens": { type: "string" },
+        "num-kv-blocks": { type: "string" },
+        "block-size": { type: "string" },
+        "step-time-base-ms": { type: "string" },
+        "step-time-per-prefill-token-ms": { type: "string" },
+        "step-time-per-decode-seq-ms": { type: "string" },
+        fast: { type: "boolean" },
+        "inject-engine-error-rate": { type: "string" },
+        "request-timeout-ms": { type: "string" },
+        "shutdown-grace-ms": { type: "string" },
+        "log-level": { type: "string" },
+        help: { type: "boolean" },
+      },
+    }).values;
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message}\n\n${USAGE}`);
+  }
+  if (values.help) return "help";
+  const str = (name: string) => values[name] as string | undefined;
+  const tracingFlag = values["journey-tracing"] ?? values["enable-journey-tracing"];
+  const mode = str("tracing-mode") ?? "spans";
+  if (mode !== "spans") {
+    throw new ConfigError(`--tracing-mode must be one of: spans (got ${mode})`);
+  }
+  const stepFlags = [
+    "step-time-base-ms",
+    "step-time-per-prefill-token-ms",
+    "step-time-per-decode-seq-ms",
+  ];
+  if (values.fast && stepFlags.some((flag) => str(flag) !== undefined)) {
+    throw new ConfigError("--fast cannot be combined with --step-time-* flags");
+  }
+  return {
+    host: str("host") ?? env.HOST ?? "127.0.0.1",
+    port: integer("port", str("port") ?? env.PORT, 8000, { min: 0, max: 65535 }),
+    tracing: {
+      enabled: tracingFlag !== false,
+      sampleRate: fraction("journey-tracing-sample-rate", str("journey-tracing-sample-rate"), 1),
+      otlpEndpoint: otlpEndpoint(str("otlp-traces-endpoint"), env),
+      serviceName: env.OTEL_SERVICE_NAME || "llm-journey-demo",
+      trustClientContext: values["trust-client-trace-context"] !== false,
+      mode,
+    },
+    engine: {
+      maxNumSeqs: integer("max-num-seqs", str("max-num-seqs"), ENGINE_DEFAULTS.maxNumSeqs, {
+        min: 1,
+      }),
+      maxNumBatchedTokens: integer(
+        "max-num-batched-tokens",
+        str("max-num-batched-tokens"),
+        ENGINE_DEFAULTS.maxNumBatchedTokens,
+        { min: 1 },
+      ),
+      numKvBlocks: integer("num-kv-blocks", str("num-kv-blocks"), ENGINE_DEFAULTS.numKvBlocks, {
+        min: 1,
+      }),
+      blockSize: integer("block-size", str("block-size"), ENGINE_DEFAULTS.blockSize, { min: 1 }),
+      stepTime: values.fast
+        ? "fast"
+        : stepFlags.some((flag) => str(flag) !== undefined)
+          ? {
+              baseMs: number("step-time-base-ms", str("step-time-base-ms"), 6),
+              perPrefillTokenMs: number(
+                "step-time-per-prefill-token-ms",
+                str("step-time-per-prefill-token-ms"),
+                0.02,
+              ),
+              perDecodeSeqMs: number(
+                "step-time-per-decode-seq-ms",
+                str("step-time-per-decode-seq-ms"),
+                0.15,
+              ),
+            }
+          : undefined,
+      injectEngineErrorRate: fraction(
+        "inject-engine-error-rate",
+        str("inject-engine-error-rate"),
+        0,
+      ),
+    },
+    requestTimeoutMs: integer("request-timeout-ms", str("request-timeout-ms"), 120_000, { min: 1 }),
+    shutdownGraceMs: integer("shutdown-grace-ms", str("shutdown-grace-ms"), 10_000, { min: 0 }),
+    bodyLimitBytes: 1024 * 1024,
+    journeyStoreSize: 500,
+    logLevel: str("log-level") ?? "warn",
+  };
+}
+
+function otlpEndpoint(flag: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  const url = flag ?? (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || undefined);
+  if (url !== undefined) return checkedUrl(url);
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  // The generic endpoint is a base URL: the traces path is appended (OTLP exporter spec).
+  return base ? checkedUrl(`${base.replace(/\/+$/, "")}/v1/traces`) : undefined;
+}
+
+function checkedUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error();
+    return url;
+  } catch {
+    throw new ConfigError(`--otlp-traces-endpoint must be an http(s) URL, got ${url}`);
+  }
+}
+
+function number(flag: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(value) || value < 0) {
+    throw new ConfigError(`--${flag} must be a non-negative number, got ${raw}`);
+  }
+  return value;
+}
+
+function fraction(flag: string, raw: string | undefined, fallback: number): number {
+  const value = number(flag, raw, fallback);
+  if (value > 1) throw new ConfigError(`--${flag} must be in [0, 1], got ${raw}`);
+  return value;
+}
+
+function integer(
+  flag: string,
+  raw: string | undefined,
+  fallback: number,
+  range: { min: number; max?: number },
+): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (
+    !/^\d+$/.test(raw.trim()) ||
+    value < range.min ||
+    (range.max !== undefined && value > range.max)
+  ) {
+    const bound = range.max !== undefined ? ` in [${range.min}, ${range.max}]` : ` >= ${range.min}`;
+    throw new ConfigError(`--${flag} must be an integer${bound}, got ${raw}`);
+  }
+  return value;
+}

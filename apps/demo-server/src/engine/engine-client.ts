@@ -1,0 +1,386 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { JourneySpan } from "../journeys/journey-span.js";
+import {
+  type EngineOptions,
+  type EngineOptionsInput,
+  resolveEngineOptions,
+} from "./engine-options.js";
+import type {
+  EngineStats,
+  EngineSubmission,
+  FromEngineMessage,
+  ToEngineMessage,
+} from "./engine-protocol.js";
+import { type EngineEvent, EngineEventStream, type EngineStream } from "./engine-stream.js";
+
+/** The `error` of every request in flight when the engine worker dies under it. */
+export const ENGINE_WORKER_EXITED = "engine worker exited";
+
+/** A request to submit; `stop` and `traceHeaders` may be left out. */
+export type EngineRequestSubmission = Omit<EngineSubmission, "stop" | "traceHeaders"> &
+  Partial<Pick<EngineSubmission, "stop" | "traceHeaders">>;
+
+export interface EngineClientOptions {
+  /**
+   * The worker entry point. Default: `engine-worker.js` beside this module, which is
+   * where `tsc` puts it in `dist/engine/`. When this module runs from its TypeScript
+   * source (vitest, tsx), Node cannot start a `.ts` worker, so the default is the built
+   * `dist/engine/engine-worker.js`: build the package first.
+   */
+  readonly workerUrl?: URL;
+  /** How long `shutdown()` waits for the worker to abort, end and flush. Default: 10 000 ms. */
+  readonly shutdownTimeoutMs?: number;
+  /** How long `stats()` waits for the worker's reply. Default: 5000 ms. */
+  readonly statsTimeoutMs?: number;
+}
+
+/** Workers that die before reporting ready, in a row, before the client gives up. */
+const MAX_CONSECUTIVE_CRASHES = 3;
+
+const ZERO_STATS: EngineStats = Object.freeze({
+  activeSpans: 0,
+  trackedEntries: 0,
+  running: 0,
+  waiting: 0,
+  kvBlocksUsed: 0,
+});
+
+/** Everything the client keeps for one request: removed with its `finished` event. */
+interface InFlight {
+  readonly stream: EngineEventStream;
+  promptTokens: number;
+  outputTokens: number;
+  abortSent: boolean;
+}
+
+interface StatsWaiter {
+  readonly resolve: (stats: EngineStats) => void;
+  readonly reject: (error: Error) => void;
+  readonly timer: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * The HTTP thread's handle on the simulated engine, which runs in a worker thread.
+ *
+ * If the worker dies unexpectedly, every request in flight ends at once with `finished`
+ * `{ status: "error", error: "engine worker exited" }` and a fresh worker is started, so
+ * the server keeps serving; the dead worker's open `llm_core` spans are lost with it.
+ * After three workers in a row die before becoming ready, the client stops restarting and
+ * fails every later request the same way.
+ */
+export class EngineClient {
+  /** The resolved options the worker runs with. */
+  readonly options: EngineOptions;
+  private readonly workerUrl: URL;
+  private readonly shutdownTimeoutMs: number;
+  private readonly statsTimeoutMs: number;
+  private worker: Worker;
+  private readonly requests = new Map<string, InFlight>();
+  private readonly spanListeners = new Set<(spans: JourneySpan[]) => void>();
+  private readonly statsWaiters = new Map<number, StatsWaiter>();
+  private nextStatsId = 1;
+  private latestStats: EngineStats = ZERO_STATS;
+  private state: "running" | "stopping" | "stopped" = "running";
+  /** Set once the client gave up restarting workers. */
+  private failure: string | undefined;
+  private restartCount = 0;
+  private consecutiveCrashes = 0;
+  private lastWorkerError: Error | undefined;
+  private startup: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  private shutdownComplete: (() => void) | undefined;
+  private stopped: Promise<void> | undefined;
+
+  private constructor(options: EngineOptions, clientOptions: EngineClientOptions, workerUrl: URL) {
+    this.options = options;
+    this.workerUrl = workerUrl;
+    this.shutdownTimeoutMs = clientOptions.shutdownTimeoutMs ?? 10_000;
+    this.statsTimeoutMs = clientOptions.statsTimeoutMs ?? 5_000;
+    this.worker = this.spawn();
+  }
+
+  /**
+   * Validates the options (throwing a `RangeError` or `TypeError` that names a bad one),
+   * starts the engine worker and resolves once it takes requests.
+   */
+  static async start(
+    options: EngineOptionsInput = {},
+    clientOptions: EngineClientOptions = {},
+  ): Promise<EngineClient> {
+    const resolved = resolveEngineOptions(options);
+    const workerUrl = clientOptions.workerUrl ?? defaultWorkerUrl();
+    if (!existsSync(workerUrl)) {
+      throw new Error(
+        `the engine worker was not found at ${fileURLToPath(workerUrl)}: build @llm-journey/demo-server first`,
+      );
+    }
+    const client = new EngineClient(resolved, clientOptions, workerUrl);
+    await new Promise<void>((resolve, reject) => {
+      client.startup = { resolve, reject };
+    });
+    return client;
+  }
+
+  /** Requests submitted and not yet finished. 0 when idle: nothing else is kept per request. */
+  get inFlight(): number {
+    return this.requests.size;
+  }
+
+  /** Workers started to replace one that died. */
+  get restarts(): number {
+    return this.restartCount;
+  }
+
+  /** The latest counts the worker reported, without waiting. */
+  get lastStats(): EngineStats {
+    return this.latestStats;
+  }
+
+  /**
+   * Queues a request in the engine and returns its events. Throws if a request with the
+   * same id is still in flight. After shutdown the stream ends at once as `aborted`.
+   */
+  submit(request: EngineRequestSubmission): EngineStream {
+    const { requestId } = request;
+    if (this.requests.has(requestId)) {
+      throw new Error(`request ${requestId} is already in flight`);
+    }
+    const stream = new EngineEventStream(requestId, () => this.abort(requestId));
+    if (this.state !== "running" || this.failure !== undefined) {
+      stream.push({
+        type: "finished",
+        status: this.failure === undefined ? "aborted" : "error",
+        promptTokens: 0,
+        outputTokens: 0,
+        ...(this.failure !== undefined ? { error: this.failure } : {}),
+      });
+      return stream;
+    }
+    this.send({
+      type: "add",
+      requestId,
+      prompt: request.prompt,
+      maxTokens: request.maxTokens,
+      stop: request.stop ?? [],
+      traceHeaders: request.traceHeaders ?? {},
+    });
+    // Tracked only once the message went out: a request that cannot be sent leaves nothing.
+    this.requests.set(requestId, { stream, promptTokens: 0, outputTokens: 0, abortSent: false });
+    return stream;
+  }
+
+  /**
+   * Asks the engine to end the request as `aborted`; its stream then ends with that
+   * `finished` event (or with its real end, if it finished first). Idempotent; unknown
+   * or finished ids are ignored.
+   */
+  abort(requestId: string): void {
+    const request = this.requests.get(requestId);
+    if (request === undefined || request.abortSent) return;
+    request.abortSent = true;
+    this.send({ type: "abort", requestId });
+  }
+
+  /** Receives every batch of ended `llm_core` spans. Returns a function that unsubscribes. */
+  onSpans(listener: (spans: JourneySpan[]) => void): () => void {
+    this.spanListeners.add(listener);
+    return () => {
+      this.spanListeners.delete(listener);
+    };
+  }
+
+  /** Fresh counts from the worker. After shutdown, the last ones it reported. */
+  stats(): Promise<EngineStats> {
+    if (this.state === "stopped") return Promise.resolve(this.latestStats);
+    if (this.failure !== undefined) return Promise.reject(new Error(this.failure));
+    const id = this.nextStatsId++;
+    return new Promise<EngineStats>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.statsWaiters.delete(id);
+        reject(new Error(`the engine did not report its stats within ${this.statsTimeoutMs} ms`));
+      }, this.statsTimeoutMs);
+      this.statsWaiters.set(id, { resolve, reject, timer });
+      this.send({ type: "stats-request", id });
+    });
+  }
+
+  /**
+   * Stops the engine: every request in flight ends as `aborted` (and so does its
+   * `llm_core` span), the spans are delivered and exported, then the worker is stopped.
+   * Waits at most `shutdownTimeoutMs` for the worker. Safe to call twice.
+   */
+  shutdown(): Promise<void> {
+    this.stopped ??= this.stop();
+    return this.stopped;
+  }
+
+  /**
+   * Test hook: kills the worker the way a crash would, to exercise recovery.
+   * @internal
+   */
+  async crashWorkerForTests(): Promise<void> {
+    await this.worker.terminate();
+  }
+
+  private async stop(): Promise<void> {
+    if (this.state === "stopped") return;
+    if (this.failure !== undefined) {
+      this.state = "stopped";
+      return;
+    }
+    this.state = "stopping";
+    const complete = new Promise<void>((resolve) => {
+      this.shutdownComplete = resolve;
+    });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.shutdownTimeoutMs);
+    });
+    this.send({ type: "shutdown" });
+    await Promise.race([complete, timeout]);
+    clearTimeout(timer);
+    this.state = "stopped";
+    await this.worker.terminate();
+    // Only requests the worker never answered for (a timed-out shutdown) are left.
+    this.endAll({ status: "aborted", error: "the engine shut down" });
+    for (const [id, waiter] of this.statsWaiters) {
+      clearTimeout(waiter.timer);
+      this.statsWaiters.delete(id);
+      waiter.resolve(this.latestStats);
+    }
+  }
+
+  private spawn(): Worker {
+    const worker = new Worker(this.workerUrl, {
+      workerData: this.options,
+      name: "llm-journey-engine",
+    });
+    worker.on("message", (message: FromEngineMessage) => this.receive(worker, message));
+    worker.on("error", (error) => {
+      this.lastWorkerError = error;
+    });
+    worker.on("exit", () => this.exited(worker));
+    return worker;
+  }
+
+  private send(message: ToEngineMessage): void {
+    this.worker.postMessage(message);
+  }
+
+  private receive(worker: Worker, message: FromEngineMessage): void {
+    if (worker !== this.worker) return;
+    switch (message.type) {
+      case "ready":
+        this.consecutiveCrashes = 0;
+        this.startup?.resolve();
+        this.startup = undefined;
+        break;
+      case "tokens": {
+        const request = this.requests.get(message.requestId);
+        if (request === undefined) break;
+        request.promptTokens = message.promptTokens;
+        request.outputTokens = message.outputTokens;
+        request.stream.push({
+          type: "token",
+          text: message.text,
+          outputTokens: message.outputTokens,
+        });
+        break;
+      }
+      case "finished": {
+        const request = this.requests.get(message.requestId);
+        if (request === undefined) break;
+        this.requests.delete(message.requestId);
+        request.stream.push({
+          type: "finished",
+          status: message.status,
+          promptTokens: message.promptTokens,
+          outputTokens: message.outputTokens,
+          ...(message.error !== undefined ? { error: message.error } : {}),
+        });
+        break;
+      }
+      case "spans":
+        for (const listener of this.spanListeners) {
+          try {
+            listener(message.spans);
+          } catch {
+            // A failing listener must not stop the others or the engine's messages.
+          }
+        }
+        break;
+      case "stats": {
+        const { type: _type, id, ...stats } = message;
+        this.latestStats = stats;
+        const waiter = id === undefined ? undefined : this.statsWaiters.get(id);
+        if (id !== undefined && waiter !== undefined) {
+          this.statsWaiters.delete(id);
+          clearTimeout(waiter.timer);
+          waiter.resolve(stats);
+        }
+        break;
+      }
+      case "shutdown-complete":
+        this.shutdownComplete?.();
+        break;
+    }
+  }
+
+  private exited(worker: Worker): void {
+    if (worker !== this.worker) return;
+    // Died while shutting down: nothing more will come, stop waiting for it.
+    if (this.state === "stopping") this.shutdownComplete?.();
+    if (this.state !== "running") return;
+    const cause = this.lastWorkerError?.message;
+    this.lastWorkerError = undefined;
+    this.endAll({ status: "error", error: ENGINE_WORKER_EXITED });
+    if (this.startup !== undefined) {
+      this.state = "stopped";
+      this.startup.reject(
+        new Error(`the engine worker exited before it was ready${cause ? `: ${cause}` : ""}`),
+      );
+      this.startup = undefined;
+      return;
+    }
+    this.consecutiveCrashes++;
+    if (this.consecutiveCrashes > MAX_CONSECUTIVE_CRASHES) {
+      this.failure = ENGINE_WORKER_EXITED;
+      for (const [id, waiter] of this.statsWaiters) {
+        clearTimeout(waiter.timer);
+        this.statsWaiters.delete(id);
+        waiter.reject(new Error(ENGINE_WORKER_EXITED));
+      }
+      return;
+    }
+    this.restartCount++;
+    this.latestStats = ZERO_STATS;
+    this.worker = this.spawn();
+    // Stats asked of the dead worker are asked again of the new one.
+    for (const id of this.statsWaiters.keys()) this.send({ type: "stats-request", id });
+  }
+
+  /** Ends every stream still in flight with the same `finished` event, and forgets them. */
+  private endAll(
+    finish: Pick<Extract<EngineEvent, { type: "finished" }>, "status" | "error">,
+  ): void {
+    const requests = [...this.requests.values()];
+    this.requests.clear();
+    for (const request of requests) {
+      request.stream.push({
+        type: "finished",
+        status: finish.status,
+        promptTokens: request.promptTokens,
+        outputTokens: request.outputTokens,
+        ...(finish.error !== undefined ? { error: finish.error } : {}),
+      });
+    }
+  }
+}
+
+function defaultWorkerUrl(): URL {
+  // From sources the module is a .ts file, and Node cannot start a .ts worker.
+  return import.meta.url.endsWith(".ts")
+    ? new URL("../../dist/engine/engine-worker.js", import.meta.url)
+    : new URL("./engine-worker.js", import.meta.url);
+}

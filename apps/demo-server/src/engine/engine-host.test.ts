@@ -1,0 +1,103 @@
+import { describe, expect, it } from "vitest";
+import { EngineHost } from "./engine-host.js";
+import { type EngineOptionsInput, resolveEngineOptions } from "./engine-options.js";
+import type { FromEngineMessage } from "./engine-protocol.js";
+import { FAST_STEP_TIME } from "./step-time-model.js";
+
+/** An engine host in this thread, with every message it posts recorded. */
+function host(options: EngineOptionsInput = {}) {
+  const messages: FromEngineMessage[] = [];
+  const waiters: Array<() => void> = [];
+  const engine = new EngineHost({
+    options: resolveEngineOptions({ stepTime: FAST_STEP_TIME, ...options }),
+    post: (message) => {
+      messages.push(message);
+      for (const wake of waiters.splice(0)) wake();
+    },
+  });
+  const until = async (done: () => boolean) => {
+    while (!done()) await new Promise<void>((resolve) => waiters.push(resolve));
+  };
+  const ofType = <T extends FromEngineMessage["type"]>(type: T) =>
+    messages.filter((message): message is Extract<FromEngineMessage, { type: T }> => {
+      return message.type === type;
+    });
+  const add = (requestId: string, maxTokens = 6) =>
+    engine.handle({
+      type: "add",
+      requestId,
+      prompt: `prompt ${requestId}`,
+      maxTokens,
+      stop: [],
+      traceHeaders: {},
+    });
+  const shutdown = async () => {
+    engine.handle({ type: "shutdown" });
+    await until(() => ofType("shutdown-complete").length === 1);
+  };
+  return { engine, messages, until, ofType, add, shutdown };
+}
+
+describe("EngineHost", () => {
+  it("sends the spans of requests that end in the same step as one batch", async () => {
+    const { until, ofType, add, shutdown } = host();
+    // "a" starts a step alone at once; the others join the next step, and finish one later.
+    for (const id of ["a", "b", "c", "d", "e"]) add(id);
+    await until(() => ofType("finished").length === 5);
+    await until(() => ofType("spans").flatMap((batch) => batch.spans).length === 5);
+    const batches = ofType("spans").map((batch) =>
+      batch.spans.map((span) => span.attributes["gen_ai.request.id"]),
+    );
+    expect(batches).toEqual([["a"], ["b", "c", "d", "e"]]);
+    await shutdown();
+  });
+
+  it("runs requests without any span or tracked entry when tracing is off", async () => {
+    const { engine, until, ofType, add, shutdown } = host({ tracing: { enabled: false } });
+    add("quiet");
+    await until(() => ofType("finished").length === 1);
+    expect(ofType("finished")[0]).toMatchObject({ status: "length", outputTokens: 6 });
+    expect(engine.stats()).toMatchObject({ activeSpans: 0, trackedEntries: 0 });
+    await shutdown();
+    expect(ofType("spans")).toHaveLength(0);
+  });
+
+  it("answers a stats request with the id it was asked with", async () => {
+    const { engine, ofType, shutdown } = host();
+    engine.handle({ type: "stats-request", id: 42 });
+    expect(ofType("stats").at(-1)).toEqual({
+      type: "stats",
+      id: 42,
+      activeSpans: 0,
+      trackedEntries: 0,
+      running: 0,
+      waiting: 0,
+      kvBlocksUsed: 0,
+    });
+    await shutdown();
+  });
+
+  it("reports a request it cannot accept as an error instead of failing", async () => {
+    const { engine, ofType, shutdown } = host();
+    engine.handle({
+      type: "add",
+      requestId: "bad",
+      prompt: "x",
+      maxTokens: 0,
+      stop: [],
+      traceHeaders: {},
+    });
+    expect(ofType("finished")).toEqual([
+      {
+        type: "finished",
+        requestId: "bad",
+        status: "error",
+        promptTokens: 1,
+        outputTokens: 0,
+        error: "maxTokens must be a positive integer, got 0",
+      },
+    ]);
+    expect(engine.stats()).toMatchObject({ activeSpans: 0, trackedEntries: 0 });
+    await shutdown();
+  });
+});

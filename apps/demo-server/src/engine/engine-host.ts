@@ -1,0 +1,244 @@
+import {
+  type CoreJourneyTracer,
+  createCoreTracer,
+  createRateLimitedErrorHandler,
+  DEFAULT_MAX_EVENTS_PER_SPAN,
+  type TracingErrorHandler,
+} from "@llm-journey/tracer-core";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  type SpanProcessor,
+} from "@opentelemetry/sdk-trace-base";
+import { encode } from "gpt-tokenizer";
+import type { EngineOptions } from "./engine-options.js";
+import type {
+  AddMessage,
+  EngineStats,
+  FromEngineMessage,
+  ToEngineMessage,
+} from "./engine-protocol.js";
+import { ContinuousBatchingScheduler, type RequestOutput } from "./scheduler.js";
+import { SpanForwarder } from "./span-forwarder.js";
+import { stepDurationMs } from "./step-time-model.js";
+
+export interface EngineHostOptions {
+  readonly options: EngineOptions;
+  /** Sends a message to the HTTP thread. */
+  readonly post: (message: FromEngineMessage) => void;
+  /** How often live counts are pushed when they changed. Default: 1000 ms. */
+  readonly statsIntervalMs?: number;
+}
+
+// Treat special-token text in a prompt as plain text instead of refusing the prompt.
+const PLAIN_TEXT_ONLY = { disallowedSpecial: new Set<string>() };
+
+/**
+ * The engine side of the worker: its own tracer provider and core tracer, the scheduler,
+ * and the loop that runs a step, waits the simulated step time, and posts the results.
+ * It knows nothing of threads: `engine-worker.ts` connects it to the parent port.
+ */
+export class EngineHost {
+  private readonly options: EngineOptions;
+  private readonly post: (message: FromEngineMessage) => void;
+  private readonly onError: TracingErrorHandler = createRateLimitedErrorHandler();
+  private readonly provider: BasicTracerProvider | undefined;
+  private readonly forwarder: SpanForwarder | undefined;
+  private readonly tracer: CoreJourneyTracer;
+  private readonly scheduler: ContinuousBatchingScheduler;
+  private readonly statsTimer: ReturnType<typeof setInterval>;
+  private lastPostedStats = "";
+  /** Cancels the step being "computed"; set while a step is in progress. */
+  private cancelStep: (() => void) | undefined;
+  private stopping = false;
+
+  constructor(host: EngineHostOptions) {
+    const { options } = host;
+    this.options = options;
+    this.post = host.post;
+    // Tracing off means no provider at all: the core tracer is the shared no-op.
+    if (options.tracing.enabled) {
+      this.forwarder = new SpanForwarder({
+        send: (spans) => this.post({ type: "spans", spans }),
+        onError: this.onError,
+      });
+      const processors: SpanProcessor[] = [this.forwarder];
+      if (options.tracing.otlpEndpoint !== undefined) {
+        processors.push(
+          new BatchSpanProcessor(new OTLPTraceExporter({ url: options.tracing.otlpEndpoint })),
+        );
+      }
+      this.provider = new BasicTracerProvider({
+        resource: resourceFromAttributes({ "service.name": options.tracing.serviceName }),
+        // Equal to the core tracer's budget, so the SDK never drops journey.FINISHED.
+        spanLimits: { eventCountLimit: DEFAULT_MAX_EVENTS_PER_SPAN },
+        spanProcessors: processors,
+      });
+    }
+    this.tracer = createCoreTracer({
+      enabled: options.tracing.enabled,
+      tracerProvider: this.provider,
+      sampleRate: options.tracing.sampleRate,
+      maxEventsPerSpan: DEFAULT_MAX_EVENTS_PER_SPAN,
+      onError: this.onError,
+    });
+    this.scheduler = new ContinuousBatchingScheduler({ ...options, tracer: this.tracer });
+    this.statsTimer = setInterval(
+      () => this.postStats(undefined, true),
+      host.statsIntervalMs ?? 1000,
+    );
+    this.statsTimer.unref();
+  }
+
+  /** Handles one message from the HTTP thread. Never throws. */
+  handle(message: ToEngineMessage): void {
+    try {
+      switch (message.type) {
+        case "add":
+          this.add(message);
+          break;
+        case "abort":
+          this.postOutputs([this.scheduler.abort(message.requestId)]);
+          break;
+        case "stats-request":
+          this.postStats(message.id, false);
+          break;
+        case "shutdown":
+          void this.shutdown();
+          break;
+      }
+    } catch (error) {
+      this.onError(error, `engine ${message.type}`);
+    }
+  }
+
+  /** Live counts of the scheduler and the core tracer. */
+  stats(): EngineStats {
+    const scheduler = this.scheduler.stats();
+    return {
+      activeSpans: this.tracer.activeSpans,
+      trackedEntries: this.tracer.trackedEntries,
+      running: scheduler.running,
+      waiting: scheduler.waiting,
+      kvBlocksUsed: scheduler.kvBlocksUsed,
+    };
+  }
+
+  private add(message: AddMessage): void {
+    const { requestId } = message;
+    if (this.stopping) {
+      this.post({
+        type: "finished",
+        requestId,
+        status: "aborted",
+        promptTokens: 0,
+        outputTokens: 0,
+      });
+      return;
+    }
+    let promptTokens = 0;
+    try {
+      // An empty prompt still costs one token, as the start token a real model prepends.
+      promptTokens = Math.max(1, encode(message.prompt, PLAIN_TEXT_ONLY).length);
+      this.postOutputs([
+        this.scheduler.add({
+          requestId,
+          prompt: message.prompt,
+          promptTokens,
+          maxTokens: message.maxTokens,
+          stop: message.stop,
+          traceHeaders: message.traceHeaders,
+        }),
+      ]);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.post({
+        type: "finished",
+        requestId,
+        status: "error",
+        promptTokens,
+        outputTokens: 0,
+        error: reason,
+      });
+    }
+    this.startStep();
+  }
+
+  /** Starts the next step unless one is in progress or there is no work. */
+  private startStep(): void {
+    if (this.cancelStep !== undefined || this.stopping || this.scheduler.idle) return;
+    const plan = this.scheduler.scheduleStep();
+    const complete = () => {
+      this.cancelStep = undefined;
+      this.completeStep();
+    };
+    const delay = stepDurationMs(this.options.stepTime, plan);
+    // Even with no simulated time, yield to the message queue between steps so aborts,
+    // new requests and stats requests are handled while the engine is busy.
+    if (delay > 0) {
+      const timer = setTimeout(complete, delay);
+      this.cancelStep = () => clearTimeout(timer);
+    } else {
+      const immediate = setImmediate(complete);
+      this.cancelStep = () => clearImmediate(immediate);
+    }
+  }
+
+  private completeStep(): void {
+    this.postOutputs(this.scheduler.completeStep().outputs);
+    this.forwarder?.flush();
+    this.startStep();
+  }
+
+  private postOutputs(outputs: ReadonlyArray<RequestOutput | undefined>): void {
+    for (const output of outputs) {
+      if (output === undefined) continue;
+      const { requestId, promptTokens, outputTokens, finish } = output;
+      if (output.text.length > 0) {
+        this.post({ type: "tokens", requestId, text: output.text, outputTokens, promptTokens });
+      }
+      if (finish !== undefined) {
+        this.post({
+          type: "finished",
+          requestId,
+          status: finish.status,
+          promptTokens,
+          outputTokens,
+          ...(finish.error !== undefined ? { error: finish.error } : {}),
+        });
+      }
+    }
+  }
+
+  private postStats(id: number | undefined, onlyIfChanged: boolean): void {
+    const stats = this.stats();
+    const key = JSON.stringify(stats);
+    if (onlyIfChanged && key === this.lastPostedStats) return;
+    this.lastPostedStats = key;
+    this.post({ type: "stats", ...(id !== undefined ? { id } : {}), ...stats });
+  }
+
+  /**
+   * Aborts every request (their `llm_core` spans end with `finish.status = aborted`),
+   * sends the last spans, shuts the provider down (flushing OTLP), then says so.
+   */
+  private async shutdown(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.cancelStep?.();
+    this.cancelStep = undefined;
+    clearInterval(this.statsTimer);
+    try {
+      this.postOutputs(this.scheduler.shutdown());
+      this.forwarder?.flush();
+      await this.provider?.shutdown();
+    } catch (error) {
+      this.onError(error, "engine shutdown");
+    } finally {
+      this.postStats(undefined, false);
+      this.post({ type: "shutdown-complete" });
+    }
+  }
+}

@@ -1,0 +1,136 @@
+import { DEFAULT_STEP_TIME, type StepTimeModel } from "./step-time-model.js";
+
+/** Journey tracing inside the engine worker. */
+export interface EngineTracingOptions {
+  /** `false` uses the no-op core tracer: no span, no per-request state. Default: true. */
+  enabled: boolean;
+  /**
+   * Share of requests traced when a request carries no `x-llm-journey-sampled` header
+   * (the API layer always sets it). In [0, 1]. Default: 1.
+   */
+  sampleRate: number;
+  /** OTLP/HTTP traces URL; when set, core spans are also exported there in batches. */
+  otlpEndpoint?: string | undefined;
+  /** `service.name` of the engine's spans. Default: `OTEL_SERVICE_NAME`, else `llm-journey-demo`. */
+  serviceName: string;
+}
+
+/**
+ * The shape of the simulated engine. Plain data only: it travels to the worker thread
+ * as `workerData`.
+ */
+export interface EngineOptions {
+  /** Running sequences at most. Default: 16. */
+  maxNumSeqs: number;
+  /** Tokens computed per step, decode tokens and prefill chunks together. Default: 512. */
+  maxNumBatchedTokens: number;
+  /** KV cache size in blocks. Default: 512. */
+  numKvBlocks: number;
+  /** Tokens per KV block. Default: 16. */
+  blockSize: number;
+  /** Simulated step duration. Default: `DEFAULT_STEP_TIME`. */
+  stepTime: StepTimeModel;
+  /** Share of requests that fail inside the completion path, in [0, 1]. Default: 0. */
+  injectEngineErrorRate: number;
+  /** Seeds the choice of failing requests, so a run can be replayed. Default: 0. */
+  seed: number;
+  tracing: EngineTracingOptions;
+}
+
+/** What callers pass: any option may be left out, including inside `tracing`. */
+export type EngineOptionsInput = Partial<Omit<EngineOptions, "tracing">> & {
+  tracing?: Partial<EngineTracingOptions>;
+};
+
+export const DEFAULT_SERVICE_NAME = "llm-journey-demo";
+
+/**
+ * Fills in the defaults and validates. A bad value throws here, once, naming the option:
+ * a `TypeError` for a value of the wrong kind, a `RangeError` for one out of range.
+ */
+export function resolveEngineOptions(input: EngineOptionsInput = {}): EngineOptions {
+  const tracing = input.tracing ?? {};
+  const stepTime = input.stepTime ?? DEFAULT_STEP_TIME;
+  if (typeof stepTime !== "object" || stepTime === null) {
+    throw new TypeError(`stepTime must be a step-time model object, got ${describe(stepTime)}`);
+  }
+  const otlpEndpoint = tracing.otlpEndpoint;
+  if (otlpEndpoint !== undefined) assertUrl(otlpEndpoint, "tracing.otlpEndpoint");
+  const serviceName =
+    tracing.serviceName ?? (process.env.OTEL_SERVICE_NAME || undefined) ?? DEFAULT_SERVICE_NAME;
+  if (typeof serviceName !== "string" || serviceName.length === 0) {
+    throw new TypeError(
+      `tracing.serviceName must be a non-empty string, got ${describe(serviceName)}`,
+    );
+  }
+  const enabled = tracing.enabled ?? true;
+  if (typeof enabled !== "boolean") {
+    throw new TypeError(`tracing.enabled must be a boolean, got ${describe(enabled)}`);
+  }
+  return {
+    maxNumSeqs: positiveInteger(input.maxNumSeqs ?? 16, "maxNumSeqs"),
+    maxNumBatchedTokens: positiveInteger(input.maxNumBatchedTokens ?? 512, "maxNumBatchedTokens"),
+    numKvBlocks: positiveInteger(input.numKvBlocks ?? 512, "numKvBlocks"),
+    blockSize: positiveInteger(input.blockSize ?? 16, "blockSize"),
+    stepTime: {
+      baseMs: nonNegative(stepTime.baseMs, "stepTime.baseMs"),
+      perPrefillTokenMs: nonNegative(stepTime.perPrefillTokenMs, "stepTime.perPrefillTokenMs"),
+      perDecodeSeqMs: nonNegative(stepTime.perDecodeSeqMs, "stepTime.perDecodeSeqMs"),
+    },
+    injectEngineErrorRate: fraction(input.injectEngineErrorRate ?? 0, "injectEngineErrorRate"),
+    seed: integer(input.seed ?? 0, "seed"),
+    tracing: {
+      enabled,
+      sampleRate: fraction(tracing.sampleRate ?? 1, "tracing.sampleRate"),
+      ...(otlpEndpoint !== undefined ? { otlpEndpoint } : {}),
+      serviceName,
+    },
+  };
+}
+
+function number(value: unknown, name: string): number {
+  if (typeof value !== "number" || Number.isNaN(value)) {
+    throw new TypeError(`${name} must be a number, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function positiveInteger(value: unknown, name: string): number {
+  const n = number(value, name);
+  if (!Number.isSafeInteger(n) || n < 1) {
+    throw new RangeError(`${name} must be a positive integer, got ${describe(value)}`);
+  }
+  return n;
+}
+
+function integer(value: unknown, name: string): number {
+  const n = number(value, name);
+  if (!Number.isSafeInteger(n)) {
+    throw new RangeError(`${name} must be an integer, got ${describe(value)}`);
+  }
+  return n;
+}
+
+function nonNegative(value: unknown, name: string): number {
+  const n = number(value, name);
+  if (!Number.isFinite(n) || n < 0) {
+    throw new RangeError(`${name} must be a finite number >= 0, got ${describe(value)}`);
+  }
+  return n;
+}
+
+function fraction(value: unknown, name: string): number {
+  const n = number(value, name);
+  if (n < 0 || n > 1) throw new RangeError(`${name} must be in [0, 1], got ${describe(value)}`);
+  return n;
+}
+
+function assertUrl(value: unknown, name: string): void {
+  if (typeof value !== "string" || !URL.canParse(value)) {
+    throw new TypeError(`${name} must be an absolute URL, got ${describe(value)}`);
+  }
+}
+
+function describe(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : String(value);
+}

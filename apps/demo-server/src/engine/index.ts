@@ -1,0 +1,28 @@
+/**
+ * The simulated continuous-batching engine, as the HTTP layer uses it: `EngineClient`
+ * runs the engine in a worker thread and streams each request's events. The model is
+ * simulated (step times from a configurable model, placeholder lorem-ipsum text); the
+ * scheduler and the journey tracing are real.
+ */
+export {
+  ENGINE_WORKER_EXITED,
+  EngineClient,
+  type EngineClientOptions,
+  type EngineRequestSubmission,
+} from "./engine-client.js";
+export {
+  DEFAULT_SERVICE_NAME,
+  type EngineOptions,
+  type EngineOptionsInput,
+  type EngineTracingOptions,
+  resolveEngineOptions,
+} from "./engine-options.js";
+export type { EngineStats, EngineSubmission } from "./engine-protocol.js";
+export type { EngineEvent, EngineStream } from "./engine-stream.js";
+export {
+  DEFAULT_STEP_TIME,
+  FAST_STEP_TIME,
+  type StepTimeModel,
+  type StepWork,
+  stepDurationMs,
+} from "./step-time-model.js";

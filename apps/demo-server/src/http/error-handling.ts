@@ -1,0 +1,117 @@
+import { type AbortReason, abortReasonOf } from "@llm-journey/tracer-api";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { ServerMetrics } from "../metrics.js";
+import { OpenAiHttpError } from "../openai/openai-error.js";
+import { httpErrorOf } from "./generation.js";
+
+/**
+ * Every error becomes an OpenAI error body, and every journey still open when its
+ * response is done is closed: the outer `finally` of the API layer.
+ */
+export function registerErrorHandling(app: FastifyInstance, metrics: ServerMetrics): void {
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const failure = toOpenAiError(error);
+    request.journey?.aborted(reasonFor(error, failure), error);
+    if (failure.statusCode >= 500) request.log.error({ err: error }, "request failed");
+    return reply.code(failure.statusCode).type("application/json").send(failure.toBody());
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply
+      .code(404)
+      .send(
+        new OpenAiHttpError(
+          404,
+          `no route for ${request.method} ${request.url}`,
+          "invalid_request_error",
+          null,
+          "not_found",
+        ).toBody(),
+      );
+  });
+
+  app.addHook("onResponse", async (request, reply) => {
+    const journey = request.journey;
+    if (journey === null) return;
+    const endpoint = request.routeOptions.url === "/v1/chat/completions" ? "chat" : "completions";
+    if (!journey.closed) {
+      if (reply.statusCode < 400) journey.departed();
+      else journey.aborted("exception", `response status ${reply.statusCode}`);
+    }
+    // Streams are counted where they end; they hijack the reply.
+    if (!reply.sent || reply.raw.getHeader("content-type") !== "text/event-stream") {
+      metrics.requestFinished(
+        endpoint,
+        reply.statusCode < 400 ? "ok" : outcomeOf(reply.statusCode),
+      );
+    }
+  });
+
+  // A client that leaves before the response was sent: close its journey now.
+  app.addHook("onRequestAbort", async (request) => {
+    request.journey?.aborted("client_disconnect", "the client closed the connection");
+  });
+}
+
+function outcomeOf(status: number): string {
+  return status >= 500 ? "error" : "invalid";
+}
+
+function toOpenAiError(error: FastifyError): OpenAiHttpError {
+  if (error instanceof OpenAiHttpError) return error;
+  if (error.validation) {
+    const issue = error.validation[0];
+    const path = issue?.instancePath.replace(/^\//, "").replaceAll("/", ".") || null;
+    const param =
+      issue?.keyword === "required"
+        ? String(issue.params.missingProperty)
+        : issue?.keyword === "additionalProperties"
+          ? String(issue.params.additionalProperty)
+          : path;
+    const message =
+      issue?.keyword === "additionalProperties"
+        ? `Unrecognized request argument supplied: ${param}`
+        : `Invalid value for '${param ?? "body"}': ${issue?.message ?? "invalid request body"}`;
+    return new OpenAiHttpError(
+      400,
+      message,
+      "invalid_request_error",
+      param ?? null,
+      "invalid_value",
+    );
+  }
+  const status = error.statusCode ?? 500;
+  if (status === 413)
+    return new OpenAiHttpError(
+      413,
+      "the request body is too large",
+      "invalid_request_error",
+      null,
+      "request_too_large",
+    );
+  if (status === 415)
+    return new OpenAiHttpError(
+      415,
+      "Content-Type must be application/json",
+      "invalid_request_error",
+      null,
+      "unsupported_media_type",
+    );
+  if (status === 400)
+    return new OpenAiHttpError(
+      400,
+      `We could not parse the JSON body of your request: ${error.message}`,
+      "invalid_request_error",
+      null,
+      "invalid_json",
+    );
+  if (status >= 400 && status < 500)
+    return new OpenAiHttpError(status, error.message, "invalid_request_error");
+  return httpErrorOf(error);
+}
+
+function reasonFor(error: FastifyError, failure: OpenAiHttpError): AbortReason {
+  if (failure.statusCode >= 400 && failure.statusCode < 500 && failure.statusCode !== 499)
+    return "validation_error";
+  return abortReasonOf(error);
+}

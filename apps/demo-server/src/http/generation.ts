@@ -1,0 +1,241 @@
+import type { ServerResponse } from "node:http";
+import {
+  JourneyError,
+  type JourneyHandle,
+  tracePromise,
+  traceStream,
+} from "@llm-journey/tracer-api";
+import { ENGINE_WORKER_EXITED } from "../engine/index.js";
+import { OpenAiHttpError } from "../openai/openai-error.js";
+import {
+  chunkBody,
+  completionBody,
+  type Endpoint,
+  finishReasonOf,
+  usageChunkBody,
+  usageOf,
+} from "../openai/response-builders.js";
+import type { GenerationEngine, GenerationEvent, GenerationRequest } from "./generation-engine.js";
+
+export interface GenerationParams {
+  endpoint: Endpoint;
+  requestId: string;
+  model: string;
+  prompt: string;
+  maxTokens: number;
+  stop: string[];
+  stream: boolean;
+  includeUsage: boolean;
+}
+
+export interface GenerationContext {
+  engine: GenerationEngine;
+  handle: JourneyHandle;
+  signal: AbortSignal;
+  timeoutMs: number;
+  /** True while the server shuts down: an engine abort is then a shutdown, not a disconnect. */
+  shuttingDown: () => boolean;
+}
+
+type Finished = Extract<GenerationEvent, { type: "finished" }>;
+
+/**
+ * The engine's events for one request, ending at a successful finish; every other end
+ * becomes a `JourneyError` with the abort reason it stands for.
+ */
+async function* untilFinished(
+  events: AsyncIterable<GenerationEvent>,
+  context: GenerationContext,
+): AsyncGenerator<GenerationEvent> {
+  for await (const event of events) {
+    if (event.type === "token") {
+      yield event;
+      continue;
+    }
+    if (event.status === "stopped" || event.status === "length") {
+      yield event;
+      return;
+    }
+    if (event.status === "aborted") {
+      throw new JourneyError(
+        context.shuttingDown() ? "shutdown" : "client_disconnect",
+        "the engine aborted the request",
+      );
+    }
+    if (event.status === "ignored") {
+      throw new JourneyError(
+        "validation_error",
+        event.error ?? "the prompt does not fit the engine's KV cache",
+      );
+    }
+    throw new JourneyError(
+      event.error === ENGINE_WORKER_EXITED ? "engine_error" : "generation_error",
+      event.error ?? "generation failed",
+    );
+  }
+  throw new JourneyError("engine_error", "the engine stream ended without a finish");
+}
+
+function submit(
+  params: GenerationParams,
+  context: GenerationContext,
+): AsyncIterable<GenerationEvent> {
+  const request: GenerationRequest = {
+    requestId: params.requestId,
+    prompt: params.prompt,
+    maxTokens: params.maxTokens,
+    stop: params.stop,
+    traceHeaders: { ...context.handle.coreHeaders },
+  };
+  const events = context.engine.submit(request);
+  context.handle.handoffToCore();
+  return abortOnDisconnect(untilFinished(events, context), params.requestId, context);
+}
+
+/** A client that leaves stops its generation at once, not when the engine next yields. */
+async function* abortOnDisconnect(
+  events: AsyncIterable<GenerationEvent>,
+  requestId: string,
+  context: GenerationContext,
+): AsyncGenerator<GenerationEvent> {
+  const abort = () => context.engine.abort(requestId);
+  if (context.signal.aborted) abort();
+  context.signal.addEventListener("abort", abort, { once: true });
+  try {
+    yield* events;
+  } finally {
+    context.signal.removeEventListener("abort", abort);
+  }
+}
+
+function recordFinish(handle: JourneyHandle, finished: Finished): void {
+  handle.setUsage({ inputTokens: finished.promptTokens, outputTokens: finished.outputTokens });
+  handle.setFinishReasons([finishReasonOf(finished.status)]);
+}
+
+/** Runs a non-streaming request to its JSON body. Rejects with a `JourneyError` on failure. */
+export async function generateBody(params: GenerationParams, context: GenerationContext) {
+  const { handle } = context;
+  let finished: Finished | undefined;
+  try {
+    const text = await tracePromise(
+      handle,
+      async () => {
+        let text = "";
+        for await (const event of submit(params, context)) {
+          if (event.type === "token") {
+            handle.firstResponse();
+            text += event.text;
+          } else {
+            finished = event;
+            recordFinish(handle, event);
+          }
+        }
+        return text;
+      },
+      { signal: context.signal, timeoutMs: context.timeoutMs },
+    );
+    const done = finished as Finished;
+    return completionBody(
+      params.endpoint,
+      identity(params),
+      text,
+      finishReasonOf(done.status),
+      usageOf(done.promptTokens, done.outputTokens),
+    );
+  } finally {
+    if (finished === undefined) context.engine.abort(params.requestId); // cancel, timeout, failure
+  }
+}
+
+/**
+ * Streams a request as server-sent events in the shape the OpenAI client expects. Headers
+ * are written with the first token, so a request that fails before it still gets a
+ * proper HTTP error; a failure after it ends the stream with an error event.
+ */
+export async function streamEvents(
+  params: GenerationParams,
+  context: GenerationContext,
+  response: ServerResponse,
+): Promise<"ok" | "error"> {
+  const id = identity(params);
+  const write = (body: unknown) => response.write(`data: ${JSON.stringify(body)}\n\n`);
+  let finished: Finished | undefined;
+  try {
+    for await (const event of traceStream(context.handle, submit(params, context), {
+      signal: context.signal,
+    })) {
+      if (!response.headersSent) {
+        response.writeHead(200, {
+          "content-type": "text/event-stream",
+          "cache-control": "no-cache",
+        });
+      }
+      if (event.type === "token") {
+        write(
+          chunkBody(
+            params.endpoint,
+            id,
+            { text: event.text, first: event.outputTokens === 1 },
+            null,
+          ),
+        );
+      } else {
+        finished = event;
+        recordFinish(context.handle, event);
+      }
+    }
+    const done = finished as Finished;
+    write(chunkBody(params.endpoint, id, {}, finishReasonOf(done.status)));
+    if (params.includeUsage)
+      write(usageChunkBody(params.endpoint, id, usageOf(done.promptTokens, done.outputTokens)));
+    // The OpenAI client waits for the connection to close after [DONE].
+    response.end("data: [DONE]\n\n");
+    return "ok";
+  } catch (error) {
+    if (!response.headersSent) throw error;
+    if (!response.destroyed) {
+      write(httpErrorOf(error).toBody());
+      response.end("data: [DONE]\n\n");
+    }
+    return "error";
+  } finally {
+    if (finished === undefined) context.engine.abort(params.requestId);
+  }
+}
+
+/** The OpenAI error for a failed generation. */
+export function httpErrorOf(error: unknown): OpenAiHttpError {
+  if (error instanceof OpenAiHttpError) return error;
+  if (error instanceof JourneyError) {
+    switch (error.reason) {
+      case "validation_error":
+        return new OpenAiHttpError(
+          400,
+          error.message,
+          "invalid_request_error",
+          "messages",
+          "context_length_exceeded",
+        );
+      case "timeout":
+        return new OpenAiHttpError(504, "the request timed out", "timeout", null, "timeout");
+      case "shutdown":
+        return new OpenAiHttpError(
+          503,
+          "the server is shutting down",
+          "server_error",
+          null,
+          "shutdown",
+        );
+      case "client_disconnect":
+        return new OpenAiHttpError(499, "the client closed the request", "invalid_request_error");
+      default:
+        return new OpenAiHttpError(500, error.message, "server_error", null, error.reason);
+    }
+  }
+  return new OpenAiHttpError(500, "internal server error", "server_error");
+}
+
+function identity(params: GenerationParams) {
+  return { id: params.requestId, created: Math.floor(Date.now() / 1000), model: params.model };
+}

@@ -1,0 +1,56 @@
+import type { FastifyInstance } from "fastify";
+import type { JourneyStore } from "../journeys/journey-store.js";
+import type { ServerMetrics } from "../metrics.js";
+import { OpenAiHttpError } from "../openai/openai-error.js";
+
+export const SIMULATED_MODEL_ID = "llm-journey-simulated";
+const MAX_JOURNEYS_LIMIT = 500;
+
+/** Models, health, metrics and the journey data; the viewer page is registered beside them. */
+export function registerInfoRoutes(
+  app: FastifyInstance,
+  deps: { store: JourneyStore; metrics: ServerMetrics; viewerPage: string; ready: () => boolean },
+): void {
+  app.get("/v1/models", async () => ({
+    object: "list",
+    data: [
+      {
+        id: SIMULATED_MODEL_ID,
+        object: "model",
+        created: 0,
+        owned_by: "llm-journey",
+        // Plainly not a real model: the engine simulates step times and generates placeholder text.
+        description:
+          "A simulated model: deterministic placeholder text and modelled step times, for tracing demos.",
+      },
+    ],
+  }));
+
+  app.get("/health", async (_request, reply) => {
+    if (!deps.ready()) return reply.code(503).send({ status: "shutting_down" });
+    return { status: "ok" };
+  });
+
+  app.get("/metrics", async (_request, reply) => {
+    reply.type(deps.metrics.registry.contentType);
+    return deps.metrics.registry.metrics();
+  });
+
+  app.get<{ Querystring: { limit?: string } }>("/debug/journeys", async (request) => {
+    const raw = request.query.limit ?? "50";
+    const limit = Number(raw);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_JOURNEYS_LIMIT) {
+      throw new OpenAiHttpError(
+        400,
+        `limit must be an integer in [1, ${MAX_JOURNEYS_LIMIT}], got ${raw}`,
+        "invalid_request_error",
+        "limit",
+      );
+    }
+    return { journeys: deps.store.recent(limit) };
+  });
+
+  app.get("/journeys", async (_request, reply) =>
+    reply.type("text/html; charset=utf-8").send(deps.viewerPage),
+  );
+}

@@ -1,0 +1,105 @@
+import { createRateLimitedErrorHandler } from "@llm-journey/tracer-core";
+import Fastify, { type FastifyInstance } from "fastify";
+import type { ServerConfig } from "./config.js";
+import { registerErrorHandling } from "./http/error-handling.js";
+import type { GenerationEngine } from "./http/generation-engine.js";
+import { registerGenerationRoutes } from "./http/generation-routes.js";
+import { registerInfoRoutes } from "./http/info-routes.js";
+import { JourneyStore } from "./journeys/journey-store.js";
+import { type LayerCounts, ServerMetrics } from "./metrics.js";
+import { setUpHttpTracing } from "./tracing-setup.js";
+import { renderViewerPage } from "./viewer/index.js";
+
+/** The engine as the server composes it: generation plus its live counts and lifecycle. */
+export interface ServerEngine extends GenerationEngine {
+  counts(): Promise<LayerCounts>;
+  onSpans(listener: (spans: import("./journeys/journey-span.js").JourneySpan[]) => void): void;
+  /** Aborts every in-flight request, ends every core span, flushes, stops. */
+  shutdown(): Promise<void>;
+}
+
+export interface DemoServer {
+  app: FastifyInstance;
+  store: JourneyStore;
+  metrics: ServerMetrics;
+  /** `http://host:port` once listening. */
+  url: string;
+  /**
+   * Graceful shutdown: stop accepting, give in-flight requests `graceMs` to finish,
+   * then abort the rest, end every span, flush the exporters. Safe to call twice.
+   */
+  close(): Promise<void>;
+}
+
+export async function startServer(config: ServerConfig, engine: ServerEngine): Promise<DemoServer> {
+  const store = new JourneyStore(config.journeyStoreSize);
+  let metrics: ServerMetrics | undefined;
+  const tracing = setUpHttpTracing(config, store, {
+    onError: createRateLimitedErrorHandler(),
+    onSpansDropped: (count) => metrics?.spansDropped.inc({ layer: "api" }, count),
+  });
+  engine.onSpans((spans) => {
+    for (const span of spans) store.add(span);
+  });
+  metrics = new ServerMetrics({ api: () => tracing.api, core: () => engine.counts() }, store);
+  let shuttingDown = false;
+
+  const app = Fastify({
+    bodyLimit: config.bodyLimitBytes,
+    forceCloseConnections: "idle",
+    logger: { level: config.logLevel },
+    // Reject what a strict OpenAI server rejects: no type coercion, no silent stripping.
+    ajv: {
+      customOptions: {
+        coerceTypes: false,
+        removeAdditional: false,
+        allErrors: false,
+        allowUnionTypes: true,
+      },
+    },
+  });
+  registerErrorHandling(app, metrics);
+  // Responses sent while shutting down close their connection, so keep-alive clients
+  // do not hold the server open after their last answer.
+  app.addHook("onSend", async (_request, reply) => {
+    if (shuttingDown) reply.header("connection", "close");
+  });
+  registerGenerationRoutes(app, {
+    engine,
+    api: tracing.api,
+    metrics,
+    timeoutMs: config.requestTimeoutMs,
+    shuttingDown: () => shuttingDown,
+  });
+  registerInfoRoutes(app, {
+    store,
+    metrics,
+    viewerPage: renderViewerPage({}),
+    ready: () => !shuttingDown,
+  });
+
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === "object" && address !== null ? address.port : config.port;
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      shuttingDown = true;
+      const stopped = app.close();
+      const grace = new Promise((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
+      await Promise.race([stopped, grace]);
+      await engine.shutdown(); // aborts what is left; their handlers close their journeys
+      // The aborted requests' answers are written within a few ticks; then any
+      // connection still open (a stalled client) is cut so the process can exit.
+      await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
+      app.server.closeAllConnections();
+      await stopped;
+      tracing.api.shutdown(); // anything still open ends with reason "shutdown"
+      await tracing.shutdown();
+    })();
+    return closing;
+  };
+  return { app, store, metrics: metrics as ServerMetrics, url: `http://${host}:${port}`, close };
+}

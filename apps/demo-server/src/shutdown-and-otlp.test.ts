@@ -1,0 +1,115 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
+import OpenAI from "openai";
+import { afterEach, describe, expect, it } from "vitest";
+import { eventAttribute, type OtlpSpan, startOtlpReceiver } from "./test-support/otlp-receiver.js";
+
+const MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) child.kill("SIGKILL");
+});
+
+/** Starts the built server as a user would, and waits for the URL it prints. */
+async function startProcess(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [MAIN, "--port", "0", ...args], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.push(child);
+  let output = "";
+  child.stderr?.on("data", (data) => {
+    output += data;
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout?.on("data", (data) => {
+      output += data;
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.once("exit", (code) => reject(new Error(`server exited with ${code}: ${output}`)));
+  });
+  return { child, url, output: () => output };
+}
+
+function byName(spans: OtlpSpan[], name: string) {
+  return spans.filter((span) => span.name === name);
+}
+
+describe("OTLP export", () => {
+  it("sends both spans of a request to a local OTLP/HTTP receiver, linked", async () => {
+    const receiver = await startOtlpReceiver();
+    try {
+      const server = await startProcess(["--fast"], {
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.url,
+        OTEL_SERVICE_NAME: "demo-under-test",
+      });
+      const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "k", maxRetries: 0 });
+      await client.chat.completions.create({
+        model: "m",
+        messages: [{ role: "user", content: "hi" }],
+        max_tokens: 3,
+      });
+      server.child.kill("SIGTERM");
+      const [code] = await once(server.child, "exit");
+      expect(code).toBe(0);
+      const [api] = byName(receiver.spans, "llm_request");
+      const [core] = byName(receiver.spans, "llm_core");
+      expect(api?.scope).toBe("llm-journey.api");
+      expect(core?.scope).toBe("llm-journey.scheduler");
+      expect(core?.traceId).toBe(api?.traceId);
+      expect(core?.parentSpanId).toBe(api?.spanId);
+      expect(api?.serviceName).toBe("demo-under-test");
+      expect(core?.serviceName).toBe("demo-under-test");
+    } finally {
+      await receiver.close();
+    }
+  }, 30_000);
+});
+
+describe("graceful shutdown", () => {
+  it("ends every span of the requests in flight and exits 0", async () => {
+    const receiver = await startOtlpReceiver();
+    try {
+      const server = await startProcess([
+        "--otlp-traces-endpoint",
+        receiver.url,
+        "--shutdown-grace-ms",
+        "50",
+        "--step-time-base-ms",
+        "20",
+        "--step-time-per-decode-seq-ms",
+        "0",
+        "--step-time-per-prefill-token-ms",
+        "0",
+      ]);
+      const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "k", maxRetries: 0 });
+      const inFlight = Array.from({ length: 4 }, (_, i) =>
+        client.chat.completions
+          .create({
+            model: "m",
+            messages: [{ role: "user", content: `slow ${i}` }],
+            max_tokens: 5000,
+          })
+          .catch((error: unknown) => error),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      server.child.kill("SIGTERM");
+      const [code] = await once(server.child, "exit");
+      expect(code).toBe(0);
+      const answers = await Promise.all(inFlight);
+      expect(answers.every((answer) => answer instanceof Error)).toBe(true);
+      const apiSpans = byName(receiver.spans, "llm_request");
+      const coreSpans = byName(receiver.spans, "llm_core");
+      expect(apiSpans).toHaveLength(4);
+      expect(coreSpans).toHaveLength(4);
+      for (const span of apiSpans)
+        expect(eventAttribute(span, "api.ABORTED", "reason")).toBe("shutdown");
+      for (const span of coreSpans)
+        expect(eventAttribute(span, "journey.FINISHED", "finish.status")).toBe("aborted");
+    } finally {
+      await receiver.close();
+    }
+  }, 30_000);
+});

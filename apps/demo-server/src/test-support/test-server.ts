@@ -1,0 +1,95 @@
+import OpenAI from "openai";
+import { parseConfig, type ServerConfig } from "../config.js";
+import { startEngine } from "../engine-adapter.js";
+import type { Journey } from "../journeys/journey-store.js";
+import { type DemoServer, startServer } from "../server.js";
+
+export interface TestServer {
+  server: DemoServer;
+  url: string;
+  client: OpenAI;
+  /** Polls `/debug/journeys` until `predicate` holds for the list, or fails after ~5 s. */
+  journeysWhen(predicate: (journeys: Journey[]) => boolean): Promise<Journey[]>;
+  /** Polls `/metrics` until both layers' gauges read 0. */
+  gaugesAtZero(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** A real server on an ephemeral loopback port, with the simulated engine in its worker. */
+export async function startTestServer(flags: string[] = []): Promise<TestServer> {
+  // Steps run back to back unless the test asks for a simulated step time.
+  const speed = flags.some((flag) => flag.startsWith("--step-time")) ? [] : ["--fast"];
+  const config = parseConfig(
+    ["--port", "0", ...speed, "--shutdown-grace-ms", "0", "--log-level", "silent", ...flags],
+    {},
+  ) as ServerConfig;
+  const engine = await startEngine(config);
+  const server = await startServer(config, engine);
+  const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "test-key", maxRetries: 0 });
+  const poll = async <T>(
+    read: () => Promise<T>,
+    done: (value: T) => boolean,
+    what: string,
+  ): Promise<T> => {
+    let last: T | undefined;
+    for (let attempt = 0; attempt < 250; attempt++) {
+      last = await read();
+      if (done(last)) return last;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error(
+      `timed out waiting for ${what}; last value: ${JSON.stringify(last)?.slice(0, 2000)}`,
+    );
+  };
+  return {
+    server,
+    url: server.url,
+    client,
+    journeysWhen: (predicate) =>
+      poll(
+        async () =>
+          (
+            (await (await fetch(`${server.url}/debug/journeys?limit=500`)).json()) as {
+              journeys: Journey[];
+            }
+          ).journeys,
+        predicate,
+        "journeys",
+      ),
+    gaugesAtZero: () =>
+      poll(
+        async () => (await fetch(`${server.url}/metrics`)).text(),
+        (text) =>
+          ["api", "core"].every(
+            (layer) =>
+              gaugeValue(text, "llm_journey_active_spans", layer) === 0 &&
+              gaugeValue(text, "llm_journey_tracked_entries", layer) === 0,
+          ),
+        "gauges at 0",
+      ),
+    close: () => server.close(),
+  };
+}
+
+export function gaugeValue(metrics: string, name: string, layer: string): number | undefined {
+  const line = metrics.split("\n").find((l) => l.startsWith(`${name}{layer="${layer}"}`));
+  return line === undefined ? undefined : Number(line.split(" ").at(-1));
+}
+
+/** Both spans of one request, by name, once both have arrived. */
+export function spansOf(journey: Journey) {
+  const api = journey.spans.find((span) => span.name === "llm_request");
+  const core = journey.spans.find((span) => span.name === "llm_core");
+  return { api, core };
+}
+
+export function eventNames(span: { events: Array<{ name: string }> } | undefined): string[] {
+  return span?.events.map((event) => event.name) ?? [];
+}
+
+export function byRequestId(requestId: string) {
+  return (journeys: Journey[]) => {
+    const journey = journeys.find((j) => j.requestId === requestId);
+    return journey !== undefined && journey.spans.length === 2;
+  };
+}

@@ -1,0 +1,1 @@
+export { renderViewerPage } from "./viewer-page.js";
