@@ -37,7 +37,7 @@ describe("request validation", () => {
 
   it.each([
     ["invalid JSON", "{not json", "invalid_json", null],
-    ["a missing messages field", { model: MODEL }, "invalid_value", "messages"],
+    ["a missing messages field", { model: MODEL }, "missing_required_parameter", "messages"],
     ["empty messages", { model: MODEL, messages: [] }, "invalid_value", "messages"],
     ["a wrongly typed max_tokens", chat({ max_tokens: "5" }), "invalid_value", "max_tokens"],
     ["a negative max_tokens", chat({ max_tokens: -1 }), "invalid_value", "max_tokens"],

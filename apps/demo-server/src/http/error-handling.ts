@@ -68,6 +68,16 @@ function toOpenAiError(error: FastifyError): OpenAiHttpError {
         : issue?.keyword === "additionalProperties"
           ? String(issue.params.additionalProperty)
           : path;
+    if (issue?.keyword === "required") {
+      const message = `Missing required parameter: '${param}'.`;
+      return new OpenAiHttpError(
+        400,
+        message,
+        "invalid_request_error",
+        param,
+        "missing_required_parameter",
+      );
+    }
     const message =
       issue?.keyword === "additionalProperties"
         ? `Unrecognized request argument supplied: ${param}`
