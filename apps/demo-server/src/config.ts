@@ -11,6 +11,8 @@ export interface ServerConfig {
     otlpEndpoint: string | undefined;
     serviceName: string;
     trustClientContext: boolean;
+    /** Record prompt and completion text on llm_request (opt-in: it may hold personal data). */
+    captureContent: boolean;
     mode: "spans";
   };
   engine: {
@@ -41,6 +43,7 @@ export const USAGE = `Usage: npm run demo -- [flags]
   --otlp-traces-endpoint URL           also export spans over OTLP/HTTP
                                        [OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_EXPORTER_OTLP_ENDPOINT]
   --no-trust-client-trace-context      ignore clients' traceparent (untrusted clients)
+  --capture-content                    record prompt and completion text on spans (personal data!)
   --tracing-mode spans                 the tracing stream (default spans)
   --max-num-seqs N                     running sequences at most (default 16)
   --max-num-batched-tokens N           tokens per scheduler step (default 512)
@@ -88,6 +91,7 @@ export function parseConfig(
         "journey-tracing-sample-rate": { type: "string" },
         "otlp-traces-endpoint": { type: "string" },
         "trust-client-trace-context": { type: "boolean" },
+        "capture-content": { type: "boolean" },
         "tracing-mode": { type: "string" },
         "max-num-seqs": { type: "string" },
         "max-num-batched-tokens": { type: "string" },
@@ -131,6 +135,7 @@ export function parseConfig(
       otlpEndpoint: otlpEndpoint(str("otlp-traces-endpoint"), env),
       serviceName: env.OTEL_SERVICE_NAME || "llm-journey-demo",
       trustClientContext: values["trust-client-trace-context"] !== false,
+      captureContent: values["capture-content"] === true,
       mode,
     },
     engine: {

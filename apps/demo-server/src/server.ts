@@ -5,6 +5,7 @@ import { registerErrorHandling } from "./http/error-handling.js";
 import type { GenerationEngine } from "./http/generation-engine.js";
 import { registerGenerationRoutes } from "./http/generation-routes.js";
 import { registerInfoRoutes } from "./http/info-routes.js";
+import { registerStrictJsonParser } from "./http/strict-json-parser.js";
 import { JourneyStore } from "./journeys/journey-store.js";
 import { type LayerCounts, ServerMetrics } from "./metrics.js";
 import { setUpHttpTracing } from "./tracing-setup.js";
@@ -58,6 +59,7 @@ export async function startServer(config: ServerConfig, engine: ServerEngine): P
       },
     },
   });
+  registerStrictJsonParser(app);
   registerErrorHandling(app, metrics);
   // Responses sent while shutting down close their connection, so keep-alive clients
   // do not hold the server open after their last answer.

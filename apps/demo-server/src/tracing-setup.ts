@@ -48,6 +48,7 @@ export function setUpHttpTracing(
     tracerProvider: provider,
     sampleRate: config.tracing.sampleRate,
     trustClientContext: config.tracing.trustClientContext,
+    captureContent: config.tracing.captureContent,
     onError: hooks.onError,
   });
   return { api, shutdown: () => provider.shutdown() };

@@ -14,5 +14,7 @@ describe("GenAI attribute names", () => {
     expect(ApiAttr.USAGE_INPUT_TOKENS).toBe(semconv.ATTR_GEN_AI_USAGE_INPUT_TOKENS);
     expect(ApiAttr.USAGE_OUTPUT_TOKENS).toBe(semconv.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS);
     expect(ApiAttr.RESPONSE_FINISH_REASONS).toBe(semconv.ATTR_GEN_AI_RESPONSE_FINISH_REASONS);
+    expect(ApiAttr.INPUT_MESSAGES).toBe(semconv.ATTR_GEN_AI_INPUT_MESSAGES);
+    expect(ApiAttr.OUTPUT_MESSAGES).toBe(semconv.ATTR_GEN_AI_OUTPUT_MESSAGES);
   });
 });

@@ -16,6 +16,10 @@ export const ApiAttr = {
   USAGE_INPUT_TOKENS: "gen_ai.usage.input_tokens",
   USAGE_OUTPUT_TOKENS: "gen_ai.usage.output_tokens",
   RESPONSE_FINISH_REASONS: "gen_ai.response.finish_reasons",
+  /** Opt-in only (`captureContent`): may contain personal data. */
+  INPUT_MESSAGES: "gen_ai.input.messages",
+  /** Opt-in only (`captureContent`): may contain personal data. */
+  OUTPUT_MESSAGES: "gen_ai.output.messages",
   LATENCY_TIME_TO_FIRST_TOKEN: "gen_ai.latency.time_to_first_token",
   LATENCY_E2E: "gen_ai.latency.e2e",
   LATENCY_TIME_IN_QUEUE: "gen_ai.latency.time_in_queue",

@@ -21,6 +21,12 @@ export interface ApiTracerOptions {
    * clients: their requests then start a new trace. Default: true.
    */
   trustClientContext?: boolean;
+  /**
+   * Record prompt and completion content (`gen_ai.input.messages`,
+   * `gen_ai.output.messages`) given to `handle.setContent`. It may contain personal
+   * data: off unless the operator opts in. Default: false.
+   */
+  captureContent?: boolean;
   /** Receives tracing failures. Default: a rate-limited `console.warn`. */
   onError?: TracingErrorHandler;
   /** The version reported with the `llm-journey.api` scope. */
@@ -53,6 +59,7 @@ export function createApiTracer(options: ApiTracerOptions = {}): ApiJourneyTrace
     return new SpanApiTracer(tracer, {
       sampleRate,
       trustClientContext: options.trustClientContext ?? true,
+      captureContent: options.captureContent === true,
       onError,
     });
   } catch (error) {

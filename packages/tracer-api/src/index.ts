@@ -8,6 +8,7 @@ export { API_SPAN_NAME, API_TRACER_SCOPE, ApiAttr, ApiEvent } from "./api-attrib
 export type { ApiJourneyTracer, JourneyStart } from "./api-tracer.js";
 export { type ApiTracerOptions, createApiTracer } from "./create-api-tracer.js";
 export type {
+  Content,
   CoreLatencies,
   JourneyHandle,
   RequestAttributes,

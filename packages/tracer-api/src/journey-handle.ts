@@ -20,6 +20,15 @@ export interface Usage {
   outputTokens?: number;
 }
 
+/**
+ * Prompt and completion content, recorded only when the operator opted in with
+ * `captureContent`; any JSON-serialisable value (usually the chat messages).
+ */
+export interface Content {
+  inputMessages?: unknown;
+  outputMessages?: unknown;
+}
+
 /** Latencies the engine core measured, in seconds; recorded on the API span at close. */
 export interface CoreLatencies {
   timeInQueue?: number;
@@ -43,7 +52,11 @@ export interface JourneyHandle {
    * and the sampling decision (`x-llm-journey-sampled`). Nothing else from the client.
    */
   readonly coreHeaders: Readonly<OutgoingHeaders>;
+  /** True when the tracer was built with `captureContent`: only then is content worth gathering. */
+  readonly capturesContent: boolean;
   setRequestAttributes(attributes: RequestAttributes): void;
+  /** Records `gen_ai.input.messages` / `gen_ai.output.messages`; does nothing unless `capturesContent`. */
+  setContent(content: Content): void;
   setUsage(usage: Usage): void;
   setCoreLatencies(latencies: CoreLatencies): void;
   /** The OpenAI finish reasons of the response (for example `["stop"]`). */

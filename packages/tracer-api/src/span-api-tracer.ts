@@ -25,6 +25,7 @@ export class SpanApiTracer implements ApiJourneyTracer {
     private readonly options: {
       sampleRate: number;
       trustClientContext: boolean;
+      captureContent: boolean;
       onError: TracingErrorHandler;
     },
   ) {
@@ -60,7 +61,13 @@ export class SpanApiTracer implements ApiJourneyTracer {
       );
       const coreHeaders = injectContext(undefined, trace.setSpan(parent, span));
       coreHeaders[SAMPLED_HEADER] = "1";
-      const handle = new SpanJourneyHandle(span, coreHeaders, this.release, this.options.onError);
+      const handle = new SpanJourneyHandle(
+        span,
+        coreHeaders,
+        this.release,
+        this.options.onError,
+        this.options.captureContent,
+      );
       this.open.add(handle);
       return handle;
     } catch (error) {

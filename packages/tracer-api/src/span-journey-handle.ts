@@ -7,7 +7,13 @@ import {
 import { type Attributes, type Span, SpanStatusCode } from "@opentelemetry/api";
 import type { AbortReason } from "./abort-reason.js";
 import { ApiAttr, ApiEvent } from "./api-attributes.js";
-import type { CoreLatencies, JourneyHandle, RequestAttributes, Usage } from "./journey-handle.js";
+import type {
+  Content,
+  CoreLatencies,
+  JourneyHandle,
+  RequestAttributes,
+  Usage,
+} from "./journey-handle.js";
 
 /** `error` on `api.ABORTED` is a message for people, never a stack or request content. */
 const MAX_ERROR_LENGTH = 256;
@@ -28,6 +34,7 @@ export class SpanJourneyHandle implements JourneyHandle {
     readonly coreHeaders: Readonly<OutgoingHeaders>,
     private readonly release: (handle: SpanJourneyHandle) => void,
     private readonly onError: TracingErrorHandler,
+    readonly capturesContent = false,
   ) {
     this.event(ApiEvent.ARRIVED, this.arrivedAt);
   }
@@ -47,6 +54,20 @@ export class SpanJourneyHandle implements JourneyHandle {
     put(attributes, ApiAttr.REQUEST_CHOICE_COUNT, request.choiceCount);
     put(attributes, ApiAttr.REQUEST_STREAM, request.stream);
     this.setAttributes(attributes);
+  }
+
+  setContent(content: Content): void {
+    if (this.isClosed || !this.capturesContent) return;
+    try {
+      const attributes: Attributes = {};
+      if (content.inputMessages !== undefined)
+        attributes[ApiAttr.INPUT_MESSAGES] = JSON.stringify(content.inputMessages);
+      if (content.outputMessages !== undefined)
+        attributes[ApiAttr.OUTPUT_MESSAGES] = JSON.stringify(content.outputMessages);
+      this.setAttributes(attributes);
+    } catch (error) {
+      this.onError(error, "setContent");
+    }
   }
 
   setUsage(usage: Usage): void {

@@ -225,3 +225,29 @@ describe("API termination paths", () => {
     expect(firsts).toHaveLength(1);
   });
 });
+
+describe("content capture", () => {
+  it("records no prompt or completion text by default", () => {
+    const handle = tracer.startJourney({ requestId: "r" });
+    expect(handle.capturesContent).toBe(false);
+    handle.setContent({
+      inputMessages: [{ role: "user", content: "my secret" }],
+      outputMessages: "reply",
+    });
+    handle.departed();
+    const span = onlyApiSpan();
+    expect(JSON.stringify(span.attributes)).not.toContain("my secret");
+    expect(span.attributes["gen_ai.input.messages"]).toBeUndefined();
+  });
+
+  it("records the messages as JSON when the operator opts in", () => {
+    const capturing = createApiTracer({ tracerProvider: testing.provider, captureContent: true });
+    const handle = capturing.startJourney({ requestId: "r" });
+    handle.setContent({ inputMessages: [{ role: "user", content: "hello" }] });
+    handle.setContent({ outputMessages: [{ role: "assistant", content: "hi" }] });
+    handle.departed();
+    const span = onlyApiSpan();
+    expect(span.attributes["gen_ai.input.messages"]).toBe('[{"role":"user","content":"hello"}]');
+    expect(span.attributes["gen_ai.output.messages"]).toBe('[{"role":"assistant","content":"hi"}]');
+  });
+});

@@ -70,6 +70,12 @@ export function registerGenerationRoutes(app: FastifyInstance, deps: GenerationR
         stream: params.stream,
         ...samplingOf(request.body as ChatCompletionBody),
       });
+      if (journey.capturesContent) {
+        const body = request.body as Partial<ChatCompletionBody>;
+        journey.setContent({
+          inputMessages: body.messages ?? [{ role: "user", content: params.prompt }],
+        });
+      }
       const context: GenerationContext = {
         engine: deps.engine,
         handle: journey,

@@ -129,6 +129,7 @@ export async function generateBody(params: GenerationParams, context: Generation
           } else {
             finished = event;
             recordFinish(handle, event);
+            handle.setContent({ outputMessages: [{ role: "assistant", content: text }] });
           }
         }
         return text;
@@ -161,6 +162,8 @@ export async function streamEvents(
   const id = identity(params);
   const write = (body: unknown) => response.write(`data: ${JSON.stringify(body)}\n\n`);
   let finished: Finished | undefined;
+  // Only gathered when the operator opted in to content capture.
+  const captured = "";
   try {
     for await (const event of traceStream(context.handle, submit(params, context), {
       signal: context.signal,
@@ -183,6 +186,7 @@ export async function streamEvents(
       } else {
         finished = event;
         recordFinish(context.handle, event);
+        context.handle.setContent({ outputMessages: [{ role: "assistant", content: captured }] });
       }
     }
     const done = finished as Finished;

@@ -1,0 +1,44 @@
+import type { FastifyInstance } from "fastify";
+import { OpenAiHttpError } from "../openai/openai-error.js";
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Parses JSON bodies strictly: bytes that are not UTF-8 are rejected instead of being
+ * silently replaced with U+FFFD, and the body must be an object.
+ */
+export function registerStrictJsonParser(app: FastifyInstance): void {
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (_request, body, done) => {
+    let text: string;
+    try {
+      text = utf8.decode(body as Buffer);
+    } catch {
+      done(
+        new OpenAiHttpError(
+          400,
+          "The request body is not valid UTF-8.",
+          "invalid_request_error",
+          null,
+          "invalid_encoding",
+        ),
+        undefined,
+      );
+      return;
+    }
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      done(
+        new OpenAiHttpError(
+          400,
+          `We could not parse the JSON body of your request: ${(error as Error).message}`,
+          "invalid_request_error",
+          null,
+          "invalid_json",
+        ),
+        undefined,
+      );
+    }
+  });
+}
