@@ -27,5 +27,6 @@ export async function startEngine(config: ServerConfig): Promise<ServerEngine> {
     },
     onSpans: (listener) => client.onSpans(listener),
     shutdown: () => client.shutdown(),
+    crashForTests: () => client.crashWorkerForTests(),
   };
 }

@@ -17,6 +17,8 @@ export interface ServerEngine extends GenerationEngine {
   onSpans(listener: (spans: import("./journeys/journey-span.js").JourneySpan[]) => void): void;
   /** Aborts every in-flight request, ends every core span, flushes, stops. */
   shutdown(): Promise<void>;
+  /** Kills the engine worker as a crash would. For fault tests only. */
+  crashForTests(): Promise<void>;
 }
 
 export interface DemoServer {

@@ -2,10 +2,11 @@ import OpenAI from "openai";
 import { parseConfig, type ServerConfig } from "../config.js";
 import { startEngine } from "../engine-adapter.js";
 import type { Journey } from "../journeys/journey-store.js";
-import { type DemoServer, startServer } from "../server.js";
+import { type DemoServer, type ServerEngine, startServer } from "../server.js";
 
 export interface TestServer {
   server: DemoServer;
+  engine: ServerEngine;
   url: string;
   client: OpenAI;
   /** Polls `/debug/journeys` until `predicate` holds for the list, or fails after ~5 s. */
@@ -43,6 +44,7 @@ export async function startTestServer(flags: string[] = []): Promise<TestServer>
   };
   return {
     server,
+    engine,
     url: server.url,
     client,
     journeysWhen: (predicate) =>

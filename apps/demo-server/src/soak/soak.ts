@@ -1,0 +1,213 @@
+import { parseConfig, type ServerConfig } from "../config.js";
+import { startEngine } from "../engine-adapter.js";
+import type { JourneySpan } from "../journeys/journey-span.js";
+import { startServer } from "../server.js";
+
+export interface SoakOptions {
+  requests: number;
+  concurrency?: number;
+  /** Extra server flags; the defaults give a preemption-heavy engine and 5% engine errors. */
+  flags?: string[];
+}
+
+export interface SoakReport {
+  requests: number;
+  seconds: number;
+  outcomes: Record<"ok" | "client_error" | "server_error" | "aborted_by_client", number>;
+  spans: { api: number; core: number; notEndedOnce: number; badTerminal: number };
+  gauges: { apiActive: number; apiTracked: number; coreActive: number; coreTracked: number };
+  heapGrowthMiB: number;
+  unhandledRejections: number;
+  warnings: number;
+  problems: string[];
+}
+
+const SOAK_FLAGS = [
+  "--port",
+  "0",
+  "--log-level",
+  "silent",
+  "--shutdown-grace-ms",
+  "0",
+  // Preemption-heavy: few KV blocks for the concurrency, short simulated steps.
+  "--num-kv-blocks",
+  "48",
+  "--block-size",
+  "16",
+  "--max-num-seqs",
+  "16",
+  "--max-num-batched-tokens",
+  "256",
+  "--step-time-base-ms",
+  "0.2",
+  "--step-time-per-prefill-token-ms",
+  "0",
+  "--step-time-per-decode-seq-ms",
+  "0.01",
+  "--inject-engine-error-rate",
+  "0.05",
+];
+
+/**
+ * Drives an in-process demo server with mixed traffic (chat and completions, streaming
+ * and not, ~10% aborted by the client at a random point, ~5% failing in the engine, ~5%
+ * invalid) and checks what must hold afterwards: every request answered or closed,
+ * every span ended exactly once with one terminal event, both layers' gauges at 0.
+ */
+export async function runSoak(options: SoakOptions): Promise<SoakReport> {
+  let unhandledRejections = 0;
+  let warnings = 0;
+  const onRejection = () => unhandledRejections++;
+  const onWarning = () => warnings++;
+  process.on("unhandledRejection", onRejection);
+  process.on("warning", onWarning);
+  const config = parseConfig([...SOAK_FLAGS, ...(options.flags ?? [])], {}) as ServerConfig;
+  const engine = await startEngine(config);
+  const server = await startServer(config, engine);
+  const spans = { api: 0, core: 0, notEndedOnce: 0, badTerminal: 0 };
+  const seen = new Set<string>();
+  server.store.onSpan((span) => checkSpan(span, spans, seen));
+  const outcomes = { ok: 0, client_error: 0, server_error: 0, aborted_by_client: 0 };
+  const heapBefore = heapUsed();
+  const started = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < options.requests) {
+      const outcome = await oneRequest(server.url, next++);
+      outcomes[outcome]++;
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: options.concurrency ?? 64 }, worker));
+    const seconds = (performance.now() - started) / 1000;
+    // The engine thread posts its spans and stats in batches: let them land.
+    const gauges = await settledGauges(server.url);
+    const heapGrowthMiB = (heapUsed() - heapBefore) / 2 ** 20;
+    const problems: string[] = [];
+    const answered = Object.values(outcomes).reduce((a, b) => a + b, 0);
+    if (answered !== options.requests)
+      problems.push(`${options.requests - answered} requests never ended`);
+    if (spans.notEndedOnce > 0)
+      problems.push(`${spans.notEndedOnce} spans reported more than once`);
+    if (spans.badTerminal > 0)
+      problems.push(`${spans.badTerminal} spans without exactly one terminal event`);
+    // Every request that reached the server has its span; a client abort may come first.
+    const reachedAtLeast = options.requests - outcomes.aborted_by_client;
+    if (spans.api < reachedAtLeast || spans.api > options.requests) {
+      problems.push(
+        `${spans.api} API spans for ${options.requests} requests (${outcomes.aborted_by_client} aborted by the client)`,
+      );
+    }
+    if (Object.values(gauges).some((value) => value !== 0))
+      problems.push(`gauges not at 0: ${JSON.stringify(gauges)}`);
+    if (unhandledRejections > 0) problems.push(`${unhandledRejections} unhandled rejections`);
+    if (warnings > 0) problems.push(`${warnings} process warnings`);
+    return {
+      requests: options.requests,
+      seconds,
+      outcomes,
+      spans,
+      gauges,
+      heapGrowthMiB,
+      unhandledRejections,
+      warnings,
+      problems,
+    };
+  } finally {
+    await server.close();
+    process.off("unhandledRejection", onRejection);
+    process.off("warning", onWarning);
+  }
+}
+
+function checkSpan(span: JourneySpan, counts: SoakReport["spans"], seen: Set<string>): void {
+  if (seen.has(span.spanId)) counts.notEndedOnce++;
+  seen.add(span.spanId);
+  const names = span.events.map((event) => event.name);
+  if (span.name === "llm_request") {
+    counts.api++;
+    const terminal = names.filter((name) => name === "api.DEPARTED" || name === "api.ABORTED");
+    if (terminal.length !== 1 || names.at(-1) !== terminal[0]) counts.badTerminal++;
+  } else if (span.name === "llm_core") {
+    counts.core++;
+    if (
+      names.filter((name) => name === "journey.FINISHED").length !== 1 ||
+      names.at(-1) !== "journey.FINISHED"
+    ) {
+      counts.badTerminal++;
+    }
+  }
+  // Only counts are kept, so a long soak does not grow with the number of spans.
+  if (seen.size > 10_000) seen.clear();
+}
+
+/** A deterministic mix by index: kinds of request and who ends them. */
+async function oneRequest(url: string, i: number): Promise<keyof SoakReport["outcomes"]> {
+  const chat = i % 2 === 0;
+  const stream = i % 3 !== 0;
+  const invalid = i % 20 === 7;
+  const abortAfterMs = i % 10 === 3 ? 1 + (i % 13) : undefined;
+  const maxTokens = invalid ? -1 : 1 + ((i * 7) % 48);
+  const body = chat
+    ? {
+        model: "m",
+        messages: [{ role: "user", content: `soak request ${i} `.repeat(1 + (i % 9)) }],
+        max_tokens: maxTokens,
+        stream,
+      }
+    : {
+        model: "m",
+        prompt: `soak prompt ${i} `.repeat(1 + (i % 9)),
+        max_tokens: maxTokens,
+        stream,
+      };
+  const controller = new AbortController();
+  const timer =
+    abortAfterMs === undefined ? undefined : setTimeout(() => controller.abort(), abortAfterMs);
+  try {
+    const response = await fetch(`${url}/v1/${chat ? "chat/completions" : "completions"}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+      signal: controller.signal,
+    });
+    await response.arrayBuffer(); // the whole body, stream or not
+    if (response.status >= 500) return "server_error";
+    if (response.status >= 400) return "client_error";
+    return "ok";
+  } catch (error) {
+    if (controller.signal.aborted) return "aborted_by_client";
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function settledGauges(url: string): Promise<SoakReport["gauges"]> {
+  let gauges = { apiActive: -1, apiTracked: -1, coreActive: -1, coreTracked: -1 };
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const read = (name: string, layer: string) =>
+      Number(
+        text
+          .split("\n")
+          .find((line) => line.startsWith(`${name}{layer="${layer}"}`))
+          ?.split(" ")
+          .at(-1) ?? Number.NaN,
+      );
+    gauges = {
+      apiActive: read("llm_journey_active_spans", "api"),
+      apiTracked: read("llm_journey_tracked_entries", "api"),
+      coreActive: read("llm_journey_active_spans", "core"),
+      coreTracked: read("llm_journey_tracked_entries", "core"),
+    };
+    if (Object.values(gauges).every((value) => value === 0)) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return gauges;
+}
+
+function heapUsed(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().heapUsed;
+}
