@@ -23,7 +23,11 @@ export async function startEngine(config: ServerConfig): Promise<ServerEngine> {
     abort: (requestId) => client.abort(requestId),
     counts: async () => {
       const stats = await client.stats();
-      return { activeSpans: stats.activeSpans, trackedEntries: stats.trackedEntries };
+      return {
+        activeSpans: stats.activeSpans,
+        trackedEntries: stats.trackedEntries,
+        spansDropped: stats.spansDropped,
+      };
     },
     onSpans: (listener) => client.onSpans(listener),
     shutdown: () => client.shutdown(),

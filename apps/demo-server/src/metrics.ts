@@ -8,6 +8,11 @@ export interface LayerCounts {
   trackedEntries: number;
 }
 
+/** The engine's counts also say how many core spans its exporter dropped so far. */
+export interface CoreCounts extends LayerCounts {
+  spansDropped: number;
+}
+
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 /**

@@ -7,13 +7,13 @@ import { registerGenerationRoutes } from "./http/generation-routes.js";
 import { registerInfoRoutes } from "./http/info-routes.js";
 import { registerStrictJsonParser } from "./http/strict-json-parser.js";
 import { JourneyStore } from "./journeys/journey-store.js";
-import { type LayerCounts, ServerMetrics } from "./metrics.js";
+import { type CoreCounts, ServerMetrics } from "./metrics.js";
 import { setUpHttpTracing } from "./tracing-setup.js";
 import { renderViewerPage } from "./viewer/index.js";
 
 /** The engine as the server composes it: generation plus its live counts and lifecycle. */
 export interface ServerEngine extends GenerationEngine {
-  counts(): Promise<LayerCounts>;
+  counts(): Promise<CoreCounts>;
   onSpans(listener: (spans: import("./journeys/journey-span.js").JourneySpan[]) => void): void;
   /** Aborts every in-flight request, ends every core span, flushes, stops. */
   shutdown(): Promise<void>;
@@ -37,9 +37,13 @@ export interface DemoServer {
 export async function startServer(config: ServerConfig, engine: ServerEngine): Promise<DemoServer> {
   const store = new JourneyStore(config.journeyStoreSize);
   let metrics: ServerMetrics | undefined;
+  const onError = createRateLimitedErrorHandler();
   const tracing = setUpHttpTracing(config, store, {
-    onError: createRateLimitedErrorHandler(),
-    onSpansDropped: (count) => metrics?.spansDropped.inc({ layer: "api" }, count),
+    onError,
+    onSpansDropped: (count) => {
+      metrics?.spansDropped.inc({ layer: "api" }, count);
+      onError(new Error(`${count} spans could not be exported`), "OTLP export");
+    },
   });
   engine.onSpans((spans) => {
     for (const span of spans) store.add(span);

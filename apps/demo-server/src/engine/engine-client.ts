@@ -45,6 +45,7 @@ const ZERO_STATS: EngineStats = Object.freeze({
   running: 0,
   waiting: 0,
   kvBlocksUsed: 0,
+  spansDropped: 0,
 });
 
 /** Everything the client keeps for one request: removed with its `finished` event. */

@@ -13,6 +13,7 @@ import {
   type SpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
 import { encode } from "gpt-tokenizer";
+import { CountingExporter } from "../journeys/counting-exporter.js";
 import type { EngineOptions } from "./engine-options.js";
 import type {
   AddMessage,
@@ -53,6 +54,7 @@ export class EngineHost {
   /** Cancels the step being "computed"; set while a step is in progress. */
   private cancelStep: (() => void) | undefined;
   private stopping = false;
+  private spansDropped = 0;
 
   constructor(host: EngineHostOptions) {
     const { options } = host;
@@ -66,9 +68,14 @@ export class EngineHost {
       });
       const processors: SpanProcessor[] = [this.forwarder];
       if (options.tracing.otlpEndpoint !== undefined) {
-        processors.push(
-          new BatchSpanProcessor(new OTLPTraceExporter({ url: options.tracing.otlpEndpoint })),
+        const exporter = new CountingExporter(
+          new OTLPTraceExporter({ url: options.tracing.otlpEndpoint }),
+          (count) => {
+            this.spansDropped += count;
+            this.onError(new Error(`${count} spans could not be exported`), "OTLP export");
+          },
         );
+        processors.push(new BatchSpanProcessor(exporter));
       }
       this.provider = new BasicTracerProvider({
         resource: resourceFromAttributes({ "service.name": options.tracing.serviceName }),
@@ -123,6 +130,7 @@ export class EngineHost {
       running: scheduler.running,
       waiting: scheduler.waiting,
       kvBlocksUsed: scheduler.kvBlocksUsed,
+      spansDropped: this.spansDropped,
     };
   }
 

@@ -82,6 +82,8 @@ export interface EngineStats {
   readonly running: number;
   readonly waiting: number;
   readonly kvBlocksUsed: number;
+  /** Core spans the OTLP exporter failed to deliver since the engine started (cumulative). */
+  readonly spansDropped: number;
 }
 
 /** Engine → API: live counts, periodically (no `id`) or in reply to `stats-request`. */
