@@ -187,6 +187,7 @@ describe("EngineClient with a real worker thread", () => {
       running: 0,
       waiting: 0,
       kvBlocksUsed: 0,
+      spansDropped: 0,
     });
     expect(client.lastStats).toEqual(stats);
     expect(client.inFlight).toBe(0);

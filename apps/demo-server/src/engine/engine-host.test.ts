@@ -73,6 +73,7 @@ describe("EngineHost", () => {
       running: 0,
       waiting: 0,
       kvBlocksUsed: 0,
+      spansDropped: 0,
     });
     await shutdown();
   });
