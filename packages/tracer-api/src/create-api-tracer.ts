@@ -1,9 +1,10 @@
 import {
   assertSampleRate,
   createRateLimitedErrorHandler,
+  isUnconfiguredGlobal,
   type TracingErrorHandler,
 } from "@llm-journey/tracer-core";
-import { ProxyTracerProvider, type TracerProvider, trace } from "@opentelemetry/api";
+import { type TracerProvider, trace } from "@opentelemetry/api";
 import { API_TRACER_SCOPE } from "./api-attributes.js";
 import type { ApiJourneyTracer } from "./api-tracer.js";
 import { NoopApiTracer } from "./noop-api-tracer.js";
@@ -49,12 +50,7 @@ export function createApiTracer(options: ApiTracerOptions = {}): ApiJourneyTrace
   const onError = options.onError ?? createRateLimitedErrorHandler();
   try {
     const provider = options.tracerProvider ?? trace.getTracerProvider();
-    if (
-      provider instanceof ProxyTracerProvider &&
-      provider.getDelegateTracer(API_TRACER_SCOPE) === undefined
-    ) {
-      return new NoopApiTracer();
-    }
+    if (isUnconfiguredGlobal(provider, API_TRACER_SCOPE)) return new NoopApiTracer();
     const tracer = provider.getTracer(API_TRACER_SCOPE, options.instrumentationVersion);
     return new SpanApiTracer(tracer, {
       sampleRate,

@@ -53,7 +53,7 @@ export function createCoreTracer(options: CoreTracerOptions = {}): CoreJourneyTr
   const onError = options.onError ?? createRateLimitedErrorHandler();
   try {
     const provider = options.tracerProvider ?? trace.getTracerProvider();
-    if (isUnconfiguredGlobal(provider)) return NOOP_CORE_TRACER;
+    if (isUnconfiguredGlobal(provider, CORE_TRACER_SCOPE)) return NOOP_CORE_TRACER;
     const tracer = provider.getTracer(CORE_TRACER_SCOPE, options.instrumentationVersion);
     return new SpanCoreTracer(tracer, { sampleRate, eventBudget: maxEvents, onError });
   } catch (error) {
@@ -62,10 +62,11 @@ export function createCoreTracer(options: CoreTracerOptions = {}): CoreJourneyTr
   }
 }
 
-/** The API's global provider is a proxy with no delegate until an SDK registers one. */
-function isUnconfiguredGlobal(provider: TracerProvider): boolean {
-  return (
-    provider instanceof ProxyTracerProvider &&
-    provider.getDelegateTracer(CORE_TRACER_SCOPE) === undefined
-  );
+/**
+ * True for the API's global provider before any SDK registered one: a proxy with no
+ * delegate. Tracing through it would create non-recording spans at a cost, so the
+ * layers choose their no-op instead.
+ */
+export function isUnconfiguredGlobal(provider: TracerProvider, scope: string): boolean {
+  return provider instanceof ProxyTracerProvider && provider.getDelegateTracer(scope) === undefined;
 }

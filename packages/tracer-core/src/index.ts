@@ -3,6 +3,7 @@ export {
   type CoreTracerOptions,
   createCoreTracer,
   DEFAULT_MAX_EVENTS_PER_SPAN,
+  isUnconfiguredGlobal,
 } from "./create-core-tracer.js";
 export {
   CORE_SPAN_NAME,
