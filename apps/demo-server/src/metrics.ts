@@ -43,17 +43,26 @@ export class ServerMetrics {
     "llm_journey_queue_time_seconds",
     "Time in the scheduler's queue, from llm_core spans.",
   );
-  readonly spansDropped = new Counter({
-    name: "llm_journey_spans_dropped_total",
-    help: "Spans an exporter failed to deliver.",
-    labelNames: ["layer"] as const,
-    registers: [this.registry],
-  });
+  readonly spansDropped: Counter<"layer">;
 
   constructor(
-    layers: { api: () => LayerCounts; core: () => Promise<LayerCounts> },
+    layers: { api: () => LayerCounts; core: () => Promise<CoreCounts> },
     store: JourneyStore,
   ) {
+    let coreDroppedSeen = 0;
+    this.spansDropped = new Counter({
+      name: "llm_journey_spans_dropped_total",
+      help: "Spans an OTLP exporter failed to deliver, by layer.",
+      labelNames: ["layer"] as const,
+      registers: [this.registry],
+      async collect() {
+        // The engine reports a running total; the counter takes what is new since.
+        const { spansDropped } = await layers.core();
+        if (spansDropped > coreDroppedSeen)
+          this.inc({ layer: "core" }, spansDropped - coreDroppedSeen);
+        coreDroppedSeen = Math.max(coreDroppedSeen, spansDropped);
+      },
+    });
     collectDefaultMetrics({ register: this.registry });
     const readLayers = async () => ({ api: layers.api(), core: await layers.core() });
     new Gauge({
