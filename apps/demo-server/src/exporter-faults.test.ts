@@ -10,7 +10,10 @@ const demos: TestServer[] = [];
 
 afterAll(async () => {
   await Promise.all(demos.map((demo) => demo.close()));
-  for (const server of servers) server.closeAllConnections?.(), server.close();
+  for (const server of servers) {
+    server.closeAllConnections();
+    server.close();
+  }
   vi.restoreAllMocks();
 });
 
