@@ -66,6 +66,15 @@ export class CoreJourney {
 
   /** Emits FINISHED with the latencies and ends the span. Called once, by the cleanup. */
   finish(status: FinishStatus, step: number): void {
+    // The span ends whatever reading the request or recording the event throws.
+    try {
+      this.record(status, step);
+    } finally {
+      this.span.end();
+    }
+  }
+
+  private record(status: FinishStatus, step: number): void {
     const finishedAt = monotonicSeconds();
     const attributes = this.eventAttributes("FINISHED", step, finishedAt);
     attributes[CoreAttr.FINISH_STATUS] = status;
@@ -82,7 +91,6 @@ export class CoreJourney {
       span[CoreAttr.LATENCY_DECODE] = finishedAt - this.firstTokenAt;
     if (this.eventsDropped > 0) span[CoreAttr.DROPPED_EVENTS] = this.eventsDropped;
     this.span.setAttributes(span);
-    this.span.end();
   }
 
   private emit(

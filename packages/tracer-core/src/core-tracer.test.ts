@@ -393,3 +393,26 @@ describe("tracing off", () => {
     assertNoTrackedEntries(broken, "core");
   });
 });
+
+describe("a request view that throws", () => {
+  it("still ends the span and never throws into the scheduler", () => {
+    const request = simulatedRequest({ requestId: "r", promptTokens: 4, maxTokens: 4 });
+    tracer.requestAdded(request, 0);
+    const broken = new Proxy(request, {
+      get(target, key) {
+        if (key === "requestId") return target.requestId;
+        throw new Error("view unavailable");
+      },
+    });
+    expect(() => tracer.requestScheduled(broken, 1)).not.toThrow();
+    const noId = new Proxy(request, {
+      get: () => {
+        throw new Error("no id");
+      },
+    });
+    expect(() => tracer.requestProgressed(noId, 1)).not.toThrow();
+    tracer.requestFinished("r", "stopped", 2);
+    testing.assertEverySpanEndedOnce();
+    assertNoTrackedEntries(tracer, "core");
+  });
+});

@@ -50,9 +50,9 @@ export class SpanCoreTracer implements CoreJourneyTracer {
   }
 
   requestScheduled(request: CoreRequestView, step: number): void {
-    const journey = this.journeys.get(request.requestId);
-    if (journey === undefined) return;
     try {
+      const journey = this.journeys.get(request.requestId);
+      if (journey === undefined) return;
       journey.scheduled(request, step);
     } catch (error) {
       this.options.onError(error, "requestScheduled");
@@ -60,9 +60,9 @@ export class SpanCoreTracer implements CoreJourneyTracer {
   }
 
   requestProgressed(request: CoreRequestView, step: number): void {
-    const journey = this.journeys.get(request.requestId);
-    if (journey === undefined) return;
     try {
+      const journey = this.journeys.get(request.requestId);
+      if (journey === undefined) return;
       journey.progressed(request, step);
     } catch (error) {
       this.options.onError(error, "requestProgressed");
@@ -70,9 +70,9 @@ export class SpanCoreTracer implements CoreJourneyTracer {
   }
 
   requestPreempted(request: CoreRequestView, step: number): void {
-    const journey = this.journeys.get(request.requestId);
-    if (journey === undefined) return;
     try {
+      const journey = this.journeys.get(request.requestId);
+      if (journey === undefined) return;
       journey.preempted(request, step);
     } catch (error) {
       this.options.onError(error, "requestPreempted");
