@@ -1,0 +1,51 @@
+import {
+  createRateLimitedErrorHandler,
+  isUnconfiguredGlobal,
+  type TracingErrorHandler,
+} from "@llm-journey/tracer-core";
+import { type TracerProvider, trace } from "@opentelemetry/api";
+import { resolveEventBudget } from "./event-budget.js";
+import { LEGACY_TRACER_SCOPE } from "./legacy-names.js";
+import type { LegacySpanBuilder } from "./legacy-span-builder.js";
+import { NOOP_LEGACY_SPAN_BUILDER } from "./noop-legacy-span-builder.js";
+import { SpanLegacyBuilder } from "./span-legacy-builder.js";
+
+export interface LegacySpanBuilderOptions {
+  /** Build legacy spans. Default: true. */
+  enabled?: boolean;
+  /**
+   * Where spans go. Default: the globally registered provider; when none is registered
+   * the builder is the no-op.
+   */
+  tracerProvider?: TracerProvider;
+  /**
+   * Events one legacy span may hold: the recorder's value. Records past it are dropped
+   * and counted in `journey.dropped_events`; FINISHED is always kept. At least 2.
+   * Default: 128.
+   */
+  maxEventsPerSpan?: number;
+  /** Receives run-time failures. Default: a rate-limited `console.warn`. */
+  onError?: TracingErrorHandler;
+  /** The version reported with the `llm-journey.legacy` scope. */
+  instrumentationVersion?: string;
+}
+
+/**
+ * Builds the output side of the legacy path once. Invalid options throw here with a
+ * message naming the option; anything that fails while acquiring the tracer is reported
+ * once and yields the no-op, so the server always starts.
+ */
+export function createLegacySpanBuilder(options: LegacySpanBuilderOptions = {}): LegacySpanBuilder {
+  const eventBudget = resolveEventBudget(options.maxEventsPerSpan);
+  if (options.enabled === false) return NOOP_LEGACY_SPAN_BUILDER;
+  const onError = options.onError ?? createRateLimitedErrorHandler();
+  try {
+    const provider = options.tracerProvider ?? trace.getTracerProvider();
+    if (isUnconfiguredGlobal(provider, LEGACY_TRACER_SCOPE)) return NOOP_LEGACY_SPAN_BUILDER;
+    const tracer = provider.getTracer(LEGACY_TRACER_SCOPE, options.instrumentationVersion);
+    return new SpanLegacyBuilder(tracer, { eventBudget, onError });
+  } catch (error) {
+    onError(error, "createLegacySpanBuilder");
+    return NOOP_LEGACY_SPAN_BUILDER;
+  }
+}

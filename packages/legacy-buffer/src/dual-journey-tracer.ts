@@ -1,0 +1,126 @@
+import {
+  type CoreJourneyTracer,
+  type CoreRequestView,
+  createRateLimitedErrorHandler,
+  type FinishStatus,
+  type TracingErrorHandler,
+} from "@llm-journey/tracer-core";
+import type { LegacyJourneyRecorder } from "./journey-recorder.js";
+
+/**
+ * The scheduler hooks for dual mode: each call goes to the core tracer first, then to the
+ * legacy recorder, so one scheduler feeds both streams. When either side is off the other
+ * is returned as is, so a disabled side costs nothing. Live counts are the sum of both;
+ * read each side's own for per-layer gauges.
+ */
+export function dualJourneyTracer(
+  core: CoreJourneyTracer,
+  legacy: LegacyJourneyRecorder,
+  options: { onError?: TracingErrorHandler } = {},
+): CoreJourneyTracer {
+  if (!legacy.enabled) return core;
+  if (!core.enabled) return legacy;
+  return new DualJourneyTracer(core, legacy, options.onError ?? createRateLimitedErrorHandler());
+}
+
+/**
+ * Each hook is called on both sides, each in its own try: the hooks promise not to throw,
+ * but a custom tracer that does must not starve its twin. Written out, not looped over,
+ * because these run for every request on every step.
+ */
+class DualJourneyTracer implements CoreJourneyTracer {
+  readonly enabled = true;
+
+  constructor(
+    private readonly core: CoreJourneyTracer,
+    private readonly legacy: LegacyJourneyRecorder,
+    private readonly onError: TracingErrorHandler,
+  ) {}
+
+  get activeSpans(): number {
+    return this.core.activeSpans + this.legacy.activeSpans;
+  }
+
+  get trackedEntries(): number {
+    return this.core.trackedEntries + this.legacy.trackedEntries;
+  }
+
+  requestAdded(request: CoreRequestView, step: number): void {
+    try {
+      this.core.requestAdded(request, step);
+    } catch (error) {
+      this.onError(error, "requestAdded");
+    }
+    try {
+      this.legacy.requestAdded(request, step);
+    } catch (error) {
+      this.onError(error, "requestAdded");
+    }
+  }
+
+  requestScheduled(request: CoreRequestView, step: number): void {
+    try {
+      this.core.requestScheduled(request, step);
+    } catch (error) {
+      this.onError(error, "requestScheduled");
+    }
+    try {
+      this.legacy.requestScheduled(request, step);
+    } catch (error) {
+      this.onError(error, "requestScheduled");
+    }
+  }
+
+  requestProgressed(request: CoreRequestView, step: number): void {
+    try {
+      this.core.requestProgressed(request, step);
+    } catch (error) {
+      this.onError(error, "requestProgressed");
+    }
+    try {
+      this.legacy.requestProgressed(request, step);
+    } catch (error) {
+      this.onError(error, "requestProgressed");
+    }
+  }
+
+  requestPreempted(request: CoreRequestView, step: number): void {
+    try {
+      this.core.requestPreempted(request, step);
+    } catch (error) {
+      this.onError(error, "requestPreempted");
+    }
+    try {
+      this.legacy.requestPreempted(request, step);
+    } catch (error) {
+      this.onError(error, "requestPreempted");
+    }
+  }
+
+  requestFinished(requestId: string, status: FinishStatus, step: number): void {
+    // Both cleanups run whatever the other does (SPEC §3).
+    try {
+      this.core.requestFinished(requestId, status, step);
+    } catch (error) {
+      this.onError(error, "requestFinished");
+    }
+    try {
+      this.legacy.requestFinished(requestId, status, step);
+    } catch (error) {
+      this.onError(error, "requestFinished");
+    }
+  }
+
+  shutdown(step: number): void {
+    try {
+      this.core.shutdown(step);
+    } catch (error) {
+      this.onError(error, "shutdown");
+    }
+    try {
+      this.legacy.shutdown(step);
+    } catch (error) {
+      this.onError(error, "shutdown");
+    }
+  }
+}

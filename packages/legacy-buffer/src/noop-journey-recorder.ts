@@ -1,0 +1,20 @@
+import { EMPTY_STEP_RECORDS } from "./journey-record.js";
+import type { LegacyJourneyRecorder } from "./journey-recorder.js";
+
+/**
+ * Legacy tracing off, or no tracer to build its spans: every hook is an empty function,
+ * nothing is buffered and every drain is the same frozen empty array. One shared instance.
+ */
+export const NOOP_LEGACY_RECORDER: LegacyJourneyRecorder = Object.freeze({
+  enabled: false,
+  requestAdded() {},
+  requestScheduled() {},
+  requestProgressed() {},
+  requestPreempted() {},
+  requestFinished() {},
+  shutdown() {},
+  drainStep: () => EMPTY_STEP_RECORDS,
+  activeSpans: 0,
+  trackedEntries: 0,
+  bufferedRecords: 0,
+});
