@@ -99,6 +99,24 @@ describe("the official openai client against the demo server", () => {
     expectLinkedSuccess(await journeyOf(final.id));
   });
 
+  it("streams with stop strings in the shape the stream() helper accepts", async () => {
+    for (const stop of [
+      ["lorem", "ipsum", "dolor", "sit"],
+      ["a", "e", "i", "o"],
+    ]) {
+      const final = await t.client.chat.completions
+        .stream({
+          model: MODEL,
+          messages: [{ role: "user", content: `stop at ${stop[0]}` }],
+          max_tokens: 40,
+          stop,
+        })
+        .finalChatCompletion();
+      expect(final.choices[0]?.message.role).toBe("assistant");
+      for (const word of stop) expect(final.choices[0]?.message.content ?? "").not.toContain(word);
+    }
+  });
+
   it("serves /v1/completions, streaming and not", async () => {
     const completion = await t.client.completions.create({
       model: MODEL,

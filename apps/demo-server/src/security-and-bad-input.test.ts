@@ -97,6 +97,21 @@ describe("what is never recorded", () => {
     );
   }, 60_000);
 
+  it("keeps request content out of the span when the body is not valid JSON", async () => {
+    const response = await fetch(`${t.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"model":"m","messages":[{"role":"user","content": my secret plan }]}',
+    });
+    expect(response.status).toBe(400);
+    const journeys = await t.journeysWhen((all) =>
+      all.some((j) =>
+        j.spans.some((span) => span.events.some((e) => e.attributes.error === "400 invalid_json")),
+      ),
+    );
+    expect(JSON.stringify(journeys)).not.toContain("secret");
+  });
+
   it("answers oversized headers with 431 and keeps serving", async () => {
     const response = await fetch(`${t.url}/health`, {
       headers: { tracestate: `a=${"x".repeat(64 * 1024)}` },
@@ -135,6 +150,26 @@ describe("opting in and distrusting", () => {
     const { api } = await spansFor(t, body.id);
     expect(api.attributes["gen_ai.input.messages"]).toContain("please remember this");
     expect(String(api.attributes["gen_ai.output.messages"])).toContain("assistant");
+  });
+
+  it("records the streamed completion too with --capture-content", async () => {
+    const stream = await t.client.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: "user", content: "stream it" }],
+      max_tokens: 6,
+      stream: true,
+    });
+    let text = "";
+    let id = "";
+    for await (const chunk of stream) {
+      id = chunk.id;
+      text += chunk.choices[0]?.delta.content ?? "";
+    }
+    const { api } = await spansFor(t, id);
+    expect(JSON.parse(String(api.attributes["gen_ai.output.messages"]))).toEqual([
+      { role: "assistant", content: text },
+    ]);
+    expect(text.length).toBeGreaterThan(0);
   });
 
   it("starts a new trace for a client's traceparent with --no-trust-client-trace-context", async () => {

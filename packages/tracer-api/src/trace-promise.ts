@@ -46,7 +46,11 @@ export function tracePromise<T>(
         }),
       );
     };
-    if (signal?.aborted) return onAbort();
+    if (signal?.aborted) {
+      // Observe work that was passed in already running, so its rejection is never unhandled.
+      if (typeof work !== "function") work.then(undefined, () => {});
+      return onAbort();
+    }
     signal?.addEventListener("abort", onAbort, { once: true });
     if (timeoutMs !== undefined) {
       timer = setTimeout(

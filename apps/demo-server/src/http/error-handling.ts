@@ -11,7 +11,11 @@ import { httpErrorOf } from "./generation.js";
 export function registerErrorHandling(app: FastifyInstance, metrics: ServerMetrics): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const failure = toOpenAiError(error);
-    request.journey?.aborted(reasonFor(error, failure), error);
+    // A content-free message: parser errors quote the body, and SPEC §2 forbids request content.
+    request.journey?.aborted(
+      reasonFor(error, failure),
+      `${failure.statusCode} ${failure.code ?? failure.type}`,
+    );
     if (failure.statusCode >= 500) request.log.error({ err: error }, "request failed");
     return reply.code(failure.statusCode).type("application/json").send(failure.toBody());
   });

@@ -163,7 +163,8 @@ export async function streamEvents(
   const write = (body: unknown) => response.write(`data: ${JSON.stringify(body)}\n\n`);
   let finished: Finished | undefined;
   // Only gathered when the operator opted in to content capture.
-  const captured = "";
+  let captured = "";
+  let roleSent = false;
   try {
     for await (const event of traceStream(context.handle, submit(params, context), {
       signal: context.signal,
@@ -175,14 +176,9 @@ export async function streamEvents(
         });
       }
       if (event.type === "token") {
-        write(
-          chunkBody(
-            params.endpoint,
-            id,
-            { text: event.text, first: event.outputTokens === 1 },
-            null,
-          ),
-        );
+        write(chunkBody(params.endpoint, id, { text: event.text, first: !roleSent }, null));
+        roleSent = true;
+        if (context.handle.capturesContent) captured += event.text;
       } else {
         finished = event;
         recordFinish(context.handle, event);
@@ -190,7 +186,8 @@ export async function streamEvents(
       }
     }
     const done = finished as Finished;
-    write(chunkBody(params.endpoint, id, {}, finishReasonOf(done.status)));
+    // A stop string at the very start leaves no text chunk: the role goes on the last one.
+    write(chunkBody(params.endpoint, id, { first: !roleSent }, finishReasonOf(done.status)));
     if (params.includeUsage)
       write(usageChunkBody(params.endpoint, id, usageOf(done.promptTokens, done.outputTokens)));
     // The OpenAI client waits for the connection to close after [DONE].

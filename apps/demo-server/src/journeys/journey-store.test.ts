@@ -41,4 +41,21 @@ describe("the journey store", () => {
   it("rejects a capacity that is not a positive integer", () => {
     expect(() => new JourneyStore(0)).toThrow(/capacity must be a positive integer/);
   });
+
+  it("keeps requests that share a client's trace id as separate, bounded journeys", () => {
+    const store = new JourneyStore(3);
+    for (let i = 0; i < 30; i++) {
+      const sharedTrace = {
+        ...span("t", `llm_request${i}`),
+        attributes: { "gen_ai.request.id": `req-${i}` },
+      };
+      store.add(sharedTrace);
+    }
+    expect(store.size).toBe(3);
+    expect(store.recent(10).map((journey) => [journey.requestId, journey.spans.length])).toEqual([
+      ["req-29", 1],
+      ["req-28", 1],
+      ["req-27", 1],
+    ]);
+  });
 });

@@ -28,18 +28,16 @@ export class JourneyStore {
   }
 
   add(span: JourneySpan): void {
-    const journey = this.journeys.get(span.traceId) ?? {
-      traceId: span.traceId,
-      requestId: null,
-      spans: [],
-    };
-    this.journeys.delete(span.traceId);
-    journey.spans.push(span);
-    journey.requestId ??=
+    const requestId =
       typeof span.attributes["gen_ai.request.id"] === "string"
         ? span.attributes["gen_ai.request.id"]
         : null;
-    this.journeys.set(span.traceId, journey);
+    // One journey per request: requests sharing a client's trace id must not pile up in one entry.
+    const key = `${span.traceId}/${requestId ?? ""}`;
+    const journey = this.journeys.get(key) ?? { traceId: span.traceId, requestId, spans: [] };
+    this.journeys.delete(key);
+    journey.spans.push(span);
+    this.journeys.set(key, journey);
     if (this.journeys.size > this.capacity) {
       const oldest = this.journeys.keys().next().value as string;
       this.journeys.delete(oldest);
