@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+// Fails when a publishable package's source changed without a changeset naming it, or when
+// a pending changeset is malformed, as CI does in well-kept changesets monorepos.
+//
+//   node tooling/release/changeset-check.mjs [--base REF]
+//
+// The changes are those between the merge base of REF and HEAD and the working tree
+// (committed, staged, unstaged and untracked), so it can be run before committing. REF
+// defaults to origin/main when it exists, else HEAD~1.
+
+import { existsSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { evaluateChangesets } from "./changesets.mjs";
+import { run } from "./process.mjs";
+import { readWorkspacePackages, WORKSPACE_ROOT } from "./workspace.mjs";
+
+/**
+ * @param {string[]} args
+ * @param {string} [cwd]
+ */
+async function git(args, cwd = WORKSPACE_ROOT) {
+  const ran = await run("git", args, { cwd, env: process.env });
+  return { ok: ran.code === 0, out: ran.stdout, err: ran.stderr };
+}
+
+/**
+ * The ref to compare with: the one given, origin/main, or HEAD~1.
+ * @param {string | undefined} given
+ */
+export async function resolveBase(given) {
+  if (given) return given;
+  for (const candidate of ["origin/main", "HEAD~1"]) {
+    if ((await git(["rev-parse", "--verify", "--quiet", `${candidate}^{commit}`])).ok) {
+      return candidate;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Every file changed since the merge base of `base` and HEAD, working tree included.
+ * @param {string} base
+ */
+export async function changedFilesSince(base) {
+  const mergeBase = await git(["merge-base", base, "HEAD"]);
+  if (!mergeBase.ok) throw new Error(`no merge base between ${base} and HEAD: ${mergeBase.err}`);
+  const from = mergeBase.out.trim();
+  const diff = await git(["diff", "--name-only", "--no-renames", from]);
+  if (!diff.ok) throw new Error(`git diff failed: ${diff.err}`);
+  const untracked = await git(["ls-files", "--others", "--exclude-standard"]);
+  const files = [...diff.out.split("\n"), ...untracked.out.split("\n")].filter(Boolean);
+  return { mergeBase: from, files: [...new Set(files)].sort() };
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  const baseIndex = args.indexOf("--base");
+  const base = await resolveBase(baseIndex >= 0 ? args[baseIndex + 1] : undefined);
+  if (!base) {
+    console.log("changeset check: no base to compare with (a single commit); nothing to check");
+    return;
+  }
+  const { mergeBase, files } = await changedFilesSince(base);
+  const changesetDir = path.join(WORKSPACE_ROOT, ".changeset");
+  const changed = new Set(files);
+  const changesets = [];
+  for (const name of existsSync(changesetDir) ? await readdir(changesetDir) : []) {
+    if (!name.endsWith(".md") || name === "README.md") continue;
+    const file = `.changeset/${name}`;
+    const content = await readFile(path.join(changesetDir, name), "utf8");
+    changesets.push({ file, content, isNew: changed.has(file) });
+  }
+  const packages = [...(await readWorkspacePackages(WORKSPACE_ROOT)).values()].map(
+    ({ dir, manifest }) => ({
+      name: manifest.name,
+      dir: path.relative(WORKSPACE_ROOT, dir).split(path.sep).join("/"),
+      private: manifest.private === true,
+    }),
+  );
+  const verdict = evaluateChangesets({ changedFiles: files, packages, changesets });
+
+  console.log(`changeset check against ${base} (merge base ${mergeBase.slice(0, 10)})`);
+  for (const entry of verdict.changed) {
+    const by = entry.changesets.length
+      ? `covered by ${entry.changesets.join(", ")}`
+      : "NOT covered";
+    console.log(`  ${entry.name}: ${entry.files.length} source file(s) changed, ${by}`);
+  }
+  if (verdict.changed.length === 0) console.log("  no package source changed");
+  for (const problem of verdict.problems) console.log(`  ✗ ${problem}`);
+  console.log(verdict.ok ? "ok" : "FAILED");
+  process.exitCode = verdict.ok ? 0 : 1;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await main();
+}

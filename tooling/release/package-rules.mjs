@@ -1,0 +1,251 @@
+// What a packed package must satisfy before anyone installs it: pure functions over the
+// packed package.json and the list of packed files, so that each rule is tested on its own.
+
+import { builtinModules } from "node:module";
+import * as path from "node:path";
+import { DEPENDENCY_FIELDS } from "./workspace.mjs";
+
+/** Packages that must only ever be peers: two copies of the OpenTelemetry API break tracing. */
+export const PEER_ONLY = ["@opentelemetry/api"];
+
+const LICENSE_FILE = /^licen[cs]e(\.md|\.txt)?$/i;
+const README_FILE = /^readme(\.md)?$/i;
+/** Tests, test support, examples and fixtures: built, but not for users. */
+const NOT_FOR_USERS =
+  /(^|\/)(__tests__|test-support|examples|fixtures)\/|\.(test|spec)\.[cm]?[jt]sx?(\.map)?$/;
+
+/** @param {string[]} files */
+export function licenseFileOf(files) {
+  return files.find((file) => LICENSE_FILE.test(file));
+}
+
+/** @param {string[]} files */
+export function readmeFileOf(files) {
+  return files.find((file) => README_FILE.test(file));
+}
+
+/**
+ * Every file target of an `exports` map, with where it sits in the map.
+ * @param {unknown} exportsField
+ * @returns {{ where: string, target: string }[]}
+ */
+export function exportTargets(exportsField) {
+  /** @type {{ where: string, target: string }[]} */
+  const targets = [];
+  /** @param {unknown} node @param {string} where */
+  const walk = (node, where) => {
+    if (typeof node === "string") targets.push({ where, target: node });
+    else if (Array.isArray(node)) {
+      for (const [index, item] of node.entries()) walk(item, `${where}[${index}]`);
+    } else if (node && typeof node === "object") {
+      for (const [key, value] of Object.entries(node)) walk(value, `${where}["${key}"]`);
+    }
+  };
+  walk(exportsField, "exports");
+  return targets;
+}
+
+/**
+ * The subpaths a user can import (".", "./sdk"…), without "./package.json" and patterns.
+ * @param {any} manifest
+ */
+export function entrySubpaths(manifest) {
+  const field = manifest.exports;
+  if (field === undefined || typeof field === "string" || Array.isArray(field)) return ["."];
+  const keys = Object.keys(field);
+  if (!keys.every((key) => key.startsWith("."))) return ["."];
+  return keys.filter((key) => key !== "./package.json" && !key.includes("*"));
+}
+
+/**
+ * The import specifier of a subpath: "." is the package name itself.
+ * @param {string} name
+ * @param {string} subpath
+ */
+export function specifierOf(name, subpath) {
+  return subpath === "." ? name : `${name}/${subpath.replace(/^\.\//, "")}`;
+}
+
+/** @param {string} text */
+function escapeRegExp(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/**
+ * Problems in the packed package.json that a user would hit.
+ * @param {any} packed the package.json inside the tarball
+ * @param {Map<string, { manifest: any }>} workspace the workspace packages by name
+ * @returns {string[]}
+ */
+export function manifestProblems(packed, workspace) {
+  const problems = [];
+  for (const field of DEPENDENCY_FIELDS) {
+    for (const [name, range] of Object.entries(packed[field] ?? {})) {
+      if (String(range).startsWith("workspace:")) {
+        problems.push(`${field}["${name}"] is still "${range}" in the tarball`);
+        continue;
+      }
+      const internal = workspace.get(name);
+      if (!internal) continue;
+      if (internal.manifest.private === true) {
+        problems.push(`${field}["${name}"] is a private workspace package: it is never published`);
+      }
+      const version = String(internal.manifest.version);
+      if (!new RegExp(`^[~^]?${escapeRegExp(version)}$`).test(String(range))) {
+        problems.push(
+          `${field}["${name}"] is "${range}" in the tarball, not a range of ${name}'s version ${version}`,
+        );
+      }
+    }
+  }
+  for (const name of PEER_ONLY) {
+    for (const field of ["dependencies", "optionalDependencies"]) {
+      if (packed[field]?.[name] !== undefined) {
+        problems.push(`${name} is in ${field}: it must be a peer dependency, never bundled`);
+      }
+    }
+  }
+  if (packed.exports === undefined) problems.push("no exports map");
+  if (!packed.license) problems.push('no "license" field');
+  if (!packed.repository) problems.push('no "repository" field');
+  if (!packed.engines?.node) problems.push('no "engines.node" field');
+  /** @param {unknown} node @param {string} where */
+  const typesFirst = (node, where) => {
+    if (!node || typeof node !== "object" || Array.isArray(node)) return;
+    const keys = Object.keys(node);
+    if (keys.includes("types") && keys[0] !== "types") {
+      problems.push(`${where}: "types" must be the first condition`);
+    }
+    for (const [key, value] of Object.entries(node)) typesFirst(value, `${where}["${key}"]`);
+  };
+  typesFirst(packed.exports, "exports");
+  return problems;
+}
+
+/**
+ * Problems in the packed files (paths relative to the package root).
+ * @param {any} packed
+ * @param {string[]} files
+ * @param {{ license?: string, expectedLicense?: string }} [texts] the packed LICENSE's text and
+ *   the repository's, when they must be the same
+ * @returns {string[]}
+ */
+export function contentProblems(packed, files, texts = {}) {
+  const problems = [];
+  const present = new Set(files);
+  const targets = [
+    ...exportTargets(packed.exports),
+    ...["main", "types", "typings"]
+      .filter((field) => typeof packed[field] === "string")
+      .map((field) => ({ where: field, target: String(packed[field]) })),
+  ];
+  for (const { where, target } of targets) {
+    if (target.includes("*")) continue;
+    if (!present.has(path.posix.normalize(target))) {
+      problems.push(`${where} points to ${target}, which is not in the tarball`);
+    }
+  }
+  if (!readmeFileOf(files)) problems.push("no README in the tarball");
+  const license = licenseFileOf(files);
+  if (!license) problems.push("no LICENSE file in the tarball");
+  else if (texts.license !== undefined && texts.expectedLicense !== undefined) {
+    if (texts.license.trim() !== texts.expectedLicense.trim()) {
+      problems.push(`${license} differs from the repository's LICENSE`);
+    }
+  }
+  for (const file of files) {
+    if (NOT_FOR_USERS.test(file)) problems.push(`${file} is in the tarball: users do not need it`);
+  }
+  return problems;
+}
+
+/**
+ * Relative README links that point at nothing in the tarball: broken on the npm page.
+ * @param {string} readme
+ * @param {string[]} files
+ */
+export function brokenReadmeLinks(readme, files) {
+  const present = new Set(files);
+  /** @type {Set<string>} */
+  const broken = new Set();
+  for (const match of readme.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)) {
+    const href = String(match[1]);
+    if (/^([a-z][a-z0-9+.-]*:|#|\/\/)/i.test(href)) continue;
+    const target = path.posix.normalize(href.split("#")[0] ?? "").replace(/\/$/, "");
+    if (target === "" || target === ".") continue;
+    const isDirectory = files.some((file) => file.startsWith(`${target}/`));
+    if (!present.has(target) && !isDirectory) broken.add(href);
+  }
+  return [...broken];
+}
+
+const SPECIFIER_PATTERNS = [
+  /\bfrom\s*["']([^"'\n]+)["']/g,
+  /\bimport\s*["']([^"'\n]+)["']/g,
+  /\bimport\s*\(\s*["']([^"'\n]+)["']\s*\)/g,
+  /\brequire\s*\(\s*["']([^"'\n]+)["']\s*\)/g,
+  /<reference\s+types\s*=\s*["']([^"']+)["']/g,
+];
+
+const BUILTINS = new Set([...builtinModules, "node"]);
+
+/**
+ * The package a bare specifier belongs to: "@scope/name/sub" → "@scope/name".
+ * @param {string} specifier
+ */
+export function packageNameOf(specifier) {
+  const parts = specifier.split("/");
+  return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : String(parts[0]);
+}
+
+/**
+ * Bare import specifiers in compiled JavaScript or in declarations.
+ * @param {string} source
+ */
+export function bareImports(source) {
+  // Whole-line comments only (stripping `//` anywhere would eat URLs inside strings), and
+  // not `///` directives, which name type packages.
+  const code = source.replace(/^\s*\/\/(?!\/).*$/gm, "").replace(/^\s*\/\*[\s\S]*?\*\//gm, "");
+  /** @type {Set<string>} */
+  const found = new Set();
+  for (const pattern of SPECIFIER_PATTERNS) {
+    for (const match of code.matchAll(pattern)) {
+      const specifier = String(match[1]);
+      if (/^(\.|\/|#|[a-z]+:)/i.test(specifier)) continue;
+      found.add(specifier);
+    }
+  }
+  return [...found];
+}
+
+/**
+ * Imports of packages that the packed package.json does not declare: they work inside the
+ * workspace, where everything is installed, and fail for a user.
+ * @param {any} packed
+ * @param {Map<string, string>} sources packed file → its text (JavaScript and declarations)
+ */
+export function undeclaredImports(packed, sources) {
+  const problems = [];
+  const peers = new Set(Object.keys(packed.peerDependencies ?? {}));
+  const declared = new Set([
+    packed.name,
+    ...peers,
+    ...Object.keys(packed.dependencies ?? {}),
+    ...Object.keys(packed.optionalDependencies ?? {}),
+  ]);
+  for (const [file, text] of sources) {
+    for (const specifier of bareImports(text)) {
+      const name = packageNameOf(specifier);
+      if (BUILTINS.has(name) || BUILTINS.has(specifier)) continue;
+      if (!declared.has(name)) {
+        const hint = PEER_ONLY.includes(name) ? " (declare it as a peer dependency)" : "";
+        problems.push(
+          `${file} imports "${specifier}", but ${name} is not declared in dependencies or peerDependencies${hint}`,
+        );
+      } else if (PEER_ONLY.includes(name) && !peers.has(name)) {
+        problems.push(`${file} imports "${specifier}": ${name} must be a peer dependency`);
+      }
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,193 @@
+import { describe, expect, it } from "vitest";
+import { consumerSource, explainTscOutput } from "./consumer.mjs";
+import {
+  bareImports,
+  brokenReadmeLinks,
+  contentProblems,
+  entrySubpaths,
+  manifestProblems,
+  packageNameOf,
+  specifierOf,
+  undeclaredImports,
+} from "./package-rules.mjs";
+
+const workspace = new Map<string, { manifest: Record<string, unknown> }>([
+  ["@x/core", { manifest: { name: "@x/core", version: "1.2.0" } }],
+  ["@x/demo", { manifest: { name: "@x/demo", version: "0.0.0", private: true } }],
+]);
+
+const good = {
+  name: "@x/api",
+  version: "1.0.0",
+  license: "Apache-2.0",
+  repository: { type: "git", url: "git+https://example.invalid/x.git" },
+  engines: { node: ">=20" },
+  exports: {
+    ".": { types: "./dist/index.d.ts", import: "./dist/index.js" },
+    "./sdk": { types: "./dist/sdk.d.ts", import: "./dist/sdk.js" },
+    "./package.json": "./package.json",
+  },
+  dependencies: { "@x/core": "^1.2.0" },
+  peerDependencies: { "@opentelemetry/api": "^1.9.0" },
+};
+const goodFiles = [
+  "LICENSE",
+  "README.md",
+  "dist/index.d.ts",
+  "dist/index.js",
+  "dist/sdk.d.ts",
+  "dist/sdk.js",
+  "package.json",
+];
+
+describe("the packed package.json", () => {
+  it("passes when it is complete and its internal ranges name current versions", () => {
+    expect(manifestProblems(good, workspace)).toEqual([]);
+  });
+
+  it("fails on a workspace: range that pnpm did not rewrite", () => {
+    const packed = { ...good, dependencies: { "@x/core": "workspace:^" } };
+    expect(manifestProblems(packed, workspace)).toEqual([
+      'dependencies["@x/core"] is still "workspace:^" in the tarball',
+    ]);
+  });
+
+  it("fails on a range that does not name the internal dependency's current version", () => {
+    const packed = { ...good, dependencies: { "@x/core": "^1.1.0" } };
+    expect(manifestProblems(packed, workspace)[0]).toContain(
+      "not a range of @x/core's version 1.2.0",
+    );
+  });
+
+  it("fails on a dependency on a private workspace package", () => {
+    const packed = { ...good, dependencies: { "@x/demo": "^0.0.0" } };
+    expect(manifestProblems(packed, workspace)).toEqual([
+      'dependencies["@x/demo"] is a private workspace package: it is never published',
+    ]);
+  });
+
+  it("fails when @opentelemetry/api is a dependency instead of a peer", () => {
+    const packed = { ...good, dependencies: { "@opentelemetry/api": "^1.9.0" } };
+    expect(manifestProblems(packed, workspace)).toEqual([
+      "@opentelemetry/api is in dependencies: it must be a peer dependency, never bundled",
+    ]);
+  });
+
+  it("fails when a conditions object does not list types first", () => {
+    const packed = { ...good, exports: { ".": { import: "./i.js", types: "./i.d.ts" } } };
+    expect(manifestProblems(packed, workspace)).toEqual([
+      'exports["."]: "types" must be the first condition',
+    ]);
+  });
+
+  it("fails without licence, repository or engines", () => {
+    const { license, repository, engines, ...bare } = good;
+    expect(manifestProblems(bare, workspace)).toEqual([
+      'no "license" field',
+      'no "repository" field',
+      'no "engines.node" field',
+    ]);
+  });
+});
+
+describe("the packed files", () => {
+  it("pass when every export target, the README and the LICENSE are there", () => {
+    expect(contentProblems(good, goodFiles)).toEqual([]);
+  });
+
+  it("fail on an export target that is not in the tarball", () => {
+    const files = goodFiles.filter((file) => file !== "dist/sdk.js");
+    expect(contentProblems(good, files)).toEqual([
+      'exports["./sdk"]["import"] points to ./dist/sdk.js, which is not in the tarball',
+    ]);
+  });
+
+  it("fail on tests, test support and examples in the tarball", () => {
+    const files = [...goodFiles, "dist/a.test.js", "dist/test-support/b.js", "dist/examples/c.js"];
+    expect(contentProblems(good, files)).toHaveLength(3);
+  });
+
+  it("fail without a LICENSE, or with one that differs from the repository's", () => {
+    expect(contentProblems(good, goodFiles.slice(1))).toEqual(["no LICENSE file in the tarball"]);
+    expect(
+      contentProblems(good, goodFiles, { license: "MIT", expectedLicense: "Apache-2.0" }),
+    ).toEqual(["LICENSE differs from the repository's LICENSE"]);
+  });
+
+  it("find README links that point outside the tarball", () => {
+    const readme =
+      "See [the reference](../../docs/reference.md), [usage](#usage), [dist](dist/index.js), " +
+      "[site](https://example.invalid/x) and [an example](src/examples/a.ts).";
+    expect(brokenReadmeLinks(readme, goodFiles)).toEqual([
+      "../../docs/reference.md",
+      "src/examples/a.ts",
+    ]);
+  });
+});
+
+describe("imports in the packed code", () => {
+  it("are read from static, dynamic, re-export and type-reference forms", () => {
+    const source = [
+      'import { a } from "pkg-a";',
+      'import "pkg-b/side-effect";',
+      'export * from "@scope/c/sub";',
+      'const d = await import("pkg-d");',
+      '/// <reference types="node" />',
+      'import { e } from "./local.js";',
+      'import { f } from "node:fs";',
+      '// import { g } from "in-a-comment";',
+    ].join("\n");
+    expect(bareImports(source).sort()).toEqual(
+      ["@scope/c/sub", "node", "pkg-a", "pkg-b/side-effect", "pkg-d"].sort(),
+    );
+    expect(packageNameOf("@scope/c/sub")).toBe("@scope/c");
+    expect(packageNameOf("pkg-b/side-effect")).toBe("pkg-b");
+  });
+
+  it("must be declared, and @opentelemetry/api must be a peer", () => {
+    const sources = new Map([
+      ["dist/index.js", 'import { trace } from "@opentelemetry/api";\nimport x from "left-pad";'],
+      ["dist/index.d.ts", 'import type { Span } from "@opentelemetry/api";\nimport "fs";'],
+    ]);
+    expect(undeclaredImports(good, sources)).toEqual([
+      'dist/index.js imports "left-pad", but left-pad is not declared in dependencies or peerDependencies',
+    ]);
+    const asDependency = {
+      ...good,
+      peerDependencies: {},
+      dependencies: { "@opentelemetry/api": "^1.9.0" },
+    };
+    expect(undeclaredImports(asDependency, sources)).toContain(
+      'dist/index.js imports "@opentelemetry/api": @opentelemetry/api must be a peer dependency',
+    );
+  });
+});
+
+describe("entry points", () => {
+  it("are the exports subpaths without package.json, as import specifiers", () => {
+    expect(entrySubpaths(good)).toEqual([".", "./sdk"]);
+    expect(entrySubpaths({ exports: "./index.js" })).toEqual(["."]);
+    expect(entrySubpaths({ exports: { import: "./index.js" } })).toEqual(["."]);
+    expect(specifierOf("@x/api", ".")).toBe("@x/api");
+    expect(specifierOf("@x/api", "./sdk")).toBe("@x/api/sdk");
+  });
+});
+
+describe("the TypeScript consumer", () => {
+  it("tells back the compiler's comparison of declared and exported names in words", () => {
+    const source = consumerSource([{ specifier: "@x/api", runtimeNames: ["a", "b"] }]);
+    const lines = source.split("\n");
+    const missingLine = lines.findIndex((line) => line.includes("// missing")) + 1;
+    const untypedLine = lines.findIndex((line) => line.includes("// untyped")) + 1;
+    const output = [
+      `consumer.ts(${missingLine},14): error TS2322: Type 'true' is not assignable to type '"c"'.`,
+      `consumer.ts(${untypedLine},14): error TS2322: Type 'true' is not assignable to type '"b"'.`,
+      "consumer.ts(2,1): error TS2307: Cannot find module 'x'.",
+    ].join("\n");
+    expect(explainTscOutput(output, source)).toEqual([
+      '"@x/api": the types declare "c", but the JavaScript does not export it',
+      '"@x/api": the JavaScript exports "b", but the types do not declare it',
+      "consumer.ts(2,1): error TS2307: Cannot find module 'x'.",
+    ]);
+  });
+});
