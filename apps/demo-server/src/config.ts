@@ -1,5 +1,12 @@
 import { parseArgs } from "node:util";
 
+export const TRACING_MODES = ["spans", "dual", "legacy"] as const;
+export type TracingMode = (typeof TRACING_MODES)[number];
+
+function isTracingMode(value: string): value is TracingMode {
+  return (TRACING_MODES as readonly string[]).includes(value);
+}
+
 /** Everything the demo server can be told, from flags and environment variables (SPEC §8). */
 export interface ServerConfig {
   host: string;
@@ -13,7 +20,12 @@ export interface ServerConfig {
     trustClientContext: boolean;
     /** Record prompt and completion text on llm_request (opt-in: it may hold personal data). */
     captureContent: boolean;
-    mode: "spans";
+    /**
+     * Which streams a traced request produces: `spans` (the default) the two linked spans;
+     * `legacy` only the old buffered span built after the fact; `dual` all three, to
+     * compare while migrating. Only `legacy` and `dual` load the legacy-buffer package.
+     */
+    mode: TracingMode;
   };
   engine: {
     maxNumSeqs: number;
@@ -44,7 +56,8 @@ export const USAGE = `Usage: npm run demo -- [flags]
                                        [OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_EXPORTER_OTLP_ENDPOINT]
   --no-trust-client-trace-context      ignore clients' traceparent (untrusted clients)
   --capture-content                    record prompt and completion text on spans (personal data!)
-  --tracing-mode spans                 the tracing stream (default spans)
+  --tracing-mode spans|dual|legacy     spans: llm_request + llm_core (default);
+                                       legacy: only the old buffered span; dual: both streams
   --max-num-seqs N                     running sequences at most (default 16)
   --max-num-batched-tokens N           tokens per scheduler step (default 512)
   --num-kv-blocks N                    KV cache blocks (default 512)
@@ -115,8 +128,10 @@ export function parseConfig(
   const str = (name: string) => values[name] as string | undefined;
   const tracingFlag = values["journey-tracing"] ?? values["enable-journey-tracing"];
   const mode = str("tracing-mode") ?? "spans";
-  if (mode !== "spans") {
-    throw new ConfigError(`--tracing-mode must be one of: spans (got ${mode})`);
+  if (!isTracingMode(mode)) {
+    throw new ConfigError(
+      `--tracing-mode must be one of: ${TRACING_MODES.join(", ")} (got ${mode})`,
+    );
   }
   const stepFlags = [
     "step-time-base-ms",

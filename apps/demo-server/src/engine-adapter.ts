@@ -16,6 +16,8 @@ export async function startEngine(config: ServerConfig): Promise<ServerEngine> {
       enabled: tracing.enabled,
       otlpEndpoint: tracing.otlpEndpoint,
       serviceName: tracing.serviceName,
+      sampleRate: tracing.sampleRate,
+      mode: tracing.mode,
     },
   });
   return {
@@ -27,9 +29,12 @@ export async function startEngine(config: ServerConfig): Promise<ServerEngine> {
         activeSpans: stats.activeSpans,
         trackedEntries: stats.trackedEntries,
         spansDropped: stats.spansDropped,
+        bufferedEntries: stats.bufferedEntries,
+        bufferedRecords: stats.bufferedRecords,
       };
     },
     onSpans: (listener) => client.onSpans(listener),
+    onJourneyRecords: (listener) => client.onJourneyRecords(listener),
     shutdown: () => client.shutdown(),
     crashForTests: () => client.crashWorkerForTests(),
   };

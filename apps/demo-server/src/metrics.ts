@@ -11,6 +11,14 @@ export interface LayerCounts {
 /** The engine's counts also say how many core spans its exporter dropped so far. */
 export interface CoreCounts extends LayerCounts {
   spansDropped: number;
+  /** The legacy recorder's entries and undrained records (`legacy` and `dual` modes). */
+  bufferedEntries: number;
+  bufferedRecords: number;
+}
+
+/** Both sides of the legacy path together (`legacy` and `dual` modes). */
+export interface LegacyCounts extends LayerCounts {
+  bufferedRecords: number;
 }
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -46,7 +54,12 @@ export class ServerMetrics {
   readonly spansDropped: Counter<"layer">;
 
   constructor(
-    layers: { api: () => LayerCounts; core: () => Promise<CoreCounts> },
+    layers: {
+      api: () => LayerCounts;
+      core: () => Promise<CoreCounts>;
+      /** Only in `legacy` and `dual` modes: adds the `legacy` layer to the gauges. */
+      legacy?: () => Promise<LegacyCounts>;
+    },
     store: JourneyStore,
   ) {
     let coreDroppedSeen = 0;
@@ -64,7 +77,11 @@ export class ServerMetrics {
       },
     });
     collectDefaultMetrics({ register: this.registry });
-    const readLayers = async () => ({ api: layers.api(), core: await layers.core() });
+    const readLayers = async () => ({
+      api: layers.api(),
+      core: await layers.core(),
+      legacy: await layers.legacy?.(),
+    });
     new Gauge({
       name: "llm_journey_active_spans",
       help: "Journey spans started and not yet ended, by layer.",
@@ -74,6 +91,7 @@ export class ServerMetrics {
         const counts = await readLayers();
         this.set({ layer: "api" }, counts.api.activeSpans);
         this.set({ layer: "core" }, counts.core.activeSpans);
+        if (counts.legacy) this.set({ layer: "legacy" }, counts.legacy.activeSpans);
       },
     });
     new Gauge({
@@ -85,8 +103,20 @@ export class ServerMetrics {
         const counts = await readLayers();
         this.set({ layer: "api" }, counts.api.trackedEntries);
         this.set({ layer: "core" }, counts.core.trackedEntries);
+        if (counts.legacy) this.set({ layer: "legacy" }, counts.legacy.trackedEntries);
       },
     });
+    if (layers.legacy !== undefined) {
+      const legacy = layers.legacy;
+      new Gauge({
+        name: "llm_journey_legacy_buffered_records",
+        help: "Legacy journey records buffered in the engine or collected and not yet built into a span.",
+        registers: [this.registry],
+        async collect() {
+          this.set((await legacy()).bufferedRecords);
+        },
+      });
+    }
     store.onSpan((span) => this.observe(span));
   }
 

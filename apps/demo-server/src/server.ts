@@ -1,4 +1,5 @@
 import { createRateLimitedErrorHandler } from "@llm-journey/tracer-core";
+import type { TracerProvider } from "@opentelemetry/api";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { ServerConfig } from "./config.js";
 import { registerErrorHandling } from "./http/error-handling.js";
@@ -15,6 +16,8 @@ import { renderViewerPage } from "./viewer/index.js";
 export interface ServerEngine extends GenerationEngine {
   counts(): Promise<CoreCounts>;
   onSpans(listener: (spans: import("./journeys/journey-span.js").JourneySpan[]) => void): void;
+  /** Receives the legacy recorder's records of each step (`legacy` and `dual` modes). */
+  onJourneyRecords(listener: (records: unknown) => void): void;
   /** Aborts every in-flight request, ends every core span, flushes, stops. */
   shutdown(): Promise<void>;
   /** Kills the engine worker as a crash would. For fault tests only. */
@@ -34,21 +37,58 @@ export interface DemoServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: ServerConfig, engine: ServerEngine): Promise<DemoServer> {
+export interface StartServerOptions {
+  /**
+   * Replaces the HTTP thread's own provider (journey store and OTLP), to test with a
+   * failing tracer.
+   */
+  tracerProvider?: TracerProvider;
+}
+
+export async function startServer(
+  config: ServerConfig,
+  engine: ServerEngine,
+  options: StartServerOptions = {},
+): Promise<DemoServer> {
   const store = new JourneyStore(config.journeyStoreSize);
   let metrics: ServerMetrics | undefined;
   const onError = createRateLimitedErrorHandler();
-  const tracing = setUpHttpTracing(config, store, {
-    onError,
-    onSpansDropped: (count) => {
-      metrics?.spansDropped.inc({ layer: "api" }, count);
-      onError(new Error(`${count} spans could not be exported`), "OTLP export");
+  const tracing = await setUpHttpTracing(
+    config,
+    store,
+    {
+      onError,
+      onSpansDropped: (count) => {
+        metrics?.spansDropped.inc({ layer: "api" }, count);
+        onError(new Error(`${count} spans could not be exported`), "OTLP export");
+      },
     },
-  });
+    options.tracerProvider,
+  );
   engine.onSpans((spans) => {
     for (const span of spans) store.add(span);
   });
-  metrics = new ServerMetrics({ api: () => tracing.api, core: () => engine.counts() }, store);
+  const { buffered } = tracing;
+  if (buffered !== undefined) engine.onJourneyRecords((records) => buffered.collect(records));
+  metrics = new ServerMetrics(
+    {
+      api: () => tracing.api,
+      core: () => engine.counts(),
+      ...(buffered !== undefined
+        ? {
+            legacy: async () => {
+              const engineSide = await engine.counts();
+              return {
+                activeSpans: buffered.activeSpans,
+                trackedEntries: buffered.trackedEntries + engineSide.bufferedEntries,
+                bufferedRecords: buffered.bufferedRecords + engineSide.bufferedRecords,
+              };
+            },
+          }
+        : {}),
+    },
+    store,
+  );
   let shuttingDown = false;
 
   const app = Fastify({
@@ -73,7 +113,7 @@ export async function startServer(config: ServerConfig, engine: ServerEngine): P
     if (shuttingDown) reply.header("connection", "close");
   });
   registerGenerationRoutes(app, {
-    engine,
+    engine: buffered?.wrap(engine) ?? engine,
     api: tracing.api,
     metrics,
     timeoutMs: config.requestTimeoutMs,

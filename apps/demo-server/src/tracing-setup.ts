@@ -1,5 +1,6 @@
 import { type ApiJourneyTracer, createApiTracer } from "@llm-journey/tracer-api";
-import { DEFAULT_MAX_EVENTS_PER_SPAN } from "@llm-journey/tracer-core";
+import { DEFAULT_MAX_EVENTS_PER_SPAN, type TracingErrorHandler } from "@llm-journey/tracer-core";
+import type { TracerProvider } from "@opentelemetry/api";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import {
@@ -7,49 +8,117 @@ import {
   BatchSpanProcessor,
   type SpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
-import type { ServerConfig } from "./config.js";
+import type { ServerConfig, TracingMode } from "./config.js";
+import type { GenerationEngine } from "./http/generation-engine.js";
 import { CountingExporter } from "./journeys/counting-exporter.js";
 import type { JourneyStore } from "./journeys/journey-store.js";
 import { StoreSpanProcessor } from "./journeys/store-span-processor.js";
 
 export interface HttpTracing {
   api: ApiJourneyTracer;
+  /** The legacy span builder's side, in `legacy` and `dual` modes only. */
+  buffered: BufferedStreamOutput | undefined;
   /** Flushes and stops export; call once at shutdown. */
   shutdown(): Promise<void>;
 }
+
+/**
+ * The output side of the legacy path (`legacy` and `dual` modes): it wraps generation so
+ * that each request's records, which the engine sends with its steps, become one span
+ * built after the fact when the request ends.
+ */
+export interface BufferedStreamOutput {
+  wrap(engine: GenerationEngine): GenerationEngine;
+  /** Takes one `journey-records` message's records. */
+  collect(records: unknown): void;
+  /** Completes every open request as aborted. */
+  shutdown(): void;
+  readonly activeSpans: number;
+  readonly trackedEntries: number;
+  readonly bufferedRecords: number;
+}
+
+export type BufferedStreamOutputFactory = (options: {
+  mode: Exclude<TracingMode, "spans">;
+  tracerProvider: TracerProvider;
+  trustClientContext: boolean;
+  onError: TracingErrorHandler;
+}) => BufferedStreamOutput;
+
+// A specifier computed at run time: the build stays valid when the legacy wiring is
+// deleted (Phase 3), and the `spans` mode never loads it.
+const LEGACY_OUTPUT_MODULE = "./legacy/legacy-output.js";
 
 /**
  * The HTTP thread's tracing: `llm_request` spans go to the embedded journey store and,
  * with an OTLP endpoint, to the collector in batches. The engine thread has its own
  * provider for `llm_core` (the two threads share nothing but messages).
  */
-export function setUpHttpTracing(
+export async function setUpHttpTracing(
   config: ServerConfig,
   store: JourneyStore,
   hooks: {
-    onError: (error: unknown, operation: string) => void;
+    onError: TracingErrorHandler;
     onSpansDropped: (count: number) => void;
   },
-): HttpTracing {
-  if (!config.tracing.enabled) {
-    return { api: createApiTracer({ enabled: false }), shutdown: async () => {} };
+  /** Replaces the provider built here (journey store and OTLP), to test a failing tracer. */
+  tracerProvider?: TracerProvider,
+): Promise<HttpTracing> {
+  const { tracing } = config;
+  if (!tracing.enabled) {
+    return {
+      api: createApiTracer({ enabled: false }),
+      buffered: undefined,
+      shutdown: async () => {},
+    };
   }
+  const ownProvider =
+    tracerProvider === undefined ? buildProvider(config, store, hooks) : undefined;
+  const provider = tracerProvider ?? (ownProvider as BasicTracerProvider);
+  const api = createApiTracer({
+    // Legacy mode is the state before Phase 1: no API layer at all.
+    enabled: tracing.mode !== "legacy",
+    tracerProvider: provider,
+    sampleRate: tracing.sampleRate,
+    trustClientContext: tracing.trustClientContext,
+    captureContent: tracing.captureContent,
+    onError: hooks.onError,
+  });
+  let buffered: BufferedStreamOutput | undefined;
+  if (tracing.mode !== "spans") {
+    const { createBufferedStreamOutput } = (await import(LEGACY_OUTPUT_MODULE)) as {
+      createBufferedStreamOutput: BufferedStreamOutputFactory;
+    };
+    buffered = createBufferedStreamOutput({
+      mode: tracing.mode,
+      tracerProvider: provider,
+      trustClientContext: tracing.trustClientContext,
+      onError: hooks.onError,
+    });
+  }
+  return {
+    api,
+    buffered,
+    shutdown: async () => {
+      buffered?.shutdown();
+      await ownProvider?.shutdown();
+    },
+  };
+}
+
+function buildProvider(
+  config: ServerConfig,
+  store: JourneyStore,
+  hooks: { onSpansDropped: (count: number) => void },
+): BasicTracerProvider {
   const processors: SpanProcessor[] = [new StoreSpanProcessor(store)];
   if (config.tracing.otlpEndpoint !== undefined) {
     const exporter = new OTLPTraceExporter({ url: config.tracing.otlpEndpoint });
     processors.push(new BatchSpanProcessor(new CountingExporter(exporter, hooks.onSpansDropped)));
   }
-  const provider = new BasicTracerProvider({
+  return new BasicTracerProvider({
     resource: resourceFromAttributes({ "service.name": config.tracing.serviceName }),
     spanLimits: { eventCountLimit: DEFAULT_MAX_EVENTS_PER_SPAN },
     spanProcessors: processors,
   });
-  const api = createApiTracer({
-    tracerProvider: provider,
-    sampleRate: config.tracing.sampleRate,
-    trustClientContext: config.tracing.trustClientContext,
-    captureContent: config.tracing.captureContent,
-    onError: hooks.onError,
-  });
-  return { api, shutdown: () => provider.shutdown() };
 }

@@ -188,6 +188,8 @@ describe("EngineClient with a real worker thread", () => {
       waiting: 0,
       kvBlocksUsed: 0,
       spansDropped: 0,
+      bufferedEntries: 0,
+      bufferedRecords: 0,
     });
     expect(client.lastStats).toEqual(stats);
     expect(client.inFlight).toBe(0);

@@ -42,6 +42,8 @@ const MAX_CONSECUTIVE_CRASHES = 3;
 const ZERO_STATS: EngineStats = Object.freeze({
   activeSpans: 0,
   trackedEntries: 0,
+  bufferedEntries: 0,
+  bufferedRecords: 0,
   running: 0,
   waiting: 0,
   kvBlocksUsed: 0,
@@ -80,6 +82,7 @@ export class EngineClient {
   private worker: Worker;
   private readonly requests = new Map<string, InFlight>();
   private readonly spanListeners = new Set<(spans: JourneySpan[]) => void>();
+  private readonly recordListeners = new Set<(records: unknown) => void>();
   private readonly statsWaiters = new Map<number, StatsWaiter>();
   private nextStatsId = 1;
   private latestStats: EngineStats = ZERO_STATS;
@@ -188,6 +191,17 @@ export class EngineClient {
     this.spanListeners.add(listener);
     return () => {
       this.spanListeners.delete(listener);
+    };
+  }
+
+  /**
+   * Receives the legacy recorder's records of each step (`legacy` and `dual` modes), before
+   * the outputs of that step. Returns a function that unsubscribes.
+   */
+  onJourneyRecords(listener: (records: unknown) => void): () => void {
+    this.recordListeners.add(listener);
+    return () => {
+      this.recordListeners.delete(listener);
     };
   }
 
@@ -306,6 +320,15 @@ export class EngineClient {
         for (const listener of this.spanListeners) {
           try {
             listener(message.spans);
+          } catch {
+            // A failing listener must not stop the others or the engine's messages.
+          }
+        }
+        break;
+      case "journey-records":
+        for (const listener of this.recordListeners) {
+          try {
+            listener(message.records);
           } catch {
             // A failing listener must not stop the others or the engine's messages.
           }

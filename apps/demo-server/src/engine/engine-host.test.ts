@@ -74,6 +74,8 @@ describe("EngineHost", () => {
       waiting: 0,
       kvBlocksUsed: 0,
       spansDropped: 0,
+      bufferedEntries: 0,
+      bufferedRecords: 0,
     });
     await shutdown();
   });

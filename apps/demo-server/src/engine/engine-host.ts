@@ -5,6 +5,7 @@ import {
   DEFAULT_MAX_EVENTS_PER_SPAN,
   type TracingErrorHandler,
 } from "@llm-journey/tracer-core";
+import type { TracerProvider } from "@opentelemetry/api";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import {
@@ -31,7 +32,45 @@ export interface EngineHostOptions {
   readonly post: (message: FromEngineMessage) => void;
   /** How often live counts are pushed when they changed. Default: 1000 ms. */
   readonly statsIntervalMs?: number;
+  /**
+   * Replaces the engine's own provider (span forwarding and OTLP), to test with a failing
+   * tracer. Spans it receives are not forwarded to the HTTP thread.
+   */
+  readonly tracerProvider?: TracerProvider;
+  /**
+   * Builds the legacy recorder's side of `legacy` and `dual` modes around the core
+   * tracer; `EngineHost.create` loads it.
+   */
+  readonly bufferedStream?: (
+    core: CoreJourneyTracer,
+    onError: TracingErrorHandler,
+  ) => BufferedJourneyStream;
 }
+
+/**
+ * A second journey stream fed by the scheduler's hooks, whose records leave the engine
+ * with each step's outputs: the legacy recorder in `legacy` and `dual` modes.
+ */
+export interface BufferedJourneyStream {
+  /** The hooks the scheduler calls instead of the core tracer's (they may feed both). */
+  readonly tracer: CoreJourneyTracer;
+  /** Takes the records buffered since the last call; undefined when there are none. */
+  drain(): unknown;
+  /** Requests the recorder holds an entry for; 0 when the engine is idle. */
+  readonly trackedEntries: number;
+  /** Records buffered and not yet drained; 0 after every step. */
+  readonly bufferedRecords: number;
+}
+
+/** Builds the engine side of the legacy path around the core tracer. */
+export type BufferedJourneyStreamFactory = (
+  core: CoreJourneyTracer,
+  options: { mode: "legacy" | "dual"; sampleRate: number; onError: TracingErrorHandler },
+) => BufferedJourneyStream;
+
+// A specifier computed at run time: the build stays valid when the legacy wiring is
+// deleted (Phase 3), and the `spans` mode never loads it.
+const LEGACY_ENGINE_MODULE = "../legacy/legacy-engine.js";
 
 // Treat special-token text in a prompt as plain text instead of refusing the prompt.
 const PLAIN_TEXT_ONLY = { disallowedSpecial: new Set<string>() };
@@ -47,7 +86,10 @@ export class EngineHost {
   private readonly onError: TracingErrorHandler = createRateLimitedErrorHandler();
   private readonly provider: BasicTracerProvider | undefined;
   private readonly forwarder: SpanForwarder | undefined;
+  private readonly coreTracer: CoreJourneyTracer;
+  /** The hooks the scheduler calls: the core tracer's, or both streams' in dual mode. */
   private readonly tracer: CoreJourneyTracer;
+  private readonly buffered: BufferedJourneyStream | undefined;
   private readonly scheduler: ContinuousBatchingScheduler;
   private readonly statsTimer: ReturnType<typeof setInterval>;
   private lastPostedStats = "";
@@ -60,8 +102,10 @@ export class EngineHost {
     const { options } = host;
     this.options = options;
     this.post = host.post;
-    // Tracing off means no provider at all: the core tracer is the shared no-op.
-    if (options.tracing.enabled) {
+    // Tracing off means no provider at all: the core tracer is the shared no-op. Legacy
+    // mode builds its spans on the HTTP thread: the engine only buffers records.
+    const coreEnabled = options.tracing.enabled && options.tracing.mode !== "legacy";
+    if (coreEnabled && host.tracerProvider === undefined) {
       this.forwarder = new SpanForwarder({
         send: (spans) => this.post({ type: "spans", spans }),
         onError: this.onError,
@@ -84,19 +128,41 @@ export class EngineHost {
         spanProcessors: processors,
       });
     }
-    this.tracer = createCoreTracer({
-      enabled: options.tracing.enabled,
-      tracerProvider: this.provider,
+    this.coreTracer = createCoreTracer({
+      enabled: coreEnabled,
+      tracerProvider: host.tracerProvider ?? this.provider,
       sampleRate: options.tracing.sampleRate,
       maxEventsPerSpan: DEFAULT_MAX_EVENTS_PER_SPAN,
       onError: this.onError,
     });
+    this.buffered = host.bufferedStream?.(this.coreTracer, this.onError);
+    this.tracer = this.buffered?.tracer ?? this.coreTracer;
     this.scheduler = new ContinuousBatchingScheduler({ ...options, tracer: this.tracer });
     this.statsTimer = setInterval(
       () => this.postStats(undefined, true),
       host.statsIntervalMs ?? 1000,
     );
     this.statsTimer.unref();
+  }
+
+  /**
+   * An engine host for any tracing mode: `legacy` and `dual` load the legacy wiring
+   * first (and only then); `spans` is the same as the constructor.
+   */
+  static async create(host: EngineHostOptions): Promise<EngineHost> {
+    const { tracing } = host.options;
+    const mode = tracing.mode;
+    if (!tracing.enabled || mode === "spans" || host.bufferedStream !== undefined) {
+      return new EngineHost(host);
+    }
+    const { createBufferedJourneyStream } = (await import(LEGACY_ENGINE_MODULE)) as {
+      createBufferedJourneyStream: BufferedJourneyStreamFactory;
+    };
+    return new EngineHost({
+      ...host,
+      bufferedStream: (core, onError) =>
+        createBufferedJourneyStream(core, { mode, sampleRate: tracing.sampleRate, onError }),
+    });
   }
 
   /** Handles one message from the HTTP thread. Never throws. */
@@ -125,8 +191,10 @@ export class EngineHost {
   stats(): EngineStats {
     const scheduler = this.scheduler.stats();
     return {
-      activeSpans: this.tracer.activeSpans,
-      trackedEntries: this.tracer.trackedEntries,
+      activeSpans: this.coreTracer.activeSpans,
+      trackedEntries: this.coreTracer.trackedEntries,
+      bufferedEntries: this.buffered?.trackedEntries ?? 0,
+      bufferedRecords: this.buffered?.bufferedRecords ?? 0,
       running: scheduler.running,
       waiting: scheduler.waiting,
       kvBlocksUsed: scheduler.kvBlocksUsed,
@@ -162,6 +230,7 @@ export class EngineHost {
       ]);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
+      this.postBufferedRecords();
       this.post({
         type: "finished",
         requestId,
@@ -201,6 +270,8 @@ export class EngineHost {
   }
 
   private postOutputs(outputs: ReadonlyArray<RequestOutput | undefined>): void {
+    // Records first: the HTTP thread collects a request's records before its end.
+    this.postBufferedRecords();
     for (const output of outputs) {
       if (output === undefined) continue;
       const { requestId, promptTokens, outputTokens, finish } = output;
@@ -218,6 +289,12 @@ export class EngineHost {
         });
       }
     }
+  }
+
+  private postBufferedRecords(): void {
+    if (this.buffered === undefined) return;
+    const records = this.buffered.drain();
+    if (records !== undefined) this.post({ type: "journey-records", records });
   }
 
   private postStats(id: number | undefined, onlyIfChanged: boolean): void {

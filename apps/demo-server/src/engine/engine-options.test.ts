@@ -15,7 +15,7 @@ describe("resolveEngineOptions", () => {
         stepTime: DEFAULT_STEP_TIME,
         injectEngineErrorRate: 0,
         seed: 0,
-        tracing: { enabled: true, sampleRate: 1, serviceName: DEFAULT_SERVICE_NAME },
+        tracing: { enabled: true, sampleRate: 1, serviceName: DEFAULT_SERVICE_NAME, mode: "spans" },
       });
     } finally {
       if (previous !== undefined) process.env.OTEL_SERVICE_NAME = previous;
@@ -58,6 +58,11 @@ describe("resolveEngineOptions", () => {
       "tracing.sampleRate must be a number, got NaN",
     ],
     [{ tracing: { enabled: "yes" } }, TypeError, 'tracing.enabled must be a boolean, got "yes"'],
+    [
+      { tracing: { mode: "buffered" } },
+      RangeError,
+      'tracing.mode must be spans, dual or legacy, got "buffered"',
+    ],
     [
       { tracing: { otlpEndpoint: "not a url" } },
       TypeError,

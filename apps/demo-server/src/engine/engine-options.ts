@@ -1,6 +1,8 @@
 import { DEFAULT_STEP_TIME, type StepTimeModel } from "./step-time-model.js";
 
 /** Journey tracing inside the engine worker. */
+export type EngineTracingMode = "spans" | "dual" | "legacy";
+
 export interface EngineTracingOptions {
   /** `false` uses the no-op core tracer: no span, no per-request state. Default: true. */
   enabled: boolean;
@@ -13,6 +15,11 @@ export interface EngineTracingOptions {
   otlpEndpoint?: string | undefined;
   /** `service.name` of the engine's spans. Default: `OTEL_SERVICE_NAME`, else `llm-journey-demo`. */
   serviceName: string;
+  /**
+   * `spans` (default): the core tracer alone. `legacy`: only the buffered legacy recorder,
+   * whose records go to the HTTP thread with each step. `dual`: both, from the same hooks.
+   */
+  mode: EngineTracingMode;
 }
 
 /**
@@ -84,8 +91,14 @@ export function resolveEngineOptions(input: EngineOptionsInput = {}): EngineOpti
       sampleRate: fraction(tracing.sampleRate ?? 1, "tracing.sampleRate"),
       ...(otlpEndpoint !== undefined ? { otlpEndpoint } : {}),
       serviceName,
+      mode: tracingMode(tracing.mode ?? "spans"),
     },
   };
+}
+
+function tracingMode(value: unknown): EngineTracingMode {
+  if (value === "spans" || value === "dual" || value === "legacy") return value;
+  throw new RangeError(`tracing.mode must be spans, dual or legacy, got ${describe(value)}`);
 }
 
 function number(value: unknown, name: string): number {

@@ -73,12 +73,23 @@ export interface SpansMessage {
   readonly spans: JourneySpan[];
 }
 
+/** Engine → API: the legacy recorder's records of one step (`legacy` and `dual` modes). */
+export interface JourneyRecordsMessage {
+  readonly type: "journey-records";
+  /** Opaque here: only the legacy wiring on both sides knows their shape. */
+  readonly records: unknown;
+}
+
 /** The engine's live counts; every one of them returns to 0 when the engine is idle. */
 export interface EngineStats {
   /** `llm_core` spans started and not yet ended. */
   readonly activeSpans: number;
   /** Per-request entries held by the core tracer. */
   readonly trackedEntries: number;
+  /** Per-request entries held by the legacy recorder (`legacy` and `dual` modes), else 0. */
+  readonly bufferedEntries: number;
+  /** Legacy records buffered and not yet sent with a step's outputs, else 0. */
+  readonly bufferedRecords: number;
   readonly running: number;
   readonly waiting: number;
   readonly kvBlocksUsed: number;
@@ -102,5 +113,6 @@ export type FromEngineMessage =
   | TokensMessage
   | FinishedMessage
   | SpansMessage
+  | JourneyRecordsMessage
   | StatsMessage
   | ShutdownCompleteMessage;

@@ -11,7 +11,7 @@ import type { FromEngineMessage, ToEngineMessage } from "./engine-protocol.js";
 const port = parentPort;
 if (port === null) throw new Error("engine-worker must run in a worker thread");
 
-const host = new EngineHost({
+const host = await EngineHost.create({
   options: resolveEngineOptions(workerData as EngineOptionsInput),
   post: (message: FromEngineMessage) => port.postMessage(message),
 });

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from "node:http";
 import type { FinishStatus } from "@llm-journey/tracer-core";
 
 /** What the HTTP layer needs of the engine: submit a request, stream its events, abort it. */
@@ -14,6 +15,13 @@ export interface GenerationRequest {
   stop: string[];
   /** The only link between the two spans: trace context and the sampling decision. */
   traceHeaders: Record<string, string>;
+  /**
+   * The client's request headers, never sent to the engine: the legacy path (`legacy`
+   * mode, which has no API layer) reads the client's trace context from them.
+   */
+  incomingHeaders?: IncomingHttpHeaders;
+  /** When the HTTP request arrived, in tracer-core's `monotonicSeconds()`. */
+  arrivalTime?: number;
 }
 
 export type GenerationEvent =

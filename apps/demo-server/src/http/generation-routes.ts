@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { type ApiJourneyTracer, abortReasonOf, type JourneyHandle } from "@llm-journey/tracer-api";
+import { monotonicSeconds } from "@llm-journey/tracer-core";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ServerMetrics } from "../metrics.js";
 import {
@@ -25,6 +26,8 @@ declare module "fastify" {
     /** The request's journey, opened before validation so that validation errors are traced. */
     journey: JourneyHandle | null;
     generationId: string | null;
+    /** When the request arrived, in `monotonicSeconds()`. */
+    arrivalTime: number;
   }
 }
 
@@ -42,8 +45,10 @@ const DEFAULT_MAX_TOKENS: Record<Endpoint, number> = { chat: 1024, completions: 
 export function registerGenerationRoutes(app: FastifyInstance, deps: GenerationRouteDeps): void {
   app.decorateRequest("journey", null);
   app.decorateRequest("generationId", null);
+  app.decorateRequest("arrivalTime", 0);
 
   const openJourney = (endpoint: Endpoint) => async (request: FastifyRequest) => {
+    request.arrivalTime = monotonicSeconds();
     request.generationId = `${endpoint === "chat" ? "chatcmpl" : "cmpl"}-${randomUUID()}`;
     request.journey = deps.api.startJourney({
       requestId: request.generationId,
@@ -79,6 +84,8 @@ export function registerGenerationRoutes(app: FastifyInstance, deps: GenerationR
       const context: GenerationContext = {
         engine: deps.engine,
         handle: journey,
+        incomingHeaders: request.headers,
+        arrivalTime: request.arrivalTime,
         signal: clientDisconnectSignal(reply.raw),
         timeoutMs: deps.timeoutMs,
         shuttingDown: deps.shuttingDown,

@@ -1,4 +1,4 @@
-import type { ServerResponse } from "node:http";
+import type { IncomingHttpHeaders, ServerResponse } from "node:http";
 import {
   JourneyError,
   type JourneyHandle,
@@ -31,6 +31,10 @@ export interface GenerationParams {
 export interface GenerationContext {
   engine: GenerationEngine;
   handle: JourneyHandle;
+  /** The client's request headers; see `GenerationRequest.incomingHeaders`. */
+  incomingHeaders?: IncomingHttpHeaders;
+  /** When the HTTP request arrived, in `monotonicSeconds()`. */
+  arrivalTime?: number;
   signal: AbortSignal;
   timeoutMs: number;
   /** True while the server shuts down: an engine abort is then a shutdown, not a disconnect. */
@@ -86,6 +90,8 @@ function submit(
     maxTokens: params.maxTokens,
     stop: params.stop,
     traceHeaders: { ...context.handle.coreHeaders },
+    incomingHeaders: context.incomingHeaders,
+    arrivalTime: context.arrivalTime,
   };
   const events = context.engine.submit(request);
   context.handle.handoffToCore();
