@@ -13,6 +13,7 @@ import type { GenerationEngine } from "./http/generation-engine.js";
 import { CountingExporter } from "./journeys/counting-exporter.js";
 import type { JourneyStore } from "./journeys/journey-store.js";
 import { StoreSpanProcessor } from "./journeys/store-span-processor.js";
+import { importLegacyWiring } from "./legacy-wiring.js";
 
 export interface HttpTracing {
   api: ApiJourneyTracer;
@@ -44,10 +45,6 @@ export type BufferedStreamOutputFactory = (options: {
   trustClientContext: boolean;
   onError: TracingErrorHandler;
 }) => BufferedStreamOutput;
-
-// A specifier computed at run time: the build stays valid when the legacy wiring is
-// deleted (Phase 3), and the `spans` mode never loads it.
-const LEGACY_OUTPUT_MODULE = "./legacy/legacy-output.js";
 
 /**
  * The HTTP thread's tracing: `llm_request` spans go to the embedded journey store and,
@@ -86,9 +83,9 @@ export async function setUpHttpTracing(
   });
   let buffered: BufferedStreamOutput | undefined;
   if (tracing.mode !== "spans") {
-    const { createBufferedStreamOutput } = (await import(LEGACY_OUTPUT_MODULE)) as {
+    const { createBufferedStreamOutput } = await importLegacyWiring<{
       createBufferedStreamOutput: BufferedStreamOutputFactory;
-    };
+    }>("legacy-output");
     buffered = createBufferedStreamOutput({
       mode: tracing.mode,
       tracerProvider: provider,

@@ -15,6 +15,7 @@ import {
 } from "@opentelemetry/sdk-trace-base";
 import { encode } from "gpt-tokenizer";
 import { CountingExporter } from "../journeys/counting-exporter.js";
+import { importLegacyWiring } from "../legacy-wiring.js";
 import type { EngineOptions } from "./engine-options.js";
 import type {
   AddMessage,
@@ -67,10 +68,6 @@ export type BufferedJourneyStreamFactory = (
   core: CoreJourneyTracer,
   options: { mode: "legacy" | "dual"; sampleRate: number; onError: TracingErrorHandler },
 ) => BufferedJourneyStream;
-
-// A specifier computed at run time: the build stays valid when the legacy wiring is
-// deleted (Phase 3), and the `spans` mode never loads it.
-const LEGACY_ENGINE_MODULE = "../legacy/legacy-engine.js";
 
 // Treat special-token text in a prompt as plain text instead of refusing the prompt.
 const PLAIN_TEXT_ONLY = { disallowedSpecial: new Set<string>() };
@@ -155,9 +152,9 @@ export class EngineHost {
     if (!tracing.enabled || mode === "spans" || host.bufferedStream !== undefined) {
       return new EngineHost(host);
     }
-    const { createBufferedJourneyStream } = (await import(LEGACY_ENGINE_MODULE)) as {
+    const { createBufferedJourneyStream } = await importLegacyWiring<{
       createBufferedJourneyStream: BufferedJourneyStreamFactory;
-    };
+    }>("legacy-engine");
     return new EngineHost({
       ...host,
       bufferedStream: (core, onError) =>
