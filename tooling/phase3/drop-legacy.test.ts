@@ -1,0 +1,18 @@
+import { describe, expect, it } from "vitest";
+import { DROPPED, dropLegacy, INSIDE_COPY } from "./drop-legacy.mjs";
+
+// Phase 3, checked on every run: the workspace without the legacy path installs, builds,
+// passes biome and passes every remaining test. Inside that copy this file skips itself.
+describe.skipIf(process.env[INSIDE_COPY] === "1")("Phase 3: dropping the legacy path", () => {
+  it("leaves a workspace that builds and passes its remaining tests", async () => {
+    const result = await dropLegacy();
+    const failed = result.steps.filter((step) => !step.ok);
+    expect(failed.map((step) => `${step.step}: ${step.detail}`)).toEqual([]);
+    // The drop is the package, the demo's wiring, the package's changeset, one dependency line.
+    expect(result.removed).toEqual(expect.arrayContaining(DROPPED));
+    expect(result.removed.length).toBeLessThanOrEqual(DROPPED.length + 2);
+    expect(result.totals?.failed).toBe(0);
+    // The remaining suite really ran (the whole workspace has several hundred tests).
+    expect(result.totals?.passed).toBeGreaterThan(300);
+  });
+});
