@@ -1,25 +1,40 @@
 import type { ServerConfig } from "./config.js";
-import { DEFAULT_STEP_TIME, EngineClient, FAST_STEP_TIME } from "./engine/index.js";
+import {
+  DEFAULT_STEP_TIME,
+  EngineClient,
+  type EngineClientOptions,
+  FAST_STEP_TIME,
+} from "./engine/index.js";
 import type { ServerEngine } from "./server.js";
 
-/** Starts the engine worker with the server's configuration. */
-export async function startEngine(config: ServerConfig): Promise<ServerEngine> {
+/**
+ * Starts the engine worker with the server's configuration. `clientOptions` reach
+ * `EngineClient.start` (the soak runs the worker behind a double-`end()` watch).
+ */
+export async function startEngine(
+  config: ServerConfig,
+  clientOptions: EngineClientOptions = {},
+): Promise<ServerEngine> {
   const { engine, tracing } = config;
-  const client = await EngineClient.start({
-    maxNumSeqs: engine.maxNumSeqs,
-    maxNumBatchedTokens: engine.maxNumBatchedTokens,
-    numKvBlocks: engine.numKvBlocks,
-    blockSize: engine.blockSize,
-    stepTime: engine.stepTime === "fast" ? FAST_STEP_TIME : (engine.stepTime ?? DEFAULT_STEP_TIME),
-    injectEngineErrorRate: engine.injectEngineErrorRate,
-    tracing: {
-      enabled: tracing.enabled,
-      otlpEndpoint: tracing.otlpEndpoint,
-      serviceName: tracing.serviceName,
-      sampleRate: tracing.sampleRate,
-      mode: tracing.mode,
+  const client = await EngineClient.start(
+    {
+      maxNumSeqs: engine.maxNumSeqs,
+      maxNumBatchedTokens: engine.maxNumBatchedTokens,
+      numKvBlocks: engine.numKvBlocks,
+      blockSize: engine.blockSize,
+      stepTime:
+        engine.stepTime === "fast" ? FAST_STEP_TIME : (engine.stepTime ?? DEFAULT_STEP_TIME),
+      injectEngineErrorRate: engine.injectEngineErrorRate,
+      tracing: {
+        enabled: tracing.enabled,
+        otlpEndpoint: tracing.otlpEndpoint,
+        serviceName: tracing.serviceName,
+        sampleRate: tracing.sampleRate,
+        mode: tracing.mode,
+      },
     },
-  });
+    clientOptions,
+  );
   return {
     submit: (request) => client.submit(request),
     abort: (requestId) => client.abort(requestId),

@@ -1,7 +1,9 @@
 import { parseConfig, type ServerConfig } from "../config.js";
+import type { EngineClientOptions } from "../engine/index.js";
 import { startEngine } from "../engine-adapter.js";
 import type { JourneySpan } from "../journeys/journey-span.js";
-import { startServer } from "../server.js";
+import { type ServerEngine, startServer } from "../server.js";
+import { type SpanMisuseReport, watchSpanMisuse } from "./span-misuse-watch.js";
 
 export interface SoakOptions {
   requests: number;
@@ -14,7 +16,19 @@ export interface SoakReport {
   requests: number;
   seconds: number;
   outcomes: Record<"ok" | "client_error" | "server_error" | "aborted_by_client", number>;
-  spans: { api: number; core: number; notEndedOnce: number; badTerminal: number };
+  spans: {
+    api: number;
+    core: number;
+    /** Spans that reached the journey store twice (the store would show a span twice). */
+    deliveredTwice: number;
+    /** `end()` called again on an ended span, in either thread (from the SDK's `diag`). */
+    endedTwice: number;
+    /** Other calls on an ended span, in either thread. */
+    usedAfterEnd: number;
+    badTerminal: number;
+  };
+  /** Per thread, what the SDK said about ended spans, and proof that the watch worked. */
+  spanMisuse: SpanMisuseReport;
   gauges: { apiActive: number; apiTracked: number; coreActive: number; coreTracked: number };
   heapGrowthMiB: number;
   unhandledRejections: number;
@@ -49,10 +63,22 @@ const SOAK_FLAGS = [
 ];
 
 /**
+ * The soak's engine worker: the real one behind a double-`end()` watch. Built to
+ * `dist/soak/`, which is also where this path leads from `src/soak/` (vitest runs the
+ * sources, and Node cannot start a `.ts` worker).
+ */
+const SOAK_ENGINE_WORKER = new URL("../../dist/soak/soak-engine-worker.js", import.meta.url);
+
+/**
  * Drives an in-process demo server with mixed traffic (chat and completions, streaming
  * and not, ~10% aborted by the client at a random point, ~5% failing in the engine, ~5%
  * invalid) and checks what must hold afterwards: every request answered or closed,
  * every span ended exactly once with one terminal event, both layers' gauges at 0.
+ *
+ * "Ended exactly once" is checked twice over: no span reaches the journey store twice,
+ * and the SDK in neither thread complained of an `end()` (or any call) on an ended span.
+ * The second check is the one that sees a double `end()`: the SDK ignores it, so no
+ * processor, exporter or store ever receives the span again (see `span-misuse-watch.ts`).
  */
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   let unhandledRejections = 0;
@@ -62,9 +88,26 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   process.on("unhandledRejection", onRejection);
   process.on("warning", onWarning);
   const config = parseConfig([...SOAK_FLAGS, ...(options.flags ?? [])], {}) as ServerConfig;
-  const engine = await startEngine(config);
-  const server = await startServer(config, engine);
-  const spans = { api: 0, core: 0, notEndedOnce: 0, badTerminal: 0 };
+  const misuse = watchSpanMisuse();
+  let engine: ServerEngine;
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    engine = await startEngine(config, { workerUrl: SOAK_ENGINE_WORKER });
+    server = await startServer(config, engine);
+  } catch (error) {
+    misuse.stop();
+    process.off("unhandledRejection", onRejection);
+    process.off("warning", onWarning);
+    throw error;
+  }
+  const spans = {
+    api: 0,
+    core: 0,
+    deliveredTwice: 0,
+    endedTwice: 0,
+    usedAfterEnd: 0,
+    badTerminal: 0,
+  };
   const seen = new Set<string>();
   server.store.onSpan((span) => checkSpan(span, spans, seen));
   const outcomes = { ok: 0, client_error: 0, server_error: 0, aborted_by_client: 0 };
@@ -82,13 +125,31 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const seconds = (performance.now() - started) / 1000;
     // The engine thread posts its spans and stats in batches: let them land.
     const gauges = await settledGauges(server.url);
+    const spanMisuse = await misuse.report();
     const heapGrowthMiB = (heapUsed() - heapBefore) / 2 ** 20;
     const problems: string[] = [];
     const answered = Object.values(outcomes).reduce((a, b) => a + b, 0);
     if (answered !== options.requests)
       problems.push(`${options.requests - answered} requests never ended`);
-    if (spans.notEndedOnce > 0)
-      problems.push(`${spans.notEndedOnce} spans reported more than once`);
+    if (spans.deliveredTwice > 0)
+      problems.push(`${spans.deliveredTwice} spans reached the journey store twice`);
+    for (const thread of ["http", "engine"]) {
+      const seen = spanMisuse.threads[thread];
+      if (seen === undefined) {
+        problems.push(
+          `the ${thread} thread was not watched for double end() (the engine must run soak-engine-worker.js)`,
+        );
+        continue;
+      }
+      if (!seen.probeCaught)
+        problems.push(`the double-end() watch did not catch its probe in the ${thread} thread`);
+      spans.endedTwice += seen.endedTwice;
+      spans.usedAfterEnd += seen.usedAfterEnd;
+      if (seen.endedTwice > 0)
+        problems.push(`${seen.endedTwice} spans ended twice in the ${thread} thread`);
+      if (seen.usedAfterEnd > 0)
+        problems.push(`${seen.usedAfterEnd} calls on ended spans in the ${thread} thread`);
+    }
     if (spans.badTerminal > 0)
       problems.push(`${spans.badTerminal} spans without exactly one terminal event`);
     // Every request that reached the server has its span; a client abort may come first.
@@ -107,6 +168,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       seconds,
       outcomes,
       spans,
+      spanMisuse,
       gauges,
       heapGrowthMiB,
       unhandledRejections,
@@ -115,13 +177,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     };
   } finally {
     await server.close();
+    misuse.stop();
     process.off("unhandledRejection", onRejection);
     process.off("warning", onWarning);
   }
 }
 
 function checkSpan(span: JourneySpan, counts: SoakReport["spans"], seen: Set<string>): void {
-  if (seen.has(span.spanId)) counts.notEndedOnce++;
+  if (seen.has(span.spanId)) counts.deliveredTwice++;
   seen.add(span.spanId);
   const names = span.events.map((event) => event.name);
   if (span.name === "llm_request") {

@@ -2,7 +2,12 @@ import OpenAI from "openai";
 import { parseConfig, type ServerConfig } from "../config.js";
 import { startEngine } from "../engine-adapter.js";
 import type { Journey } from "../journeys/journey-store.js";
-import { type DemoServer, type ServerEngine, startServer } from "../server.js";
+import {
+  type DemoServer,
+  type ServerEngine,
+  type StartServerOptions,
+  startServer,
+} from "../server.js";
 
 export interface TestServer {
   server: DemoServer;
@@ -17,7 +22,10 @@ export interface TestServer {
 }
 
 /** A real server on an ephemeral loopback port, with the simulated engine in its worker. */
-export async function startTestServer(flags: string[] = []): Promise<TestServer> {
+export async function startTestServer(
+  flags: string[] = [],
+  options: StartServerOptions = {},
+): Promise<TestServer> {
   // Steps run back to back unless the test asks for a simulated step time.
   const speed = flags.some((flag) => flag.startsWith("--step-time")) ? [] : ["--fast"];
   const config = parseConfig(
@@ -25,7 +33,7 @@ export async function startTestServer(flags: string[] = []): Promise<TestServer>
     {},
   ) as ServerConfig;
   const engine = await startEngine(config);
-  const server = await startServer(config, engine);
+  const server = await startServer(config, engine, options);
   const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "test-key", maxRetries: 0 });
   const poll = async <T>(
     read: () => Promise<T>,
