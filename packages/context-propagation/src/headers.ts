@@ -15,12 +15,16 @@ export type OutgoingHeaders = Record<string, string>;
  * treat that as a malformed header.
  */
 export function headerValues(headers: HeaderMap | undefined, name: string): string[] | undefined {
-  const values: string[] = [];
+  if (headers === null || typeof headers !== "object") return [];
+  let values: string[] | undefined;
   try {
-    for (const key of ownKeys(headers)) {
-      if (key.length !== name.length || key.toLowerCase() !== name) continue;
+    // for-in walks the map's cached key list without building an array (Object.keys
+    // does); only own keys count, checked on the rare key that matches.
+    for (const key in headers) {
+      if (!isName(key, name) || !Object.hasOwn(headers, key)) continue;
       const value: unknown = (headers as Record<string, unknown>)[key];
       if (value === undefined) continue;
+      values ??= [];
       if (typeof value === "string") {
         values.push(value);
       } else if (Array.isArray(value)) {
@@ -36,7 +40,47 @@ export function headerValues(headers: HeaderMap | undefined, name: string): stri
     // A throwing getter or a revoked proxy: the header cannot be trusted.
     return undefined;
   }
-  return values;
+  return values ?? [];
+}
+
+/**
+ * The one value of the header `name` (lowercase), whatever the case of its key: what
+ * `headerValues` gives when it gives exactly one value, else undefined (absent, repeated,
+ * malformed). It allocates nothing: it runs for every request, sampled out or not.
+ */
+export function singleHeaderValue(
+  headers: HeaderMap | undefined,
+  name: string,
+): string | undefined {
+  if (headers === null || typeof headers !== "object") return undefined;
+  let found: string | undefined;
+  try {
+    for (const key in headers) {
+      if (!isName(key, name) || !Object.hasOwn(headers, key)) continue;
+      const value: unknown = (headers as Record<string, unknown>)[key];
+      if (value === undefined) continue;
+      if (typeof value === "string") {
+        if (found !== undefined) return undefined;
+        found = value;
+      } else if (Array.isArray(value)) {
+        for (const item of value as readonly unknown[]) {
+          if (typeof item !== "string" || found !== undefined) return undefined;
+          found = item;
+        }
+      } else {
+        return undefined;
+      }
+    }
+  } catch {
+    // A throwing getter or a revoked proxy: the header cannot be trusted.
+    return undefined;
+  }
+  return found;
+}
+
+/** `key` names the header `name` (lowercase) in any case; the exact match is tried first. */
+function isName(key: string, name: string): boolean {
+  return key === name || (key.length === name.length && key.toLowerCase() === name);
 }
 
 /**

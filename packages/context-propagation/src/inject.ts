@@ -1,4 +1,4 @@
-import { type Context, trace } from "@opentelemetry/api";
+import { type Context, type SpanContext, trace } from "@opentelemetry/api";
 import { copyHeaders, type HeaderMap, type OutgoingHeaders } from "./headers.js";
 import { formatTraceparent, TRACEPARENT_HEADER } from "./traceparent.js";
 import { parseTracestate, TRACESTATE_HEADER } from "./tracestate.js";
@@ -12,10 +12,26 @@ const TRACE_HEADERS = [TRACEPARENT_HEADER, TRACESTATE_HEADER];
  * throws.
  */
 export function injectContext(headers: HeaderMap | undefined, context: Context): OutgoingHeaders {
-  const merged = copyHeaders(headers, TRACE_HEADERS);
+  let spanContext: SpanContext | undefined;
   try {
-    const spanContext = trace.getSpanContext(context);
-    if (spanContext === undefined) return merged;
+    spanContext = trace.getSpanContext(context);
+  } catch {
+    // A context that cannot be read carries nothing to propagate.
+  }
+  return injectSpanContext(headers, spanContext);
+}
+
+/**
+ * `injectContext` for a span context at hand (for example `span.spanContext()`): the
+ * same map, without building a context only to read the span context back from it.
+ */
+export function injectSpanContext(
+  headers: HeaderMap | undefined,
+  spanContext: SpanContext | undefined,
+): OutgoingHeaders {
+  const merged = copyHeaders(headers, TRACE_HEADERS);
+  if (spanContext === undefined) return merged;
+  try {
     const traceparent = formatTraceparent(spanContext);
     if (traceparent === undefined) return merged;
     merged[TRACEPARENT_HEADER] = traceparent;
@@ -25,7 +41,7 @@ export function injectContext(headers: HeaderMap | undefined, context: Context):
       merged[TRACESTATE_HEADER] = tracestate;
     }
   } catch {
-    // A context or span context that cannot be read carries nothing to propagate.
+    // A span context that cannot be read carries nothing to propagate.
   }
   return merged;
 }

@@ -1,8 +1,8 @@
 import {
   copyHeaders,
   type HeaderMap,
-  headerValues,
   type OutgoingHeaders,
+  singleHeaderValue,
   trimOws,
 } from "./headers.js";
 
@@ -18,9 +18,9 @@ export const SAMPLED_HEADER = "x-llm-journey-sampled";
  * holds anything else (the core then applies its own rate). Never throws.
  */
 export function readSampledHeader(headers: HeaderMap | undefined): boolean | undefined {
-  const values = headerValues(headers, SAMPLED_HEADER);
-  if (values?.length !== 1) return undefined;
-  const value = trimOws(values[0] as string);
+  const raw = singleHeaderValue(headers, SAMPLED_HEADER);
+  if (raw === undefined) return undefined;
+  const value = trimOws(raw);
   if (value === "1") return true;
   if (value === "0") return false;
   return undefined;

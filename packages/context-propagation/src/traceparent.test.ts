@@ -1,6 +1,8 @@
-import { ROOT_CONTEXT, trace } from "@opentelemetry/api";
+import { isValidSpanId, isValidTraceId, ROOT_CONTEXT, trace } from "@opentelemetry/api";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { extractContext, extractSpanContext, type HeaderMap } from "./index.js";
+import { formatTraceparent, parseTraceparent } from "./traceparent.js";
 
 const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
 const SPAN_ID = "00f067aa0ba902b7";
@@ -136,5 +138,64 @@ describe("header maps that cannot be read", () => {
     for (const headers of [throwingGetter, revoked.proxy, throwingKeys]) {
       expect(extractContext(headers as HeaderMap)).toBe(ROOT_CONTEXT);
     }
+  });
+});
+
+describe("the traceparent scanner", () => {
+  // The regex the scanner replaced, kept as the reference it must agree with.
+  const REFERENCE = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})/;
+  function referenceParse(value: string) {
+    if (value.length > 512) return undefined;
+    const header = value.replace(/^[ \t]+|[ \t]+$/g, "");
+    const match = REFERENCE.exec(header);
+    if (match === null) return undefined;
+    const [, version, traceId = "", spanId = "", flags = ""] = match;
+    if (version === "ff") return undefined;
+    const tailOk =
+      version === "00" ? header.length === 55 : header.length === 55 || header[55] === "-";
+    if (!tailOk || /^0+$/.test(traceId) || /^0+$/.test(spanId)) return undefined;
+    return { traceId, spanId, traceFlags: Number.parseInt(flags, 16) };
+  }
+  const hex = (length: number) =>
+    fc.stringMatching(new RegExp(`^[0-9a-fA-F]{${length}}$`)).map((s) => s.slice(0, length));
+  const nearValid = fc
+    .tuple(
+      fc.oneof(fc.constantFrom("00", "ff", "cc", "0g"), hex(2)),
+      fc.oneof(fc.constant("0".repeat(32)), hex(32), fc.string({ maxLength: 33 })),
+      fc.oneof(fc.constant("0".repeat(16)), hex(16)),
+      fc.oneof(hex(2), fc.string({ maxLength: 2 })),
+      fc.constantFrom("", "-", "-x", "x", " ", "\t", "- "),
+      fc.constantFrom("", " ", "\t "),
+      fc.constantFrom("-", "_"),
+    )
+    .map(
+      ([version, traceId, spanId, flags, tail, pad, dash]) =>
+        `${pad}${version}-${traceId}${dash}${spanId}-${flags}${tail}${pad}`,
+    );
+
+  it("reads every header exactly as the reference regex does", () => {
+    fc.assert(
+      fc.property(fc.oneof(nearValid, fc.string({ maxLength: 70 })), (value) => {
+        expect(parseTraceparent(value)).toEqual(referenceParse(value));
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it("formats exactly the span contexts the OpenTelemetry validators accept, in lowercase", () => {
+    const id = (length: number) =>
+      fc.oneof(hex(length), fc.constant("0".repeat(length)), fc.string({ maxLength: length + 1 }));
+    fc.assert(
+      fc.property(id(32), id(16), fc.integer({ min: -1, max: 300 }), (traceId, spanId, flags) => {
+        const lowerTrace = traceId.toLowerCase();
+        const lowerSpan = spanId.toLowerCase();
+        const expected =
+          isValidTraceId(lowerTrace) && isValidSpanId(lowerSpan)
+            ? `00-${lowerTrace}-${lowerSpan}-${(flags & 0xff).toString(16).padStart(2, "0")}`
+            : undefined;
+        expect(formatTraceparent({ traceId, spanId, traceFlags: flags })).toBe(expected);
+      }),
+      { numRuns: 5_000 },
+    );
   });
 });

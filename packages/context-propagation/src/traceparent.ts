@@ -1,4 +1,4 @@
-import { isValidSpanId, isValidTraceId, type SpanContext } from "@opentelemetry/api";
+import type { SpanContext } from "@opentelemetry/api";
 import { trimOws } from "./headers.js";
 
 /** The W3C Trace Context header naming the parent span. */
@@ -16,7 +16,14 @@ export interface Traceparent {
 const MAX_LENGTH = 512;
 /** version-00 length: 2 + 1 + 32 + 1 + 16 + 1 + 2. */
 const FIELDS_LENGTH = 55;
-const FIELDS = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})/;
+/** `test` only: a match with captures would build an array and four strings per call. */
+const FIELDS = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}/;
+const TRACE_ID = /^[0-9a-f]{32}$/;
+const SPAN_ID = /^[0-9a-f]{16}$/;
+const INVALID_TRACE_ID = "0".repeat(32);
+const INVALID_SPAN_ID = "0".repeat(16);
+/** The two-digit lowercase hex of every byte, for the flags field. */
+const HEX_BYTES = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
 
 /**
  * Parses a `traceparent` by Trace Context Level 2: lowercase hex only, version `ff`
@@ -27,13 +34,15 @@ const FIELDS = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})/;
 export function parseTraceparent(value: string): Traceparent | undefined {
   if (value.length > MAX_LENGTH) return undefined;
   const header = trimOws(value);
-  const match = FIELDS.exec(header);
-  if (match === null) return undefined;
-  const [, version, traceId = "", spanId = "", flags = ""] = match;
+  if (!FIELDS.test(header)) return undefined;
+  const version = header.slice(0, 2);
   if (version === "ff") return undefined;
   if (version === "00" ? header.length !== FIELDS_LENGTH : !futureTail(header)) return undefined;
-  if (!isValidTraceId(traceId) || !isValidSpanId(spanId)) return undefined;
-  return { traceId, spanId, traceFlags: Number.parseInt(flags, 16) };
+  const traceId = header.slice(3, 35);
+  const spanId = header.slice(36, 52);
+  // FIELDS already checked the lowercase hex: only the all-zero ids remain invalid.
+  if (traceId === INVALID_TRACE_ID || spanId === INVALID_SPAN_ID) return undefined;
+  return { traceId, spanId, traceFlags: Number.parseInt(header.slice(53, 55), 16) };
 }
 
 function futureTail(header: string): boolean {
@@ -48,9 +57,19 @@ function futureTail(header: string): boolean {
 export function formatTraceparent(spanContext: SpanContext): string | undefined {
   const { traceId, spanId, traceFlags } = spanContext;
   if (typeof traceId !== "string" || typeof spanId !== "string") return undefined;
-  const trace = traceId.toLowerCase();
-  const span = spanId.toLowerCase();
-  if (!isValidTraceId(trace) || !isValidSpanId(span)) return undefined;
-  const flags = (Number(traceFlags) & 0xff).toString(16).padStart(2, "0");
-  return `00-${trace}-${span}-${flags}`;
+  const trace = lowercaseId(traceId, TRACE_ID);
+  const span = lowercaseId(spanId, SPAN_ID);
+  if (trace === undefined || trace === INVALID_TRACE_ID) return undefined;
+  if (span === undefined || span === INVALID_SPAN_ID) return undefined;
+  return `00-${trace}-${span}-${HEX_BYTES[Number(traceFlags) & 0xff]}`;
+}
+
+/**
+ * `id` in lowercase when `shape` accepts it in any case, else undefined. SDK ids are
+ * already lowercase: they are returned as they are, without lowercasing a copy.
+ */
+function lowercaseId(id: string, shape: RegExp): string | undefined {
+  if (shape.test(id)) return id;
+  const lower = id.toLowerCase();
+  return shape.test(lower) ? lower : undefined;
 }

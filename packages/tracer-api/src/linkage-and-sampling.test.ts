@@ -10,6 +10,7 @@ import {
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createApiTracer } from "./create-api-tracer.js";
 import { NOOP_JOURNEY_HANDLE } from "./noop-journey-handle.js";
+import { tracePromise } from "./trace-promise.js";
 import { traceStream } from "./trace-stream.js";
 
 const CLIENT_TRACE_ID = "0af7651916cd43dd8448eb211c80319c";
@@ -161,6 +162,39 @@ describe("tracing off, sampled out, or broken", () => {
     }
     expect(testing.finishedSpans()).toHaveLength(0);
     assertNoTrackedEntries(api, "api");
+  });
+
+  it("returns a sampled-out stream and promise as they are, with no wrapper", async () => {
+    async function* tokens() {
+      yield "a";
+      yield "b";
+    }
+    const source = tokens();
+    const signal = new AbortController().signal;
+    expect(traceStream(NOOP_JOURNEY_HANDLE, source, { signal })).toBe(source);
+    const work = Promise.resolve("body");
+    expect(tracePromise(NOOP_JOURNEY_HANDLE, work)).toBe(work);
+    const failure = new Error("sync failure");
+    await expect(
+      tracePromise(NOOP_JOURNEY_HANDLE, () => {
+        throw failure;
+      }),
+    ).rejects.toBe(failure);
+    const seen: string[] = [];
+    for await (const chunk of traceStream(NOOP_JOURNEY_HANDLE, ["x", "y"])) seen.push(chunk);
+    expect(seen).toEqual(["x", "y"]);
+    expect(testing.finishedSpans()).toHaveLength(0);
+  });
+
+  it("still times out and cancels a sampled-out promise: that is not tracing", async () => {
+    const timedOut = tracePromise(NOOP_JOURNEY_HANDLE, new Promise(() => {}), { timeoutMs: 5 });
+    await expect(timedOut).rejects.toMatchObject({ reason: "timeout" });
+    const cancel = new AbortController();
+    const cancelled = tracePromise(NOOP_JOURNEY_HANDLE, new Promise(() => {}), {
+      signal: cancel.signal,
+    });
+    cancel.abort();
+    await expect(cancelled).rejects.toMatchObject({ reason: "client_disconnect" });
   });
 
   it("uses the no-op without a provider and rejects invalid options at construction", () => {

@@ -1,24 +1,34 @@
-import { extractContext, injectContext, SAMPLED_HEADER } from "@llm-journey/context-propagation";
+import {
+  extractContext,
+  injectSpanContext,
+  SAMPLED_HEADER,
+} from "@llm-journey/context-propagation";
 import {
   assertSampleRate,
   decideSampled,
   type TracingErrorHandler,
 } from "@llm-journey/tracer-core";
-import { ROOT_CONTEXT, SpanKind, type Tracer, trace } from "@opentelemetry/api";
+import {
+  ROOT_CONTEXT,
+  type Span,
+  type SpanContext,
+  SpanKind,
+  type Tracer,
+} from "@opentelemetry/api";
 import { API_SPAN_NAME, ApiAttr } from "./api-attributes.js";
 import type { ApiJourneyTracer, JourneyStart } from "./api-tracer.js";
 import type { JourneyHandle } from "./journey-handle.js";
 import { NOOP_JOURNEY_HANDLE } from "./noop-journey-handle.js";
-import { SpanJourneyHandle } from "./span-journey-handle.js";
+import { OpenJourneys } from "./open-journeys.js";
+import { type HandleSettings, SpanJourneyHandle } from "./span-journey-handle.js";
 
 /** Tracing on: one `llm_request` span per sampled request, its handle tracked until closed. */
 export class SpanApiTracer implements ApiJourneyTracer {
   readonly enabled = true;
   private rate: number;
-  private readonly open = new Set<SpanJourneyHandle>();
-  private readonly release = (handle: SpanJourneyHandle) => {
-    this.open.delete(handle);
-  };
+  private readonly open = new OpenJourneys<SpanJourneyHandle>();
+  /** One object shared by every handle of this tracer, so a handle keeps one reference. */
+  private readonly settings: HandleSettings;
 
   constructor(
     private readonly tracer: Tracer,
@@ -30,6 +40,11 @@ export class SpanApiTracer implements ApiJourneyTracer {
     },
   ) {
     this.rate = options.sampleRate;
+    this.settings = {
+      open: this.open,
+      onError: options.onError,
+      captureContent: options.captureContent,
+    };
   }
 
   get sampleRate(): number {
@@ -59,15 +74,10 @@ export class SpanApiTracer implements ApiJourneyTracer {
         { kind: SpanKind.SERVER, attributes: { [ApiAttr.REQUEST_ID]: start.requestId } },
         parent,
       );
-      const coreHeaders = injectContext(undefined, trace.setSpan(parent, span));
+      // Straight from the span context: no context object built only to be read back.
+      const coreHeaders = injectSpanContext(undefined, spanContextOf(span));
       coreHeaders[SAMPLED_HEADER] = "1";
-      const handle = new SpanJourneyHandle(
-        span,
-        coreHeaders,
-        this.release,
-        this.options.onError,
-        this.options.captureContent,
-      );
+      const handle = new SpanJourneyHandle(span, coreHeaders, this.settings);
       this.open.add(handle);
       return handle;
     } catch (error) {
@@ -77,6 +87,18 @@ export class SpanApiTracer implements ApiJourneyTracer {
   }
 
   shutdown(): void {
-    for (const handle of [...this.open]) handle.aborted("shutdown", "server shutting down");
+    for (const handle of this.open.toArray()) handle.aborted("shutdown", "server shutting down");
+  }
+}
+
+/**
+ * The span's context, or undefined when a broken span cannot give it: the span must
+ * still get its handle, or nothing would end it.
+ */
+function spanContextOf(span: Span): SpanContext | undefined {
+  try {
+    return span.spanContext();
+  } catch {
+    return undefined;
   }
 }

@@ -14,17 +14,30 @@ import type {
   RequestAttributes,
   Usage,
 } from "./journey-handle.js";
+import type { OpenJourneyLinks, OpenJourneys } from "./open-journeys.js";
 
 /** `error` on `api.ABORTED` is a message for people, never a stack or request content. */
 const MAX_ERROR_LENGTH = 256;
 
+/** What every handle of one tracer shares: kept once, referenced by each handle. */
+export interface HandleSettings {
+  /** The API layer's open journeys; a handle leaves it when it closes. */
+  readonly open: OpenJourneys<SpanJourneyHandle>;
+  readonly onError: TracingErrorHandler;
+  readonly captureContent: boolean;
+}
+
 /**
  * A traced request. Closing it (the first `departed` or `aborted`) emits the one terminal
- * event, ends the span and hands the handle back to its tracer through `release`, the
- * API layer's one cleanup; later calls do nothing. No method throws.
+ * event, ends the span and takes the handle out of its tracer's open journeys, the API
+ * layer's one cleanup; later calls do nothing. No method throws.
+ *
+ * Thousands are alive at once on a busy server, so it keeps only what differs per
+ * request; what its tracer decided is behind one shared `settings` reference.
  */
-export class SpanJourneyHandle implements JourneyHandle {
-  readonly traced = true;
+export class SpanJourneyHandle implements JourneyHandle, OpenJourneyLinks<SpanJourneyHandle> {
+  previousOpen: SpanJourneyHandle | undefined = undefined;
+  nextOpen: SpanJourneyHandle | undefined = undefined;
   private isClosed = false;
   private readonly arrivedAt = monotonicSeconds();
   private firstResponseAt: number | undefined;
@@ -32,11 +45,17 @@ export class SpanJourneyHandle implements JourneyHandle {
   constructor(
     private readonly span: Span,
     readonly coreHeaders: Readonly<OutgoingHeaders>,
-    private readonly release: (handle: SpanJourneyHandle) => void,
-    private readonly onError: TracingErrorHandler,
-    readonly capturesContent = false,
+    private readonly settings: HandleSettings,
   ) {
     this.event(ApiEvent.ARRIVED, this.arrivedAt);
+  }
+
+  get traced(): boolean {
+    return true;
+  }
+
+  get capturesContent(): boolean {
+    return this.settings.captureContent;
   }
 
   get closed(): boolean {
@@ -66,7 +85,7 @@ export class SpanJourneyHandle implements JourneyHandle {
         attributes[ApiAttr.OUTPUT_MESSAGES] = JSON.stringify(content.outputMessages);
       this.setAttributes(attributes);
     } catch (error) {
-      this.onError(error, "setContent");
+      this.settings.onError(error, "setContent");
     }
   }
 
@@ -119,7 +138,7 @@ export class SpanJourneyHandle implements JourneyHandle {
     if (this.isClosed) return;
     this.isClosed = true;
     // Released first: whatever the span does next, the handle cannot outlive the request.
-    this.release(this);
+    this.settings.open.delete(this);
     try {
       const now = monotonicSeconds();
       const attributes: Attributes = { [ApiAttr.EVENT_TS_MONOTONIC]: now };
@@ -136,12 +155,12 @@ export class SpanJourneyHandle implements JourneyHandle {
       }
       this.span.setAttributes(latencies);
     } catch (failure) {
-      this.onError(failure, terminal);
+      this.settings.onError(failure, terminal);
     }
     try {
       this.span.end();
     } catch (failure) {
-      this.onError(failure, "end");
+      this.settings.onError(failure, "end");
     }
   }
 
@@ -149,7 +168,7 @@ export class SpanJourneyHandle implements JourneyHandle {
     try {
       this.span.addEvent(name, { [ApiAttr.EVENT_TS_MONOTONIC]: at });
     } catch (error) {
-      this.onError(error, name);
+      this.settings.onError(error, name);
     }
   }
 
@@ -157,7 +176,7 @@ export class SpanJourneyHandle implements JourneyHandle {
     try {
       this.span.setAttributes(attributes);
     } catch (error) {
-      this.onError(error, "setAttributes");
+      this.settings.onError(error, "setAttributes");
     }
   }
 }

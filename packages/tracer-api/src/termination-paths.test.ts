@@ -122,6 +122,40 @@ describe("API termination paths", () => {
     expectClosed("client_disconnect");
   });
 
+  it("a consumer that returns before its first next() closes with client_disconnect", async () => {
+    const handle = tracer.startJourney({ requestId: "r" });
+    const stream = traceStream(handle, chunks(10));
+    expect(await stream.return()).toEqual({ value: undefined, done: true });
+    expect(handle.closed).toBe(true);
+    expect(await stream.next()).toEqual({ value: undefined, done: true });
+    expectClosed("client_disconnect");
+  });
+
+  it("a consumer that throws into the stream before its first next() closes it once", async () => {
+    const handle = tracer.startJourney({ requestId: "r" });
+    const stream = traceStream(handle, chunks(10));
+    const failure = new JourneyError("engine_error", "the engine went away");
+    await expect(stream.throw(failure)).rejects.toBe(failure);
+    expectClosed("engine_error");
+  });
+
+  it("a signal that fires before iteration starts closes the journey at that moment", () => {
+    const handle = tracer.startJourney({ requestId: "r" });
+    const disconnect = new AbortController();
+    traceStream(handle, chunks(10), { signal: disconnect.signal });
+    disconnect.abort();
+    expect(handle.closed).toBe(true);
+    expectClosed("client_disconnect");
+  });
+
+  it("a stream created with an already-aborted signal is closed at once and still passes items", async () => {
+    const handle = tracer.startJourney({ requestId: "r" });
+    const stream = traceStream(handle, chunks(2), { signal: AbortSignal.abort() });
+    expect(handle.closed).toBe(true);
+    expect(await drain(stream)).toEqual(["chunk-0", "chunk-1"]);
+    expectClosed("client_disconnect");
+  });
+
   it("non-streaming success: DEPARTED with usage and finish reasons", async () => {
     const handle = tracer.startJourney({ requestId: "r" });
     handle.setUsage({ inputTokens: 12, outputTokens: 7 });
@@ -202,6 +236,32 @@ describe("API termination paths", () => {
       .spansNamed("llm_request")
       .map((span) => terminalEvents(span)[0]?.attributes?.reason);
     expect(reasons).toEqual(["shutdown", "shutdown"]);
+    testing.assertEverySpanEndedOnce();
+    assertNoTrackedEntries(tracer, "api");
+  });
+
+  it("server shutdown aborts only the journeys still open, whatever order the others closed in", () => {
+    const handles = ["a", "b", "c", "d"].map((requestId) => tracer.startJourney({ requestId }));
+    handles[1]?.departed();
+    handles[3]?.aborted("client_disconnect");
+    handles[3]?.aborted("client_disconnect");
+    expect(tracer.activeSpans).toBe(2);
+    tracer.shutdown();
+    expect(tracer.activeSpans).toBe(0);
+    const reasons = Object.fromEntries(
+      testing
+        .spansNamed("llm_request")
+        .map((span) => [
+          span.attributes["gen_ai.request.id"],
+          terminalEvents(span)[0]?.attributes?.reason ?? "departed",
+        ]),
+    );
+    expect(reasons).toEqual({
+      a: "shutdown",
+      b: "departed",
+      c: "shutdown",
+      d: "client_disconnect",
+    });
     testing.assertEverySpanEndedOnce();
     assertNoTrackedEntries(tracer, "api");
   });

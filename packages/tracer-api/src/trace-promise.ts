@@ -1,5 +1,6 @@
 import { type AbortReason, abortReasonOf, JourneyError } from "./abort-reason.js";
 import type { JourneyHandle } from "./journey-handle.js";
+import { NOOP_JOURNEY_HANDLE } from "./noop-journey-handle.js";
 import { signalReason } from "./trace-stream.js";
 
 export interface TracePromiseOptions {
@@ -16,6 +17,11 @@ export interface TracePromiseOptions {
  * (`api.DEPARTED`), rejection (`api.ABORTED` with the error's reason), cancellation
  * through the signal, or the timeout. On cancel or timeout the returned promise rejects
  * with a `JourneyError` at once; the work itself is not stopped: use the same signal for it.
+ *
+ * Given the no-op handle (tracing off or the request sampled out) and neither `signal`
+ * nor `timeoutMs`, there is nothing to do: the work's own promise is returned, not a
+ * wrapper. With a signal or a timeout it is still wrapped, since they change how the
+ * returned promise settles whether or not the request is traced.
  */
 export function tracePromise<T>(
   handle: JourneyHandle,
@@ -25,6 +31,9 @@ export function tracePromise<T>(
   const { signal, timeoutMs } = options;
   if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
     throw new RangeError(`timeoutMs must be a positive number, got ${String(timeoutMs)}`);
+  }
+  if (handle === NOOP_JOURNEY_HANDLE && signal === undefined && timeoutMs === undefined) {
+    return untraced(work);
   }
   return new Promise<T>((resolve, reject) => {
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -74,4 +83,14 @@ export function tracePromise<T>(
       (error: unknown) => fail((options.classifyError ?? abortReasonOf)(error), error),
     );
   });
+}
+
+/** The work's promise as it is; a function that throws gives a rejection, as when traced. */
+function untraced<T>(work: Promise<T> | (() => Promise<T>)): Promise<T> {
+  if (typeof work !== "function") return work;
+  try {
+    return work();
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }

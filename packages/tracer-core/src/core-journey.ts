@@ -11,17 +11,22 @@ import {
 import { monotonicSeconds } from "./monotonic-clock.js";
 import type { CoreRequestView } from "./request-view.js";
 
+/** Bits of `CoreJourney.flags`: three booleans in one small integer field. */
+const RUNNING = 1;
+const SCHEDULED_ONCE = 2;
+const FIRST_TOKEN_EMITTED = 4;
+
 /**
  * Everything the core layer keeps for one traced request: its span, the first-token
  * flag, the prefill high-water mark and the timestamps the latencies come from.
- * One object per request, so the cleanup function has one entry to remove.
+ * One object per request, so the cleanup function has one entry to remove. Its fields
+ * are few and small on purpose: thousands of them live at once on a loaded engine.
  */
 export class CoreJourney {
-  private running = false;
-  private scheduledOnce = false;
-  private firstTokenEmitted = false;
+  private flags = 0;
   private prefillHighWater = 0;
-  private eventsEmitted = 0;
+  /** Events this span may still take before FINISHED, whose slot is kept apart. */
+  private eventsLeft: number;
   private eventsDropped = 0;
   private readonly addedAt: number;
   private firstScheduledAt: number | undefined;
@@ -31,37 +36,41 @@ export class CoreJourney {
     private readonly span: Span,
     private view: CoreRequestView,
     /** Events this span may hold; the last slot is kept for FINISHED. */
-    private readonly eventBudget: number,
+    eventBudget: number,
   ) {
+    this.eventsLeft = eventBudget - 1;
     this.addedAt = monotonicSeconds();
   }
 
   queued(step: number): void {
-    this.emit(CoreEvent.QUEUED, "QUEUED", step, undefined);
+    this.observe(this.view);
+    // QUEUED happens when the request was added: the same clock reading.
+    this.emit(CoreEvent.QUEUED, "QUEUED", step, undefined, this.addedAt);
   }
 
   scheduled(view: CoreRequestView, step: number): void {
     this.observe(view);
-    const kind: ScheduleKind = this.scheduledOnce ? "RESUME" : "FIRST";
-    if (!this.scheduledOnce) this.firstScheduledAt = monotonicSeconds();
-    this.scheduledOnce = true;
-    this.running = true;
-    this.emit(CoreEvent.SCHEDULED, "SCHEDULED", step, kind);
+    const now = monotonicSeconds();
+    const first = (this.flags & SCHEDULED_ONCE) === 0;
+    if (first) this.firstScheduledAt = now;
+    this.flags |= SCHEDULED_ONCE | RUNNING;
+    this.emit(CoreEvent.SCHEDULED, "SCHEDULED", step, first ? "FIRST" : "RESUME", now);
   }
 
   progressed(view: CoreRequestView, step: number): void {
     this.observe(view);
-    if (!this.firstTokenEmitted && view.outputTokens > 0) {
-      this.firstTokenEmitted = true;
-      this.firstTokenAt = monotonicSeconds();
-      this.emit(CoreEvent.FIRST_TOKEN, "FIRST_TOKEN", step, undefined);
+    if ((this.flags & FIRST_TOKEN_EMITTED) === 0 && view.outputTokens > 0) {
+      this.flags |= FIRST_TOKEN_EMITTED;
+      const now = monotonicSeconds();
+      this.firstTokenAt = now;
+      this.emit(CoreEvent.FIRST_TOKEN, "FIRST_TOKEN", step, undefined, now);
     }
   }
 
   preempted(view: CoreRequestView, step: number): void {
     this.observe(view);
-    this.running = false;
-    this.emit(CoreEvent.PREEMPTED, "PREEMPTED", step, undefined);
+    this.flags &= ~RUNNING;
+    this.emit(CoreEvent.PREEMPTED, "PREEMPTED", step, undefined, monotonicSeconds());
   }
 
   /** Emits FINISHED with the latencies and ends the span. Called once, by the cleanup. */
@@ -76,19 +85,21 @@ export class CoreJourney {
 
   private record(status: FinishStatus, step: number): void {
     const finishedAt = monotonicSeconds();
+    this.observe(this.view);
     const attributes = this.eventAttributes("FINISHED", step, finishedAt);
     attributes[CoreAttr.FINISH_STATUS] = status;
     this.span.addEvent(CoreEvent.FINISHED, attributes);
+    const firstScheduledAt = this.firstScheduledAt;
+    const firstTokenAt = this.firstTokenAt;
     const span: Attributes = {
       [CoreAttr.NUM_PREEMPTIONS]: this.view.preemptions,
-      [CoreAttr.LATENCY_TIME_IN_QUEUE]: (this.firstScheduledAt ?? finishedAt) - this.addedAt,
+      [CoreAttr.LATENCY_TIME_IN_QUEUE]: (firstScheduledAt ?? finishedAt) - this.addedAt,
     };
-    if (this.firstScheduledAt !== undefined) {
-      span[CoreAttr.LATENCY_INFERENCE] = finishedAt - this.firstScheduledAt;
-      span[CoreAttr.LATENCY_PREFILL] = (this.firstTokenAt ?? finishedAt) - this.firstScheduledAt;
+    if (firstScheduledAt !== undefined) {
+      span[CoreAttr.LATENCY_INFERENCE] = finishedAt - firstScheduledAt;
+      span[CoreAttr.LATENCY_PREFILL] = (firstTokenAt ?? finishedAt) - firstScheduledAt;
     }
-    if (this.firstTokenAt !== undefined)
-      span[CoreAttr.LATENCY_DECODE] = finishedAt - this.firstTokenAt;
+    if (firstTokenAt !== undefined) span[CoreAttr.LATENCY_DECODE] = finishedAt - firstTokenAt;
     if (this.eventsDropped > 0) span[CoreAttr.DROPPED_EVENTS] = this.eventsDropped;
     this.span.setAttributes(span);
   }
@@ -98,15 +109,16 @@ export class CoreJourney {
     type: CoreEventType,
     step: number,
     kind: ScheduleKind | undefined,
+    now: number,
   ): void {
     // Keep the start of the journey and the slot for FINISHED; a request preempted
     // hundreds of times loses middle events, counted in `journey.dropped_events`.
-    if (this.eventsEmitted >= this.eventBudget - 1) {
+    if (this.eventsLeft <= 0) {
       this.eventsDropped++;
       return;
     }
-    this.eventsEmitted++;
-    const attributes = this.eventAttributes(type, step, monotonicSeconds());
+    this.eventsLeft--;
+    const attributes = this.eventAttributes(type, step, now);
     if (kind !== undefined) attributes[CoreAttr.SCHEDULE_KIND] = kind;
     this.span.addEvent(name, attributes);
   }
@@ -119,24 +131,25 @@ export class CoreJourney {
     if (computed > this.prefillHighWater) this.prefillHighWater = computed;
   }
 
+  /** The attributes every core event carries, from the view last observed. */
   private eventAttributes(type: CoreEventType, step: number, now: number): Attributes {
-    this.observe(this.view);
     const view = this.view;
+    const promptTokens = view.promptTokens;
     return {
       [CoreAttr.EVENT_TYPE]: type,
       [CoreAttr.TS_MONOTONIC]: now,
       [CoreAttr.SCHEDULER_STEP]: step,
-      [CoreAttr.PHASE]: this.phase(),
+      [CoreAttr.PHASE]: this.phase(view.computedTokens, promptTokens),
       [CoreAttr.PREFILL_DONE]: this.prefillHighWater,
-      [CoreAttr.PREFILL_TOTAL]: view.promptTokens,
+      [CoreAttr.PREFILL_TOTAL]: promptTokens,
       [CoreAttr.DECODE_DONE]: view.outputTokens,
       [CoreAttr.DECODE_MAX]: view.maxTokens,
       [CoreAttr.NUM_PREEMPTIONS]: view.preemptions,
     };
   }
 
-  private phase(): JourneyPhase {
-    if (!this.running) return "WAITING";
-    return this.view.computedTokens < this.view.promptTokens ? "PREFILL" : "DECODE";
+  private phase(computedTokens: number, promptTokens: number): JourneyPhase {
+    if ((this.flags & RUNNING) === 0) return "WAITING";
+    return computedTokens < promptTokens ? "PREFILL" : "DECODE";
   }
 }

@@ -299,6 +299,38 @@ describe("sampling", () => {
     expect(testing.finishedSpans()).toHaveLength(0);
   });
 
+  it("gives untraced requests in the same batch no events and leaves the traced one whole", () => {
+    const request = (requestId: string, traceHeaders: Record<string, string>) =>
+      simulatedRequest({ requestId, promptTokens: 2, maxTokens: 2, traceHeaders });
+    const traced = request("t", { "x-llm-journey-sampled": "1" });
+    const batch = [
+      traced,
+      request("u", { "x-llm-journey-sampled": "0" }),
+      request("v", { "X-LLM-Journey-Sampled": " 0" }),
+    ];
+    for (const r of batch) tracer.requestAdded(r, 0);
+    expect(tracer.trackedEntries).toBe(1);
+    for (const r of batch) tracer.requestScheduled(r, 1);
+    for (const r of batch) {
+      r.computedTokens = 2;
+      r.outputTokens = 1;
+      tracer.requestProgressed(r, 1);
+    }
+    for (const r of batch) tracer.requestPreempted(r, 2);
+    for (const r of batch) tracer.requestScheduled(r, 3);
+    for (const r of batch) tracer.requestFinished(r.requestId, "stopped", 4);
+    expect(eventNames(onlyCoreSpan())).toEqual([
+      "journey.QUEUED",
+      "journey.SCHEDULED",
+      "journey.FIRST_TOKEN",
+      "journey.PREEMPTED",
+      "journey.SCHEDULED",
+      "journey.FINISHED",
+    ]);
+    expect(onlyCoreSpan().attributes["gen_ai.request.id"]).toBe(traced.requestId);
+    expectCleanlyFinished("stopped");
+  });
+
   it("traces x-llm-journey-sampled: 1 even when the core's own rate is 0", () => {
     const core = createCoreTracer({ tracerProvider: testing.provider, sampleRate: 0 });
     addAndFinish(core, "r", "1");

@@ -1,4 +1,9 @@
-import { extractContext, readSampledHeader } from "@llm-journey/context-propagation";
+import {
+  extractContext,
+  type HeaderMap,
+  readSampledHeader,
+  SAMPLED_HEADER,
+} from "@llm-journey/context-propagation";
 import { SpanKind, type Tracer } from "@opentelemetry/api";
 import { CoreJourney } from "./core-journey.js";
 import type { CoreJourneyTracer } from "./core-tracer.js";
@@ -10,6 +15,10 @@ import type { TracingErrorHandler } from "./tracing-error-reporter.js";
 /**
  * Tracing on: one `llm_core` span per sampled request, kept in one map that the
  * cleanup function empties. Every hook catches and reports its own failures.
+ *
+ * A request that is not traced must cost next to nothing on every engine step, so the
+ * per-step hooks leave before hashing its id when they can: when no journey is in
+ * flight, or when the request carries the API layer's "not traced" header.
  */
 export class SpanCoreTracer implements CoreJourneyTracer {
   readonly enabled = true;
@@ -34,15 +43,18 @@ export class SpanCoreTracer implements CoreJourneyTracer {
 
   requestAdded(request: CoreRequestView, step: number): void {
     try {
-      if (!this.shouldTrace(request) || this.journeys.has(request.requestId)) return;
+      const headers = request.traceHeaders;
+      if (isMarkedNotSampled(headers) || !this.shouldTrace(headers)) return;
+      const requestId = request.requestId;
+      if (this.journeys.has(requestId)) return;
       const span = this.tracer.startSpan(
         CORE_SPAN_NAME,
-        { kind: SpanKind.INTERNAL, attributes: { [CoreAttr.REQUEST_ID]: request.requestId } },
-        extractContext(request.traceHeaders),
+        { kind: SpanKind.INTERNAL, attributes: { [CoreAttr.REQUEST_ID]: requestId } },
+        extractContext(headers),
       );
       const journey = new CoreJourney(span, request, this.options.eventBudget);
       // Tracked before the first event, so a throwing span is still ended by the cleanup.
-      this.journeys.set(request.requestId, journey);
+      this.journeys.set(requestId, journey);
       journey.queued(step);
     } catch (error) {
       this.options.onError(error, "requestAdded");
@@ -50,36 +62,34 @@ export class SpanCoreTracer implements CoreJourneyTracer {
   }
 
   requestScheduled(request: CoreRequestView, step: number): void {
+    if (this.journeys.size === 0) return;
     try {
-      const journey = this.journeys.get(request.requestId);
-      if (journey === undefined) return;
-      journey.scheduled(request, step);
+      this.journeyOf(request)?.scheduled(request, step);
     } catch (error) {
       this.options.onError(error, "requestScheduled");
     }
   }
 
   requestProgressed(request: CoreRequestView, step: number): void {
+    if (this.journeys.size === 0) return;
     try {
-      const journey = this.journeys.get(request.requestId);
-      if (journey === undefined) return;
-      journey.progressed(request, step);
+      this.journeyOf(request)?.progressed(request, step);
     } catch (error) {
       this.options.onError(error, "requestProgressed");
     }
   }
 
   requestPreempted(request: CoreRequestView, step: number): void {
+    if (this.journeys.size === 0) return;
     try {
-      const journey = this.journeys.get(request.requestId);
-      if (journey === undefined) return;
-      journey.preempted(request, step);
+      this.journeyOf(request)?.preempted(request, step);
     } catch (error) {
       this.options.onError(error, "requestPreempted");
     }
   }
 
   requestFinished(requestId: string, status: FinishStatus, step: number): void {
+    if (this.journeys.size === 0) return;
     const journey = this.journeys.get(requestId);
     if (journey === undefined) return;
     // Removed first: whatever the span does next, the entry cannot outlive the request.
@@ -97,8 +107,25 @@ export class SpanCoreTracer implements CoreJourneyTracer {
     }
   }
 
-  private shouldTrace(request: CoreRequestView): boolean {
-    // The API layer's decision wins; without it the core applies its own rate (SPEC §4).
-    return readSampledHeader(request.traceHeaders) ?? decideSampled(this.options.sampleRate);
+  /** The request's journey, or undefined for a request that is not traced. May throw. */
+  private journeyOf(request: CoreRequestView): CoreJourney | undefined {
+    // requestAdded never traces a request marked "0", so this one property read
+    // answers for most untraced requests without hashing the id.
+    if (isMarkedNotSampled(request.traceHeaders)) return undefined;
+    return this.journeys.get(request.requestId);
   }
+
+  private shouldTrace(headers: HeaderMap | undefined): boolean {
+    // The API layer's decision wins; without it the core applies its own rate (SPEC §4).
+    return readSampledHeader(headers) ?? decideSampled(this.options.sampleRate);
+  }
+}
+
+/**
+ * The API layer's "not traced", exactly as it writes it (lowercase name, "0"). One
+ * property read, no scan of the map: it runs on every hook of every untraced request.
+ * Other spellings of the header are still honoured by `readSampledHeader`.
+ */
+function isMarkedNotSampled(headers: HeaderMap | undefined): boolean {
+  return headers !== undefined && headers !== null && headers[SAMPLED_HEADER] === "0";
 }
