@@ -1,6 +1,12 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-import type { JourneySpan } from "./journeys/journey-span.js";
-import type { JourneyStore } from "./journeys/journey-store.js";
+import { createRequire } from "node:module";
+import {
+  type IntervalHistogram,
+  monitorEventLoopDelay,
+  PerformanceObserver,
+  constants as perfConstants,
+} from "node:perf_hooks";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { FinishedSpan, JourneyStore } from "./journeys/journey-store.js";
 
 /** Live counts a layer reports for the gauges. */
 export interface LayerCounts {
@@ -21,18 +27,69 @@ export interface LegacyCounts extends LayerCounts {
   bufferedRecords: number;
 }
 
+/**
+ * How a generation request ended, as `llm_journey_requests_total` labels it: answered,
+ * refused as invalid (4xx), failed (5xx, or an error event in a stream), or left by
+ * its client before the answer was complete (streaming or not).
+ */
+export type RequestOutcome = "ok" | "invalid" | "error" | "client_disconnect";
+
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+const ZERO_CORE: CoreCounts = Object.freeze({
+  activeSpans: 0,
+  trackedEntries: 0,
+  spansDropped: 0,
+  bufferedEntries: 0,
+  bufferedRecords: 0,
+});
+
+/**
+ * prom-client's default metrics that hold nothing between scrapes. Its event-loop-lag
+ * and GC metrics start a monitor and an observer that it never stops, so
+ * `collectDefaultMetrics` would leave both running after the server closed (one more
+ * per server in a test process): those two are built below, stoppable.
+ */
+const STATELESS_DEFAULT_METRICS = [
+  "processCpuTotal",
+  "processStartTime",
+  "osMemoryHeap",
+  "processOpenFileDescriptors",
+  "processMaxFileDescriptors",
+  "processResources",
+  "processHandles",
+  "processRequests",
+  "heapSizeAndUsed",
+  "heapSpacesSizeAndUsed",
+  "version",
+] as const;
+
+const requireFromHere = createRequire(import.meta.url);
+
+type LayerReaders = {
+  api: () => LayerCounts;
+  core: () => Promise<CoreCounts>;
+  /**
+   * Only in `legacy` and `dual` modes: adds the `legacy` layer to the gauges. Given the
+   * engine's counts of the same scrape, so that the engine is asked once.
+   */
+  legacy?: (core: CoreCounts) => LegacyCounts | Promise<LegacyCounts>;
+};
 
 /**
  * The `/metrics` registry: request outcomes, latency histograms derived from finished
  * journeys, the live span and entry gauges of each layer (0 when idle), spans the
  * exporters dropped, and the process's default metrics.
+ *
+ * Scrape with `scrape()`: it asks the engine for its counts once, and when the engine
+ * cannot answer (its worker is restarting or gone) it reports the last counts it had
+ * instead of failing the scrape. `close()` stops the process monitors.
  */
 export class ServerMetrics {
   readonly registry = new Registry();
   private readonly requests = new Counter({
     name: "llm_journey_requests_total",
-    help: "Generation requests by endpoint and outcome.",
+    help: "Generation requests by endpoint and outcome, each request counted once.",
     labelNames: ["endpoint", "outcome"] as const,
     registers: [this.registry],
   });
@@ -52,46 +109,45 @@ export class ServerMetrics {
     "Time in the scheduler's queue, from llm_core spans.",
   );
   readonly spansDropped: Counter<"layer">;
+  private core: CoreCounts = ZERO_CORE;
+  private legacy: LegacyCounts | undefined;
+  private readonly stopMonitors: () => void;
 
   constructor(
-    layers: {
-      api: () => LayerCounts;
-      core: () => Promise<CoreCounts>;
-      /** Only in `legacy` and `dual` modes: adds the `legacy` layer to the gauges. */
-      legacy?: () => Promise<LegacyCounts>;
-    },
+    private readonly layers: LayerReaders,
     store: JourneyStore,
   ) {
+    const self = this;
     let coreDroppedSeen = 0;
     this.spansDropped = new Counter({
       name: "llm_journey_spans_dropped_total",
       help: "Spans an OTLP exporter failed to deliver, by layer.",
       labelNames: ["layer"] as const,
       registers: [this.registry],
-      async collect() {
+      collect() {
         // The engine reports a running total; the counter takes what is new since.
-        const { spansDropped } = await layers.core();
+        const { spansDropped } = self.core;
         if (spansDropped > coreDroppedSeen)
           this.inc({ layer: "core" }, spansDropped - coreDroppedSeen);
         coreDroppedSeen = Math.max(coreDroppedSeen, spansDropped);
       },
     });
-    collectDefaultMetrics({ register: this.registry });
-    const readLayers = async () => ({
-      api: layers.api(),
-      core: await layers.core(),
-      legacy: await layers.legacy?.(),
-    });
+    for (const name of STATELESS_DEFAULT_METRICS) {
+      const register = requireFromHere(`prom-client/lib/metrics/${name}.js`) as (
+        registry: Registry,
+      ) => void;
+      register(this.registry);
+    }
+    this.stopMonitors = registerProcessMonitors(this.registry);
     new Gauge({
       name: "llm_journey_active_spans",
       help: "Journey spans started and not yet ended, by layer.",
       labelNames: ["layer"] as const,
       registers: [this.registry],
-      async collect() {
-        const counts = await readLayers();
-        this.set({ layer: "api" }, counts.api.activeSpans);
-        this.set({ layer: "core" }, counts.core.activeSpans);
-        if (counts.legacy) this.set({ layer: "legacy" }, counts.legacy.activeSpans);
+      collect() {
+        this.set({ layer: "api" }, layers.api().activeSpans);
+        this.set({ layer: "core" }, self.core.activeSpans);
+        if (self.legacy) this.set({ layer: "legacy" }, self.legacy.activeSpans);
       },
     });
     new Gauge({
@@ -99,48 +155,149 @@ export class ServerMetrics {
       help: "Per-request tracing entries held, by layer.",
       labelNames: ["layer"] as const,
       registers: [this.registry],
-      async collect() {
-        const counts = await readLayers();
-        this.set({ layer: "api" }, counts.api.trackedEntries);
-        this.set({ layer: "core" }, counts.core.trackedEntries);
-        if (counts.legacy) this.set({ layer: "legacy" }, counts.legacy.trackedEntries);
+      collect() {
+        this.set({ layer: "api" }, layers.api().trackedEntries);
+        this.set({ layer: "core" }, self.core.trackedEntries);
+        if (self.legacy) this.set({ layer: "legacy" }, self.legacy.trackedEntries);
       },
     });
     if (layers.legacy !== undefined) {
-      const legacy = layers.legacy;
       new Gauge({
         name: "llm_journey_legacy_buffered_records",
         help: "Legacy journey records buffered in the engine or collected and not yet built into a span.",
         registers: [this.registry],
-        async collect() {
-          this.set((await legacy()).bufferedRecords);
+        collect() {
+          if (self.legacy) this.set(self.legacy.bufferedRecords);
         },
       });
     }
-    store.onSpan((span) => this.observe(span));
+    store.onFinishedSpan((span) => this.observe(span));
   }
 
-  requestFinished(endpoint: string, outcome: string): void {
+  /**
+   * The registry in Prometheus text format, with every layer's counts read once. The
+   * engine's and the legacy layer's fall back to their last known values when the
+   * engine does not answer, so a restarting worker never fails the scrape.
+   */
+  async scrape(): Promise<string> {
+    try {
+      this.core = await this.layers.core();
+    } catch {
+      // Keep the last known counts: the worker is restarting or has stopped.
+    }
+    if (this.layers.legacy !== undefined) {
+      try {
+        this.legacy = await this.layers.legacy(this.core);
+      } catch {
+        // Keep the last known counts, as for the engine.
+      }
+    }
+    return this.registry.metrics();
+  }
+
+  /** Counts one finished request. The HTTP layer calls it once per request. */
+  countRequest(endpoint: string, outcome: RequestOutcome): void {
     this.requests.inc({ endpoint, outcome });
   }
 
-  private observe(span: JourneySpan): void {
-    const seconds = (key: string) => {
-      const value = span.attributes[key];
-      return typeof value === "number" && Number.isFinite(value) ? value : undefined;
-    };
+  /**
+   * @deprecated Does nothing: requests are counted once each, by `countRequest`, where
+   * the generation routes see them end. Kept while `http/error-handling.ts` still calls it.
+   */
+  requestFinished(_endpoint: string, _outcome: string): void {}
+
+  /** Stops the event-loop monitor and the GC observer. Idempotent. */
+  close(): void {
+    this.stopMonitors();
+  }
+
+  private observe(span: FinishedSpan): void {
+    const { attributes } = span;
     if (span.name === "llm_request") {
-      const ttft = seconds("gen_ai.latency.time_to_first_token");
-      const e2e = seconds("gen_ai.latency.e2e");
-      if (ttft !== undefined) this.ttft.observe(ttft);
-      if (e2e !== undefined) this.e2e.observe(e2e);
+      const ttft = attributes["gen_ai.latency.time_to_first_token"];
+      const e2e = attributes["gen_ai.latency.e2e"];
+      if (isSeconds(ttft)) this.ttft.observe(ttft);
+      if (isSeconds(e2e)) this.e2e.observe(e2e);
     } else if (span.name === "llm_core") {
-      const queue = seconds("gen_ai.latency.time_in_queue");
-      if (queue !== undefined) this.queue.observe(queue);
+      const queue = attributes["gen_ai.latency.time_in_queue"];
+      if (isSeconds(queue)) this.queue.observe(queue);
     }
   }
 }
 
+function isSeconds(value: unknown): value is number {
+  return typeof value === "number" && Number.isFinite(value);
+}
+
 function histogram(registry: Registry, name: string, help: string): Histogram {
   return new Histogram({ name, help, buckets: LATENCY_BUCKETS, registers: [registry] });
+}
+
+const GC_KINDS: Record<number, string> = {
+  [perfConstants.NODE_PERFORMANCE_GC_MAJOR]: "major",
+  [perfConstants.NODE_PERFORMANCE_GC_MINOR]: "minor",
+  [perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL]: "incremental",
+  [perfConstants.NODE_PERFORMANCE_GC_WEAKCB]: "weakcb",
+};
+
+/**
+ * prom-client's `nodejs_eventloop_lag_*` and `nodejs_gc_duration_seconds`, same names and
+ * meaning, with an event-loop monitor and a GC observer that the returned function stops.
+ */
+function registerProcessMonitors(registry: Registry): () => void {
+  let delay: IntervalHistogram | undefined = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  const lag = new Gauge({
+    name: "nodejs_eventloop_lag_seconds",
+    help: "Lag of event loop in seconds.",
+    registers: [registry],
+    collect() {
+      // As prom-client measures it: the value is set after this scrape, shown in the next.
+      const start = process.hrtime.bigint();
+      setImmediate(() => lag.set(Number(process.hrtime.bigint() - start) / 1e9));
+      if (delay === undefined) return;
+      summary.min.set(delay.min / 1e9);
+      summary.max.set(delay.max / 1e9);
+      summary.mean.set(delay.mean / 1e9);
+      summary.stddev.set(delay.stddev / 1e9);
+      summary.p50.set(delay.percentile(50) / 1e9);
+      summary.p90.set(delay.percentile(90) / 1e9);
+      summary.p99.set(delay.percentile(99) / 1e9);
+      delay.reset();
+    },
+  });
+  const gauge = (suffix: string, help: string) =>
+    new Gauge({ name: `nodejs_eventloop_lag_${suffix}_seconds`, help, registers: [registry] });
+  const summary = {
+    min: gauge("min", "The minimum recorded event loop delay."),
+    max: gauge("max", "The maximum recorded event loop delay."),
+    mean: gauge("mean", "The mean of the recorded event loop delays."),
+    stddev: gauge("stddev", "The standard deviation of the recorded event loop delays."),
+    p50: gauge("p50", "The 50th percentile of the recorded event loop delays."),
+    p90: gauge("p90", "The 90th percentile of the recorded event loop delays."),
+    p99: gauge("p99", "The 99th percentile of the recorded event loop delays."),
+  };
+
+  const gc = new Histogram({
+    name: "nodejs_gc_duration_seconds",
+    help: "Garbage collection duration by kind, one of major, minor, incremental or weakcb.",
+    labelNames: ["kind"] as const,
+    buckets: [0.001, 0.01, 0.1, 1, 2, 5],
+    registers: [registry],
+  });
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      // A GC entry's `detail` (Node ≥ 16) says which kind of collection it was.
+      const { detail } = entry as unknown as { detail?: { kind?: number } };
+      const kind = GC_KINDS[detail?.kind ?? -1];
+      if (kind !== undefined) gc.observe({ kind }, entry.duration / 1000);
+    }
+  });
+  observer.observe({ entryTypes: ["gc"] });
+
+  return () => {
+    observer.disconnect();
+    delay?.disable();
+    delay = undefined;
+  };
 }

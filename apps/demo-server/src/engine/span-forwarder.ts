@@ -29,7 +29,10 @@ export class SpanForwarder implements SpanProcessor {
   onEnd(span: ReadableSpan): void {
     try {
       this.batch.push(toJourneySpan(span));
-      this.timer ??= setTimeout(() => this.flush(), this.maxDelayMs);
+      // One timer at a time, left armed across step flushes: at full load the engine
+      // steps thousands of times a second, and a timer per step costs more than the
+      // rare empty wake-up.
+      this.timer ??= setTimeout(this.onTimer, this.maxDelayMs);
     } catch (error) {
       this.options.onError(error, "SpanForwarder.onEnd");
     }
@@ -37,8 +40,6 @@ export class SpanForwarder implements SpanProcessor {
 
   /** Sends what is pending, if anything. */
   flush(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
     if (this.batch.length === 0) return;
     const spans = this.batch;
     this.batch = [];
@@ -55,7 +56,14 @@ export class SpanForwarder implements SpanProcessor {
   }
 
   shutdown(): Promise<void> {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
     this.flush();
     return Promise.resolve();
   }
+
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    this.flush();
+  };
 }

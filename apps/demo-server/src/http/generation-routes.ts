@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { type ApiJourneyTracer, abortReasonOf, type JourneyHandle } from "@llm-journey/tracer-api";
 import { monotonicSeconds } from "@llm-journey/tracer-core";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { ServerMetrics } from "../metrics.js";
+import type { RequestOutcome, ServerMetrics } from "../metrics.js";
 import {
   type ChatCompletionBody,
   type CompletionBody,
@@ -28,6 +28,11 @@ declare module "fastify" {
     generationId: string | null;
     /** When the request arrived, in `monotonicSeconds()`. */
     arrivalTime: number;
+    /**
+     * Set once the request is counted in `llm_journey_requests_total`, or once a stream
+     * handler takes over counting it: every request is counted exactly once.
+     */
+    outcomeCounted: boolean;
   }
 }
 
@@ -46,15 +51,27 @@ export function registerGenerationRoutes(app: FastifyInstance, deps: GenerationR
   app.decorateRequest("journey", null);
   app.decorateRequest("generationId", null);
   app.decorateRequest("arrivalTime", 0);
+  app.decorateRequest("outcomeCounted", false);
 
-  const openJourney = (endpoint: Endpoint) => async (request: FastifyRequest) => {
-    request.arrivalTime = monotonicSeconds();
-    request.generationId = `${endpoint === "chat" ? "chatcmpl" : "cmpl"}-${randomUUID()}`;
-    request.journey = deps.api.startJourney({
-      requestId: request.generationId,
-      headers: request.headers,
-    });
-  };
+  const openJourney =
+    (endpoint: Endpoint) => async (request: FastifyRequest, reply: FastifyReply) => {
+      request.arrivalTime = monotonicSeconds();
+      request.generationId = `${endpoint === "chat" ? "chatcmpl" : "cmpl"}-${randomUUID()}`;
+      request.journey = deps.api.startJourney({
+        requestId: request.generationId,
+        headers: request.headers,
+      });
+      // Every answer Fastify sends (success, validation or other error, timeout) and every
+      // client that leaves first end here, once; streams are counted by their handler.
+      reply.raw.once("close", () => {
+        if (request.outcomeCounted) return;
+        request.outcomeCounted = true;
+        deps.metrics.countRequest(
+          endpoint,
+          reply.raw.writableFinished ? outcomeOfStatus(reply.statusCode) : "client_disconnect",
+        );
+      });
+    };
 
   const handle =
     (
@@ -91,15 +108,20 @@ export function registerGenerationRoutes(app: FastifyInstance, deps: GenerationR
         shuttingDown: deps.shuttingDown,
       };
       if (!params.stream) return generateBody(params, context);
+      // Counted here, where the stream ends: its status says nothing of a failure after
+      // the first token, and the response may close before this handler resumes.
+      request.outcomeCounted = true;
       reply.hijack();
       try {
-        const outcome = await streamEvents(params, context, reply.raw);
-        deps.metrics.requestFinished(endpoint, outcome);
+        deps.metrics.countRequest(endpoint, await streamEvents(params, context, reply.raw));
       } catch (error) {
         // Nothing was sent yet: answer with a proper HTTP error.
         const failure = httpErrorOf(error);
         journey.aborted(abortReasonOf(error), error);
-        deps.metrics.requestFinished(endpoint, "error");
+        deps.metrics.countRequest(
+          endpoint,
+          reply.raw.destroyed ? "client_disconnect" : outcomeOfStatus(failure.statusCode),
+        );
         if (!reply.raw.destroyed) {
           reply.raw
             .writeHead(failure.statusCode, { "content-type": "application/json" })
@@ -133,6 +155,12 @@ export function registerGenerationRoutes(app: FastifyInstance, deps: GenerationR
       includeUsage: body.stream_options?.include_usage === true,
     })),
   });
+}
+
+function outcomeOfStatus(status: number): RequestOutcome {
+  if (status < 400) return "ok";
+  if (status === 499) return "client_disconnect";
+  return status >= 500 ? "error" : "invalid";
 }
 
 function samplingOf(body: {

@@ -6,6 +6,7 @@ import {
   traceStream,
 } from "@llm-journey/tracer-api";
 import { ENGINE_WORKER_EXITED } from "../engine/index.js";
+import type { RequestOutcome } from "../metrics.js";
 import { OpenAiHttpError } from "../openai/openai-error.js";
 import {
   chunkBody,
@@ -164,7 +165,7 @@ export async function streamEvents(
   params: GenerationParams,
   context: GenerationContext,
   response: ServerResponse,
-): Promise<"ok" | "error"> {
+): Promise<Exclude<RequestOutcome, "invalid">> {
   const id = identity(params);
   const write = (body: unknown) => response.write(`data: ${JSON.stringify(body)}\n\n`);
   let finished: Finished | undefined;
@@ -201,10 +202,10 @@ export async function streamEvents(
     return "ok";
   } catch (error) {
     if (!response.headersSent) throw error;
-    if (!response.destroyed) {
-      write(httpErrorOf(error).toBody());
-      response.end("data: [DONE]\n\n");
-    }
+    // The same outcome as a non-streaming request whose client left: nothing more to send.
+    if (response.destroyed) return "client_disconnect";
+    write(httpErrorOf(error).toBody());
+    response.end("data: [DONE]\n\n");
     return "error";
   } finally {
     if (finished === undefined) context.engine.abort(params.requestId);

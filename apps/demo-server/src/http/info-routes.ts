@@ -33,8 +33,10 @@ export function registerInfoRoutes(
 
   app.get("/metrics", async (_request, reply) => {
     reply.type(deps.metrics.registry.contentType);
-    return deps.metrics.registry.metrics();
+    return deps.metrics.scrape();
   });
+  // Nothing scrapes the metrics once the app is closed: stop their process monitors.
+  app.addHook("onClose", async () => deps.metrics.close());
 
   app.get<{ Querystring: { limit?: string } }>("/debug/journeys", async (request) => {
     const raw = request.query.limit ?? "50";

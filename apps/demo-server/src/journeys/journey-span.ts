@@ -11,38 +11,63 @@ export interface JourneySpan {
   parentSpanId: string | null;
   startTimeUnixNano: string;
   endTimeUnixNano: string;
+  /**
+   * SPEC §8 lists both keys: the server always sends `message`, `""` when the span has
+   * none. Optional in the type only so that captures made before that still type-check.
+   */
   status: { code: keyof typeof SpanStatusCode; message?: string };
   attributes: Attributes;
   events: Array<{ name: string; timeUnixNano: string; attributes: Attributes }>;
 }
 
 /**
- * A plain, structured-clone-safe copy of a finished span: the engine thread posts these
- * to the HTTP thread, and the journey store keeps nothing else of the SDK's objects.
+ * A plain, structured-clone-safe copy of a finished span. The engine thread converts its
+ * spans to post them to the HTTP thread; the HTTP thread's own spans are converted only
+ * when `/debug/journeys` reads them.
+ *
+ * Attribute objects are shared with the span, not copied: an ended span no longer changes,
+ * and the copy is only serialized (by structured clone or JSON).
  */
 export function toJourneySpan(span: ReadableSpan): JourneySpan {
+  const context = span.spanContext();
+  const events: JourneySpan["events"] = new Array(span.events.length);
+  for (let i = 0; i < events.length; i++) {
+    const event = span.events[i] as ReadableSpan["events"][number];
+    events[i] = {
+      name: event.name,
+      timeUnixNano: hrTimeToNanos(event.time),
+      attributes: event.attributes ?? {},
+    };
+  }
   return {
     name: span.name,
     kind: SpanKind[span.kind] as keyof typeof SpanKind,
     scope: span.instrumentationScope.name,
-    traceId: span.spanContext().traceId,
-    spanId: span.spanContext().spanId,
+    traceId: context.traceId,
+    spanId: context.spanId,
     parentSpanId: span.parentSpanContext?.spanId ?? null,
     startTimeUnixNano: hrTimeToNanos(span.startTime),
     endTimeUnixNano: hrTimeToNanos(span.endTime),
     status: {
       code: SpanStatusCode[span.status.code] as keyof typeof SpanStatusCode,
-      ...(span.status.message ? { message: span.status.message } : {}),
+      message: span.status.message ?? "",
     },
-    attributes: { ...span.attributes },
-    events: span.events.map((event) => ({
-      name: event.name,
-      timeUnixNano: hrTimeToNanos(event.time),
-      attributes: { ...(event.attributes ?? {}) },
-    })),
+    attributes: span.attributes,
+    events,
   };
 }
 
-function hrTimeToNanos([seconds, nanos]: readonly [number, number]): string {
-  return (BigInt(seconds) * 1_000_000_000n + BigInt(nanos)).toString();
+/** Nanoseconds since the epoch as a decimal string: too large for a double to hold exactly. */
+export function hrTimeToNanos([seconds, nanos]: readonly [number, number]): string {
+  // The SDK's normal form, by string concatenation: a BigInt here measurably costs more.
+  if (
+    Number.isSafeInteger(seconds) &&
+    seconds > 0 &&
+    Number.isInteger(nanos) &&
+    nanos >= 0 &&
+    nanos < 1_000_000_000
+  ) {
+    return `${seconds}${`${nanos}`.padStart(9, "0")}`;
+  }
+  return (BigInt(Math.trunc(seconds)) * 1_000_000_000n + BigInt(Math.trunc(nanos))).toString();
 }

@@ -12,7 +12,7 @@ function span(traceId: string, name: string): JourneySpan {
     parentSpanId: null,
     startTimeUnixNano: "1",
     endTimeUnixNano: "2",
-    status: { code: "UNSET" },
+    status: { code: "UNSET", message: "" },
     attributes: { "gen_ai.request.id": `req-${traceId}` },
     events: [],
   };
