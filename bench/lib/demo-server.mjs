@@ -1,0 +1,95 @@
+// The demo server as a child process on a loopback port, and its CPU time.
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { rootPath } from "./workspace.mjs";
+
+const running = new Set();
+const killAll = () => {
+  for (const child of running) child.kill("SIGKILL");
+};
+process.once("exit", killAll);
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.once(signal, () => {
+    killAll();
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  });
+}
+
+/**
+ * Starts `node apps/demo-server/dist/main.js --port 0 <flags>` on 127.0.0.1 and resolves
+ * with its URL once it prints it; rejects with its output if it exits first. No OTLP
+ * export: OTEL_* variables are not passed on.
+ */
+export function startDemoServer(flags, { timeoutMs = 30_000 } = {}) {
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith("OTEL_")),
+  );
+  const child = spawn(
+    process.execPath,
+    [
+      rootPath("apps/demo-server/dist/main.js"),
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--log-level",
+      "silent",
+      "--shutdown-grace-ms",
+      "0",
+      ...flags,
+    ],
+    { env, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  running.add(child);
+  let output = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`demo server did not start in ${timeoutMs} ms: ${output}`));
+    }, timeoutMs);
+    const onData = (chunk) => {
+      output += chunk;
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        child.stdout.off("data", onData);
+        child.stdout.resume();
+        resolve({ url: match[1], pid: child.pid, stop: () => stopChild(child) });
+      }
+    };
+    child.stdout.setEncoding("utf8").on("data", onData);
+    child.stderr.setEncoding("utf8").on("data", (chunk) => {
+      output += chunk;
+    });
+    child.once("exit", (code) => {
+      running.delete(child);
+      clearTimeout(timer);
+      reject(new Error(`demo server exited (${code}): ${output.trim()}`));
+    });
+  });
+}
+
+function stopChild(child) {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+    child.once("exit", () => {
+      clearTimeout(timer);
+      running.delete(child);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}
+
+/** CPU seconds (user + system, every thread) a process has used, from /proc. */
+export function processCpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name, which may contain spaces, in parentheses.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime at USER_HZ=100
+  } catch {
+    return Number.NaN;
+  }
+}

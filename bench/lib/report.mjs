@@ -1,0 +1,219 @@
+// The markdown report printed at the end of a run.
+
+export const GOALS = {
+  disabled_ratio: { goal: "≤ 1.01", met: (v) => v <= 1.01 },
+  sampled_out_ns_per_request: { goal: "≤ 100", met: (v) => v <= 100 },
+  traced_journey_us: { goal: "≤ 10", met: (v) => v <= 10 },
+  server_throughput_ratio_rate1: { goal: "≥ 0.95", met: (v) => v >= 0.95 },
+  bytes_per_active_request: { goal: "≤ 2048", met: (v) => v <= 2048 },
+  residual_entries_after_drain: { goal: "= 0", met: (v) => v === 0 },
+};
+
+export function verdicts(result) {
+  return Object.fromEntries(
+    Object.entries(GOALS).map(([key, { goal, met }]) => {
+      const value = result[key];
+      return [key, { value, goal, met: typeof value === "number" ? met(value) : null }];
+    }),
+  );
+}
+
+const fmt = (value, digits = 3) => {
+  if (value === null || value === undefined || Number.isNaN(value)) return "–";
+  if (typeof value !== "number") return String(value);
+  if (Number.isInteger(value) && Math.abs(value) >= 100) return value.toLocaleString("en-US");
+  return Number(value.toPrecision(digits)).toLocaleString("en-US", { maximumFractionDigits: 6 });
+};
+const spread = (s, scale = 1, digits = 3) =>
+  s
+    ? `${fmt(s.median * scale, digits)} (${fmt(s.p25 * scale, digits)}–${fmt(s.p75 * scale, digits)})`
+    : "–";
+/** An added cost: the difference of medians, with the per-cycle differences' IQR. */
+const cost = (c, scale = 1) =>
+  c
+    ? `${fmt(c.median_diff * scale)} (${fmt(c.paired.p25 * scale)}–${fmt(c.paired.p75 * scale)})`
+    : "–";
+const row = (cells) => `| ${cells.join(" | ")} |`;
+const table = (head, rows) => [row(head), row(head.map(() => "---")), ...rows.map(row)].join("\n");
+
+export function markdown(result) {
+  const out = [];
+  const m = result.machine;
+  out.push(`## llm-journey benchmark, ${result.date}`);
+  out.push("");
+  out.push(
+    `${m.cpu_model}, ${m.cores} cores, Node ${m.node}, @opentelemetry/sdk-trace-base ${m["@opentelemetry/sdk-trace-base"]}` +
+      `; load average ${result.load.before.load_average_1m} before, ${result.load.after.load_average_1m} after` +
+      (result.smoke ? ". **Smoke run: tiny counts, figures not meaningful.**" : "."),
+  );
+  out.push("");
+  out.push(
+    table(
+      ["key", "value", "goal", "met"],
+      Object.entries(result.goals).map(([key, v]) => [
+        `\`${key}\``,
+        fmt(v.value, 4),
+        v.goal,
+        v.met === null ? "not measured" : v.met ? "yes" : "**no**",
+      ]),
+    ),
+  );
+  const s = result.sections;
+  if (s.scheduler) {
+    const w = s.scheduler.workload;
+    out.push("");
+    out.push(
+      `### 1. Scheduler loop: ${w.requests} requests, ${w.steps_per_round} steps, ${w.preemptions_per_round} preemptions, ${w.aborts_per_round} aborts per round; ${w.rounds} interleaved rounds over ${w.processes_per_variant} processes per variant`,
+    );
+    out.push("");
+    out.push(
+      table(
+        [
+          "variant",
+          "CPU µs per step, median (IQR)",
+          "ratio to uninstrumented (of medians)",
+          "per-cycle ratios, median (IQR)",
+          "wall µs per step, median",
+          "wall-time ratio",
+        ],
+        Object.entries(s.scheduler.variants).map(([name, v]) => [
+          name,
+          spread(v.step_cpu_ns, 1e-3),
+          fmt(v.ratio_to_uninstrumented, 4),
+          spread(v.paired_ratios, 1, 4),
+          fmt(v.step_wall_ns.median / 1000),
+          fmt(v.wall_ratio_to_uninstrumented, 4),
+        ]),
+      ),
+    );
+  }
+  if (s.micro) {
+    const so = s.micro.sampled_out;
+    const t = s.micro.traced;
+    out.push("");
+    out.push(
+      "### 2. Micro: added cost per request, difference of medians against a baseline loop (IQR of the per-cycle differences)",
+    );
+    out.push("");
+    out.push(
+      table(
+        ["figure", "value"],
+        [
+          ["sampled-out request, both layers, CPU (ns)", cost(so.added_ns_both_layers)],
+          ["sampled-out request, both layers, wall (ns)", cost(so.added_wall_ns_both_layers)],
+          ["… the API layer alone (ns)", cost(so.added_ns_api_layer)],
+          ["… the core layer alone (ns)", cost(so.added_ns_core_layer)],
+          ["one more engine step of a sampled-out request (ns)", fmt(so.per_step_hook_ns)],
+          [
+            "`traceStream` around a sampled-out stream of 17 items (ns)",
+            cost(s.micro.trace_stream.added_ns_per_request),
+          ],
+          ["traced journey, CPU (µs)", cost(t.cpu_ns, 1e-3)],
+          ["traced journey, wall (µs)", cost(t.wall_ns, 1e-3)],
+          [
+            "the same spans and events straight to the SDK, CPU (µs)",
+            cost(t.sdk_floor_cpu_ns, 1e-3),
+          ],
+          [
+            "llm-journey's own share of a traced journey (µs)",
+            fmt(t.llm_journey_share_cpu_ns / 1000),
+          ],
+          ["one more core event (ns)", fmt(t.per_event_cpu_ns)],
+        ],
+      ),
+    );
+  }
+  if (s.micro?.modes) {
+    const modes = s.micro.modes;
+    out.push("");
+    out.push("### 3. Modes: CPU per traced request, in-process, added to the untraced request");
+    out.push("");
+    out.push(
+      table(
+        ["mode", "µs per request (IQR of the per-cycle differences)"],
+        ["spans", "legacy", "dual"].map((mode) => [
+          mode,
+          modes[mode]
+            ? `${fmt(modes[mode].cpu_us_per_request)} (${fmt(modes[mode].paired_us.p25 / 1000)}–${fmt(modes[mode].paired_us.p75 / 1000)})`
+            : "not measured",
+        ]),
+      ),
+    );
+    if (modes.note) out.push("", `- ${modes.note}`);
+  }
+  if (s.server) {
+    out.push("");
+    out.push("#### Modes in the demo server: CPU per request (both threads), added to tracing off");
+    out.push("");
+    out.push(
+      table(
+        ["mode", "non-streaming µs (added)", "streaming µs (added)"],
+        Object.entries(s.server.modes).map(([mode, kinds]) => [
+          mode,
+          ...["non-streaming", "streaming"].map((kind) =>
+            kinds[kind]
+              ? `${fmt(kinds[kind].server_cpu_us_per_request)} (+${fmt(kinds[kind].added_cpu_us_per_request)})`
+              : "not measured",
+          ),
+        ]),
+      ),
+    );
+    if (s.server.notes.length > 0) out.push("", ...s.server.notes.map((note) => `- ${note}`));
+  }
+  if (s.memory) {
+    const a = s.memory.active;
+    const d = s.memory.drain;
+    out.push("");
+    out.push("### 4. Memory");
+    out.push("");
+    out.push(
+      table(
+        ["figure", "value"],
+        [
+          [
+            `retained bytes per active traced request (${a.concurrent_requests} concurrent)`,
+            spread(a.bytes_per_request, 1, 4),
+          ],
+          ["… API layer (handle + llm_request span)", spread(a.api_layer_bytes, 1, 4)],
+          ["… core layer (journey + llm_core span)", spread(a.core_layer_bytes, 1, 4)],
+          ["the same two spans and events straight to the SDK", spread(a.sdk_floor_bytes, 1, 4)],
+          [
+            `tracked entries left after ${d.requests.toLocaleString("en-US")} requests`,
+            fmt(s.memory.residual_entries_after_drain),
+          ],
+          [
+            "outcomes",
+            Object.entries(d.outcomes)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(", "),
+          ],
+          ["SDK spans started / ended", `${d.sdkSpans.started} / ${d.sdkSpans.ended}`],
+          ["heap growth over the run (MiB)", fmt(d.heapGrowthMiB)],
+        ],
+      ),
+    );
+  }
+  if (s.server) {
+    const l = s.server.load;
+    out.push("");
+    out.push(
+      `### 5. Server: ${l.request}, ${l.connections} connections, ${l.rounds} × ${l.seconds_per_run} s per cell, ${l.generator}`,
+    );
+    out.push("");
+    out.push(
+      table(
+        ["tracing", "kind", "req/s", "p50 ms", "p99 ms", "ratio to off (IQR)", "server CPU µs/req"],
+        s.server.runs.map((r) => [
+          r.config,
+          r.kind,
+          fmt(r.rps, 4),
+          fmt(r.p50_ms),
+          fmt(r.p99_ms),
+          spread(r.ratio_to_off),
+          fmt(r.server_cpu_us_per_request, 4),
+        ]),
+      ),
+    );
+  }
+  return out.join("\n");
+}

@@ -1,0 +1,130 @@
+#!/usr/bin/env node
+// llm-journey benchmark: what tracing costs, side by side, against the goals of issue 6.
+// Usage: node --expose-gc bench/run.mjs [--smoke] [--only=scheduler,micro,memory,server]
+//        [--out=path]. Needs the workspace built (`npm run build`). See bench/README.md.
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { machine, machineNow } from "./lib/machine.mjs";
+import { markdown, verdicts } from "./lib/report.mjs";
+import { assertBuilt } from "./lib/workspace.mjs";
+import { runMemory } from "./sections/memory.mjs";
+import { runMicro } from "./sections/micro.mjs";
+import { runSchedulerLoop } from "./sections/scheduler-loop.mjs";
+import { runServer } from "./sections/server.mjs";
+
+const SECTIONS = {
+  scheduler: runSchedulerLoop,
+  micro: runMicro,
+  memory: runMemory,
+  server: runServer,
+};
+
+const { values } = parseArgs({
+  options: {
+    smoke: { type: "boolean", default: false },
+    only: { type: "string" },
+    out: { type: "string" },
+  },
+});
+const only = values.only ? values.only.split(",") : Object.keys(SECTIONS);
+for (const name of only) {
+  if (!(name in SECTIONS)) throw new Error(`--only: unknown section ${name}`);
+}
+// A smoke run or a partial run must not replace the published figures.
+const out =
+  values.out ??
+  (values.smoke || values.only
+    ? join(tmpdir(), "llm-journey-bench.json")
+    : fileURLToPath(new URL("./latest.json", import.meta.url)));
+
+assertBuilt();
+const { load_average_1m: loadBefore } = machineNow();
+if (loadBefore > 1.5) {
+  console.warn(
+    `bench: load average ${loadBefore} on ${machine().cores} cores: other work is running, the figures will be noisy`,
+  );
+}
+const started = performance.now();
+const result = {
+  date: new Date().toISOString(),
+  smoke: values.smoke,
+  machine: machine(),
+  load: { before: machineNow() },
+  sections: {},
+};
+for (const name of only) {
+  const t = performance.now();
+  process.stderr.write(`bench: ${name}…`);
+  result.sections[name] = await SECTIONS[name]({ smoke: values.smoke });
+  process.stderr.write(` ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
+}
+result.load.after = machineNow();
+result.seconds = Number(((performance.now() - started) / 1000).toFixed(1));
+
+const s = result.sections;
+const keys = {
+  disabled_ratio: s.scheduler?.disabled_ratio ?? null,
+  sampled_out_ns_per_request: s.micro?.sampled_out_ns_per_request ?? null,
+  traced_journey_us: s.micro?.traced_journey_us ?? null,
+  server_throughput_ratio_rate1: s.server?.server_throughput_ratio_rate1 ?? null,
+  bytes_per_active_request: s.memory?.bytes_per_active_request ?? null,
+  residual_entries_after_drain: s.memory?.residual_entries_after_drain ?? null,
+};
+const report = { ...keys, ...result, goals: verdicts(keys) };
+report.problems = problems(report);
+writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+console.log(markdown(report));
+console.log(`\n${result.seconds} s; written to ${out}`);
+if (report.problems.length > 0) {
+  console.error(
+    `\nbench: ${report.problems.length} problem(s):\n- ${report.problems.join("\n- ")}`,
+  );
+  process.exitCode = 1;
+}
+
+/**
+ * What must hold whatever the timings: every key measured, every span ended and
+ * exported, nothing left tracked, no failed request. Performance goals are reported,
+ * never asserted.
+ */
+function problems(report) {
+  const found = [];
+  const s = report.sections;
+  for (const [key, value] of Object.entries(keys)) {
+    const section = { disabled_ratio: "scheduler", server_throughput_ratio_rate1: "server" }[key];
+    const wanted =
+      section ?? (key.startsWith("sampled") || key.startsWith("traced") ? "micro" : "memory");
+    if (only.includes(wanted) && !Number.isFinite(value)) found.push(`${key} is not a number`);
+  }
+  for (const [variant, v] of Object.entries(s.scheduler?.variants ?? {})) {
+    const c = v.checks;
+    if (c.spansExported !== c.spansExpected) {
+      found.push(
+        `scheduler ${variant}: ${c.spansExported} spans exported, ${c.spansExpected} expected`,
+      );
+    }
+    if (c.trackedEntriesLeft !== 0 || c.activeSpansLeft !== 0)
+      found.push(`scheduler ${variant}: entries left`);
+  }
+  const modeChecks = ["spans", "legacy", "dual"].map((mode) => s.micro?.modes?.[mode]?.checks);
+  for (const c of [s.micro?.sampled_out.checks, s.micro?.traced.checks, ...modeChecks].filter(
+    Boolean,
+  )) {
+    if (c.sdkSpansStarted !== c.sdkSpansEnded || c.trackedEntriesLeft !== 0) {
+      found.push(`micro: ${JSON.stringify(c)}`);
+    }
+  }
+  const d = s.memory?.drain;
+  if (d) {
+    if (d.residualTotal !== 0) found.push(`drain: ${JSON.stringify(d.residual)}`);
+    if (d.sdkSpans.started !== d.sdkSpans.ended) found.push(`drain: SDK spans not all ended`);
+    if (!d.schedulerIdle) found.push("drain: the scheduler is not idle");
+  }
+  for (const r of s.server?.runs ?? []) {
+    if (r.failures > 0) found.push(`server ${r.config} ${r.kind}: ${r.failures} failed requests`);
+  }
+  return found;
+}

@@ -1,0 +1,134 @@
+// Section 2: the per-request costs, each variant in its own process, interleaved.
+import { paired, runInterleaved } from "../lib/interleave.mjs";
+import { sig, summary } from "../lib/stats.mjs";
+import { legacyBufferBuilt } from "../lib/workspace.mjs";
+
+const script = new URL("./micro-variant.mjs", import.meta.url);
+
+export async function runMicro({ smoke }) {
+  const sampledOut = await runInterleaved({
+    script,
+    variants: [
+      "baseline",
+      "both layers",
+      "api layer only",
+      "core layer only",
+      "both layers, +16 steps",
+    ],
+    args: { group: "sampled-out", requests: smoke ? 5_000 : 200_000 },
+    warmup: smoke ? 1 : 20,
+    rounds: smoke ? 3 : 60,
+    batches: smoke ? 1 : 2,
+  });
+  const traced = await runInterleaved({
+    script,
+    variants: ["baseline", "traced", "traced, +20 events", "sdk floor"],
+    args: { group: "traced", requests: smoke ? 200 : 2_000 },
+    warmup: smoke ? 1 : 10,
+    rounds: smoke ? 3 : 40,
+    batches: smoke ? 1 : 2,
+  });
+  const stream = await runInterleaved({
+    script,
+    variants: ["baseline", "traceStream"],
+    args: { group: "stream", requests: smoke ? 300 : 10_000 },
+    warmup: smoke ? 1 : 5,
+    rounds: smoke ? 3 : 30,
+  });
+
+  const modes = await runModes({ smoke });
+  const ns = (value) => value.ns;
+  const cpuNs = (value) => value.cpuNs;
+  // The figure is the difference of medians; `diff` is the per-cycle spread beside it.
+  const cost = (p) => ({ median_diff: p.diffOfMedians, paired: p.diff });
+  // CPU time throughout (every thread, pinned to one CPU); wall time beside the totals.
+  const sampledOutCost = (variant, pick = cpuNs) =>
+    cost(paired(sampledOut.results, variant, "baseline", pick));
+  const tracedCost = (variant, pick) => cost(paired(traced.results, variant, "baseline", pick));
+  const tracedCpu = tracedCost("traced", cpuNs);
+  const tracedWall = tracedCost("traced", ns);
+  const longCpu = tracedCost("traced, +20 events", cpuNs);
+  const floorCpu = tracedCost("sdk floor", cpuNs);
+  const perEventNs = (longCpu.median_diff - tracedCpu.median_diff) / 20;
+  const perStepNs =
+    (sampledOutCost("both layers, +16 steps").median_diff -
+      sampledOutCost("both layers").median_diff) /
+    16;
+  const streamCost = cost(paired(stream.results, "traceStream", "baseline", cpuNs));
+
+  return {
+    sampled_out: {
+      request:
+        "startJourney, setRequestAttributes, handoffToCore, firstResponse, setUsage, setFinishReasons, departed; requestAdded, 2× requestScheduled, 16× requestProgressed, requestPreempted, requestFinished; x-llm-journey-sampled: 0; 4 traced journeys in flight in the core",
+      baseline_ns: summary(sampledOut.results.baseline.map(cpuNs), 1),
+      added_ns_both_layers: sampledOutCost("both layers"),
+      added_wall_ns_both_layers: sampledOutCost("both layers", ns),
+      added_ns_api_layer: sampledOutCost("api layer only"),
+      added_ns_core_layer: sampledOutCost("core layer only"),
+      per_step_hook_ns: sig(perStepNs, 3),
+      checks: sampledOut.finished["both layers"],
+    },
+    traced: {
+      journey:
+        "both spans, 10 events (4 api, 6 core), BatchSpanProcessor with a discarding exporter",
+      cpu_ns: tracedCpu,
+      wall_ns: tracedWall,
+      sdk_floor_cpu_ns: floorCpu,
+      llm_journey_share_cpu_ns: sig(tracedCpu.median_diff - floorCpu.median_diff, 4),
+      per_event_cpu_ns: sig(perEventNs, 4),
+      checks: traced.finished.traced,
+    },
+    trace_stream: {
+      what: "traceStream(no-op handle) around a 17-item async source, minus iterating the source directly",
+      added_ns_per_request: streamCost,
+    },
+    modes,
+    sampled_out_ns_per_request: sig(sampledOutCost("both layers").median_diff, 3),
+    traced_journey_us: sig(tracedCpu.median_diff / 1000, 3),
+  };
+}
+
+/**
+ * Section 3 in-process: CPU per request of each tracing mode at rate 1 (the same
+ * request as above). `legacy` and `dual` need packages/legacy-buffer built; without it,
+ * or when it cannot be driven, they are null with the reason.
+ */
+async function runModes({ smoke }) {
+  const withLegacy = legacyBufferBuilt();
+  const variants = ["baseline", "spans", ...(withLegacy ? ["legacy", "dual"] : [])];
+  const run = (names) =>
+    runInterleaved({
+      script,
+      variants: names,
+      args: { group: "modes", requests: smoke ? 200 : 2_000 },
+      warmup: smoke ? 1 : 10,
+      rounds: smoke ? 3 : 30,
+      batches: smoke ? 1 : 2,
+    });
+  let measured;
+  let note = withLegacy ? undefined : "packages/legacy-buffer/dist does not exist";
+  try {
+    measured = await run(variants);
+  } catch (error) {
+    if (!withLegacy) throw error;
+    note = `legacy-buffer could not be driven: ${String(error.message).split("\n")[0]}`;
+    measured = await run(["baseline", "spans"]);
+  }
+  const cpuNs = (value) => value.cpuNs;
+  const figure = (variant) => {
+    if (!measured.results[variant]) return null;
+    const p = paired(measured.results, variant, "baseline", cpuNs);
+    return {
+      cpu_us_per_request: sig(p.diffOfMedians / 1000, 3),
+      paired_us: p.diff,
+      checks: measured.finished[variant],
+    };
+  };
+  return {
+    what: "CPU per traced request (the micro request, rate 1), in-process: spans = tracer-api + tracer-core; legacy = legacy recorder + span builder; dual = both",
+    spans: figure("spans"),
+    legacy: figure("legacy"),
+    dual: figure("dual"),
+    ...(note ? { note } : {}),
+  };
+}
