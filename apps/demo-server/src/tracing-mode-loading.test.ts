@@ -55,7 +55,10 @@ async function modulesLoaded(mode: string): Promise<string[]> {
 
 const isLegacy = (url: string) => url.includes("legacy-buffer") || url.includes("/dist/legacy/");
 
-describe("which tracing code each mode loads (a loader hook on both threads)", () => {
+// Each test starts, serves and stops a real server process: seconds on a busy machine.
+describe("which tracing code each mode loads (a loader hook on both threads)", {
+  timeout: 60_000,
+}, () => {
   it("spans mode loads no module of legacy-buffer or of the demo's legacy wiring", async () => {
     const loaded = await modulesLoaded("spans");
     // The hook saw both threads: the server and the engine worker's own modules.
