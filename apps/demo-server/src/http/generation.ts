@@ -136,7 +136,9 @@ export async function generateBody(params: GenerationParams, context: Generation
           } else {
             finished = event;
             recordFinish(handle, event);
-            handle.setContent({ outputMessages: [{ role: "assistant", content: text }] });
+            if (handle.capturesContent) {
+              handle.setContent({ outputMessages: [{ role: "assistant", content: text }] });
+            }
           }
         }
         return text;
@@ -189,7 +191,9 @@ export async function streamEvents(
       } else {
         finished = event;
         recordFinish(context.handle, event);
-        context.handle.setContent({ outputMessages: [{ role: "assistant", content: captured }] });
+        if (context.handle.capturesContent) {
+          context.handle.setContent({ outputMessages: [{ role: "assistant", content: captured }] });
+        }
       }
     }
     const done = finished as Finished;
