@@ -76,14 +76,12 @@ export async function startServer(
       core: () => engine.counts(),
       ...(buffered !== undefined
         ? {
-            legacy: async () => {
-              const engineSide = await engine.counts();
-              return {
-                activeSpans: buffered.activeSpans,
-                trackedEntries: buffered.trackedEntries + engineSide.bufferedEntries,
-                bufferedRecords: buffered.bufferedRecords + engineSide.bufferedRecords,
-              };
-            },
+            // The engine's side comes with the scrape's one reading of its counts.
+            legacy: (engineSide) => ({
+              activeSpans: buffered.activeSpans,
+              trackedEntries: buffered.trackedEntries + engineSide.bufferedEntries,
+              bufferedRecords: buffered.bufferedRecords + engineSide.bufferedRecords,
+            }),
           }
         : {}),
     },
