@@ -200,12 +200,6 @@ export class ServerMetrics {
     this.requests.inc({ endpoint, outcome });
   }
 
-  /**
-   * @deprecated Does nothing: requests are counted once each, by `countRequest`, where
-   * the generation routes see them end. Kept while `http/error-handling.ts` still calls it.
-   */
-  requestFinished(_endpoint: string, _outcome: string): void {}
-
   /** Stops the event-loop monitor and the GC observer. Idempotent. */
   close(): void {
     this.stopMonitors();

@@ -60,7 +60,7 @@ export async function startServer(
       onError,
       onSpansDropped: (count) => {
         metrics?.spansDropped.inc({ layer: "api" }, count);
-        onError(new Error(`${count} spans could not be exported`), "OTLP export");
+        onError(new Error(`spans not exported: ${count}`), "OTLP export");
       },
     },
     options.tracerProvider,
@@ -104,7 +104,7 @@ export async function startServer(
     },
   });
   registerStrictJsonParser(app);
-  registerErrorHandling(app, metrics);
+  registerErrorHandling(app);
   // Responses sent while shutting down close their connection, so keep-alive clients
   // do not hold the server open after their last answer.
   app.addHook("onSend", async (_request, reply) => {
@@ -144,6 +144,7 @@ export async function startServer(
       await stopped;
       tracing.api.shutdown(); // anything still open ends with reason "shutdown"
       await tracing.shutdown();
+      metrics?.close(); // the event-loop monitor and GC observer
     })();
     return closing;
   };

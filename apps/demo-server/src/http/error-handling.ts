@@ -1,6 +1,5 @@
 import { type AbortReason, abortReasonOf } from "@llm-journey/tracer-api";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { ServerMetrics } from "../metrics.js";
 import { OpenAiHttpError } from "../openai/openai-error.js";
 import { httpErrorOf } from "./generation.js";
 
@@ -8,7 +7,7 @@ import { httpErrorOf } from "./generation.js";
  * Every error becomes an OpenAI error body, and every journey still open when its
  * response is done is closed: the outer `finally` of the API layer.
  */
-export function registerErrorHandling(app: FastifyInstance, metrics: ServerMetrics): void {
+export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const failure = toOpenAiError(error);
     // A content-free message: parser errors quote the body, and SPEC §2 forbids request content.
@@ -37,17 +36,9 @@ export function registerErrorHandling(app: FastifyInstance, metrics: ServerMetri
   app.addHook("onResponse", async (request, reply) => {
     const journey = request.journey;
     if (journey === null) return;
-    const endpoint = request.routeOptions.url === "/v1/chat/completions" ? "chat" : "completions";
     if (!journey.closed) {
       if (reply.statusCode < 400) journey.departed();
       else journey.aborted("exception", `response status ${reply.statusCode}`);
-    }
-    // Streams are counted where they end; they hijack the reply.
-    if (!reply.sent || reply.raw.getHeader("content-type") !== "text/event-stream") {
-      metrics.requestFinished(
-        endpoint,
-        reply.statusCode < 400 ? "ok" : outcomeOf(reply.statusCode),
-      );
     }
   });
 
@@ -55,10 +46,6 @@ export function registerErrorHandling(app: FastifyInstance, metrics: ServerMetri
   app.addHook("onRequestAbort", async (request) => {
     request.journey?.aborted("client_disconnect", "the client closed the connection");
   });
-}
-
-function outcomeOf(status: number): string {
-  return status >= 500 ? "error" : "invalid";
 }
 
 function toOpenAiError(error: FastifyError): OpenAiHttpError {

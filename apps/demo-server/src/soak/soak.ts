@@ -1,5 +1,4 @@
 import { parseConfig, type ServerConfig } from "../config.js";
-import type { EngineClientOptions } from "../engine/index.js";
 import { startEngine } from "../engine-adapter.js";
 import type { JourneySpan } from "../journeys/journey-span.js";
 import { type ServerEngine, startServer } from "../server.js";
