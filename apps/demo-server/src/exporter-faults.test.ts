@@ -81,4 +81,60 @@ describe("a broken OTLP collector", () => {
     expect(exportWarnings.length).toBeGreaterThanOrEqual(1);
     expect(exportWarnings.length).toBeLessThanOrEqual(faults.length);
   }, 60_000);
+
+  it("counts the spans lost to a full queue while the collector is too slow", async () => {
+    // A batch of two goes out and hangs; four more fill the queue; the rest has nowhere to go.
+    vi.stubEnv("OTEL_BSP_MAX_QUEUE_SIZE", "4");
+    vi.stubEnv("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "2");
+    vi.stubEnv("OTEL_BSP_SCHEDULE_DELAY", "50");
+    vi.stubEnv("OTEL_EXPORTER_OTLP_TIMEOUT", "60000");
+    let answering = false;
+    const held: Array<() => void> = [];
+    let delivered = 0;
+    const collector = createServer(async (request, response) => {
+      let body = "";
+      for await (const chunk of request) body += chunk;
+      const { resourceSpans } = JSON.parse(body) as {
+        resourceSpans: Array<{ scopeSpans: Array<{ spans: unknown[] }> }>;
+      };
+      const respond = () => {
+        for (const resource of resourceSpans)
+          for (const scope of resource.scopeSpans) delivered += scope.spans.length;
+        response.writeHead(200, { "content-type": "application/json" }).end("{}");
+      };
+      if (answering) respond();
+      else held.push(respond);
+    });
+    servers.push(collector);
+    collector.listen(0, "127.0.0.1");
+    await once(collector, "listening");
+    const { port } = collector.address() as AddressInfo;
+    const demo = await startTestServer([
+      "--otlp-traces-endpoint",
+      `http://127.0.0.1:${port}/v1/traces`,
+    ]);
+    demos.push(demo);
+    for (let i = 0; i < 20; i++) {
+      const completion = await demo.client.completions.create({
+        model: "m",
+        prompt: `request ${i}`,
+        max_tokens: 3,
+      });
+      expect(completion.choices[0]?.finish_reason).toBe("length");
+    }
+    let metrics = await demo.gaugesAtZero();
+    expect(dropped(metrics, "api")).toBe(14);
+    expect(dropped(metrics, "core")).toBe(14);
+    // Once the collector answers, the held and queued spans (2 + 4 per layer) arrive and
+    // nothing more is lost.
+    answering = true;
+    for (const respond of held.splice(0)) respond();
+    for (let attempt = 0; attempt < 100 && delivered < 12; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(delivered).toBe(12);
+    metrics = await (await fetch(`${demo.url}/metrics`)).text();
+    expect(dropped(metrics, "api")).toBe(14);
+    expect(dropped(metrics, "core")).toBe(14);
+  }, 60_000);
 });

@@ -1,17 +1,12 @@
 import { type ApiJourneyTracer, createApiTracer } from "@llm-journey/tracer-api";
 import { DEFAULT_MAX_EVENTS_PER_SPAN, type TracingErrorHandler } from "@llm-journey/tracer-core";
 import type { TracerProvider } from "@opentelemetry/api";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import {
-  BasicTracerProvider,
-  BatchSpanProcessor,
-  type SpanProcessor,
-} from "@opentelemetry/sdk-trace-base";
+import { BasicTracerProvider, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import type { ServerConfig, TracingMode } from "./config.js";
 import type { GenerationEngine } from "./http/generation-engine.js";
-import { CountingExporter } from "./journeys/counting-exporter.js";
 import type { JourneyStore } from "./journeys/journey-store.js";
+import { createOtlpSpanProcessor } from "./journeys/otlp-span-processor.js";
 import { StoreSpanProcessor } from "./journeys/store-span-processor.js";
 import { importLegacyWiring } from "./legacy-wiring.js";
 
@@ -110,8 +105,7 @@ function buildProvider(
 ): BasicTracerProvider {
   const processors: SpanProcessor[] = [new StoreSpanProcessor(store)];
   if (config.tracing.otlpEndpoint !== undefined) {
-    const exporter = new OTLPTraceExporter({ url: config.tracing.otlpEndpoint });
-    processors.push(new BatchSpanProcessor(new CountingExporter(exporter, hooks.onSpansDropped)));
+    processors.push(createOtlpSpanProcessor(config.tracing.otlpEndpoint, hooks.onSpansDropped));
   }
   return new BasicTracerProvider({
     resource: resourceFromAttributes({ "service.name": config.tracing.serviceName }),

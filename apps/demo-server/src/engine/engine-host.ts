@@ -6,15 +6,10 @@ import {
   type TracingErrorHandler,
 } from "@llm-journey/tracer-core";
 import type { TracerProvider } from "@opentelemetry/api";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import {
-  BasicTracerProvider,
-  BatchSpanProcessor,
-  type SpanProcessor,
-} from "@opentelemetry/sdk-trace-base";
+import { BasicTracerProvider, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { encode } from "gpt-tokenizer";
-import { CountingExporter } from "../journeys/counting-exporter.js";
+import { createOtlpSpanProcessor } from "../journeys/otlp-span-processor.js";
 import { importLegacyWiring } from "../legacy-wiring.js";
 import type { EngineOptions } from "./engine-options.js";
 import type {
@@ -109,14 +104,12 @@ export class EngineHost {
       });
       const processors: SpanProcessor[] = [this.forwarder];
       if (options.tracing.otlpEndpoint !== undefined) {
-        const exporter = new CountingExporter(
-          new OTLPTraceExporter({ url: options.tracing.otlpEndpoint }),
-          (count) => {
+        processors.push(
+          createOtlpSpanProcessor(options.tracing.otlpEndpoint, (count) => {
             this.spansDropped += count;
-            this.onError(new Error(`${count} spans could not be exported`), "OTLP export");
-          },
+            this.onError(new Error(`spans not exported: ${count}`), "OTLP export");
+          }),
         );
-        processors.push(new BatchSpanProcessor(exporter));
       }
       this.provider = new BasicTracerProvider({
         resource: resourceFromAttributes({ "service.name": options.tracing.serviceName }),

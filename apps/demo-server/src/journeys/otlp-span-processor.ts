@@ -1,0 +1,30 @@
+import type { MeterProvider } from "@opentelemetry/api";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import {
+  BatchSpanProcessor,
+  type BufferConfig,
+  type SpanProcessor,
+} from "@opentelemetry/sdk-trace-base";
+import { CountingExporter } from "./counting-exporter.js";
+import { queueDropMeterProvider } from "./queue-drop-meter.js";
+
+/**
+ * Batches spans to an OTLP/HTTP collector and reports every span that never reaches it,
+ * whether the export failed or the processor's queue was full (a collector that answers
+ * too slowly), for `llm_journey_spans_dropped_total`. The queue and batch sizes follow
+ * the standard `OTEL_BSP_*` environment variables.
+ */
+export function createOtlpSpanProcessor(
+  url: string,
+  onDropped: (count: number) => void,
+): SpanProcessor {
+  // The SDK's type for this argument does not list its experimental self-observability
+  // option yet, though the processor reads it.
+  const config: BufferConfig & { selfObsMeterProvider: MeterProvider } = {
+    selfObsMeterProvider: queueDropMeterProvider(onDropped),
+  };
+  return new BatchSpanProcessor(
+    new CountingExporter(new OTLPTraceExporter({ url }), onDropped),
+    config,
+  );
+}
