@@ -95,16 +95,18 @@ export function parseConfig(
     values = parseArgs({
       args: [...argv],
       strict: true,
-      allowNegative: true,
       options: {
         host: { type: "string" },
         port: { type: "string" },
         "enable-journey-tracing": { type: "boolean" },
         "journey-tracing": { type: "boolean" },
+        "no-journey-tracing": { type: "boolean" },
         "journey-tracing-sample-rate": { type: "string" },
         "otlp-traces-endpoint": { type: "string" },
         "trust-client-trace-context": { type: "boolean" },
+        "no-trust-client-trace-context": { type: "boolean" },
         "capture-content": { type: "boolean" },
+        "no-capture-content": { type: "boolean" },
         "tracing-mode": { type: "string" },
         "max-num-seqs": { type: "string" },
         "max-num-batched-tokens": { type: "string" },
@@ -126,7 +128,17 @@ export function parseConfig(
   }
   if (values.help) return "help";
   const str = (name: string) => values[name] as string | undefined;
-  const tracingFlag = values["journey-tracing"] ?? values["enable-journey-tracing"];
+  // The negative flags are options of their own: parseArgs' allowNegative needs Node 20.16.
+  const toggle = (flag: string, positives: string[]): boolean | undefined => {
+    const on = positives.some((name) => values[name] === true);
+    const off = values[`no-${flag}`] === true;
+    if (on && off)
+      throw new ConfigError(`--${positives[0]} and --no-${flag} contradict each other`);
+    return on ? true : off ? false : undefined;
+  };
+  const tracingFlag = toggle("journey-tracing", ["enable-journey-tracing", "journey-tracing"]);
+  const trustFlag = toggle("trust-client-trace-context", ["trust-client-trace-context"]);
+  const captureFlag = toggle("capture-content", ["capture-content"]);
   const mode = str("tracing-mode") ?? "spans";
   if (!isTracingMode(mode)) {
     throw new ConfigError(
@@ -149,8 +161,8 @@ export function parseConfig(
       sampleRate: fraction("journey-tracing-sample-rate", str("journey-tracing-sample-rate"), 1),
       otlpEndpoint: otlpEndpoint(str("otlp-traces-endpoint"), env),
       serviceName: env.OTEL_SERVICE_NAME || "llm-journey-demo",
-      trustClientContext: values["trust-client-trace-context"] !== false,
-      captureContent: values["capture-content"] === true,
+      trustClientContext: trustFlag !== false,
+      captureContent: captureFlag === true,
       mode,
     },
     engine: {

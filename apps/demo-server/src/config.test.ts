@@ -1,0 +1,99 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseConfig, type ServerConfig } from "./config.js";
+
+const parse = (argv: string[], env: NodeJS.ProcessEnv = {}) =>
+  parseConfig(argv, env) as ServerConfig;
+
+function errorOf(argv: string[], env: NodeJS.ProcessEnv = {}): string {
+  try {
+    parseConfig(argv, env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error(`expected ${argv.join(" ")} to be refused`);
+}
+
+describe("parseConfig", () => {
+  it("defaults to a loopback server that traces everything through both spans", () => {
+    const config = parse([]);
+    expect(config.host).toBe("127.0.0.1");
+    expect(config.port).toBe(8000);
+    expect(config.tracing).toEqual({
+      enabled: true,
+      sampleRate: 1,
+      otlpEndpoint: undefined,
+      serviceName: "llm-journey-demo",
+      trustClientContext: true,
+      captureContent: false,
+      mode: "spans",
+    });
+    expect(config.engine.stepTime).toBeUndefined();
+  });
+
+  it("takes the negative flags", () => {
+    const config = parse(["--no-journey-tracing", "--no-trust-client-trace-context"]);
+    expect(config.tracing.enabled).toBe(false);
+    expect(config.tracing.trustClientContext).toBe(false);
+    expect(parse(["--enable-journey-tracing"]).tracing.enabled).toBe(true);
+    expect(parse(["--capture-content"]).tracing.captureContent).toBe(true);
+    expect(parse(["--no-capture-content"]).tracing.captureContent).toBe(false);
+  });
+
+  it("refuses a flag and its negation together", () => {
+    expect(errorOf(["--enable-journey-tracing", "--no-journey-tracing"])).toMatch(
+      "--enable-journey-tracing and --no-journey-tracing contradict each other",
+    );
+    expect(errorOf(["--capture-content", "--no-capture-content"])).toMatch("contradict");
+  });
+
+  it.each([
+    [
+      ["--journey-tracing-sample-rate", "1.5"],
+      "--journey-tracing-sample-rate must be in [0, 1], got 1.5",
+    ],
+    [["--journey-tracing-sample-rate=-0.1"], "must be a non-negative number, got -0.1"],
+    [["--port", "70000"], "--port must be an integer in [0, 65535], got 70000"],
+    [["--max-num-seqs", "0"], "--max-num-seqs must be an integer >= 1, got 0"],
+    [["--block-size", "2.5"], "--block-size must be an integer >= 1, got 2.5"],
+    [["--tracing-mode", "both"], "--tracing-mode must be one of: spans, dual, legacy (got both)"],
+    [["--otlp-traces-endpoint", "ftp://x"], "must be an http(s) URL, got ftp://x"],
+    [["--fast", "--step-time-base-ms", "3"], "--fast cannot be combined with --step-time-* flags"],
+    [["--bogus"], "Unknown option '--bogus'"],
+  ])("refuses %j with a message naming the flag", (argv, message) => {
+    const text = errorOf(argv);
+    expect(text).toContain(message);
+  });
+
+  it("reads the OTLP endpoint from the flag, then the traces variable, then the base one", () => {
+    const base = { OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318/" };
+    expect(parse([], base).tracing.otlpEndpoint).toBe("http://collector:4318/v1/traces");
+    const traces = { ...base, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://t:4318/custom" };
+    expect(parse([], traces).tracing.otlpEndpoint).toBe("http://t:4318/custom");
+    expect(
+      parse(["--otlp-traces-endpoint", "https://flag/v1/traces"], traces).tracing.otlpEndpoint,
+    ).toBe("https://flag/v1/traces");
+  });
+
+  it("takes host, port and the service name from the environment", () => {
+    const config = parse([], { HOST: "0.0.0.0", PORT: "9000", OTEL_SERVICE_NAME: "svc" });
+    expect([config.host, config.port, config.tracing.serviceName]).toEqual([
+      "0.0.0.0",
+      9000,
+      "svc",
+    ]);
+  });
+
+  it("builds the step-time model from any one of its flags", () => {
+    expect(parse(["--step-time-base-ms", "3"]).engine.stepTime).toEqual({
+      baseMs: 3,
+      perPrefillTokenMs: 0.02,
+      perDecodeSeqMs: 0.15,
+    });
+    expect(parse(["--fast"]).engine.stepTime).toBe("fast");
+  });
+
+  it("answers --help with the usage", () => {
+    expect(parseConfig(["--help"], {})).toBe("help");
+  });
+});
