@@ -92,6 +92,8 @@ export async function startServer(
   const app = Fastify({
     bodyLimit: config.bodyLimitBytes,
     forceCloseConnections: "idle",
+    // Generation requests that arrive while closing get an OpenAI 503 from their route.
+    return503OnClosing: false,
     logger: { level: config.logLevel },
     // Reject what a strict OpenAI server rejects: no type coercion, no silent stripping.
     ajv: {
@@ -144,7 +146,6 @@ export async function startServer(
       await stopped;
       tracing.api.shutdown(); // anything still open ends with reason "shutdown"
       await tracing.shutdown();
-      metrics?.close(); // the event-loop monitor and GC observer
     })();
     return closing;
   };

@@ -1,9 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { connect } from "node:net";
 import { fileURLToPath } from "node:url";
 import OpenAI from "openai";
 import { afterEach, describe, expect, it } from "vitest";
 import { eventAttribute, type OtlpSpan, startOtlpReceiver } from "./test-support/otlp-receiver.js";
+import { startTestServer } from "./test-support/test-server.js";
 
 const MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 const children: ChildProcess[] = [];
@@ -110,6 +112,53 @@ describe("graceful shutdown", () => {
         expect(eventAttribute(span, "journey.FINISHED", "finish.status")).toBe("aborted");
     } finally {
       await receiver.close();
+    }
+  }, 30_000);
+});
+
+describe("a request that arrives while the server closes", () => {
+  it("gets an OpenAI 503 body, its connection closed, and a traced refusal", async () => {
+    const t = await startTestServer(["--step-time-base-ms", "20", "--shutdown-grace-ms", "300"]);
+    const inFlight = t.client.chat.completions
+      .create({ model: "m", messages: [{ role: "user", content: "slow" }], max_tokens: 5000 })
+      .catch((error: unknown) => error);
+    // A second client has sent half of its request's head when the server starts closing:
+    // its connection is not idle, so it stays open and the request arrives while closing.
+    const { port } = new URL(t.url);
+    const late = connect(Number(port), "127.0.0.1");
+    await once(late, "connect");
+    late.write("POST /v1/chat/completions HTTP/1.1\r\nhost: localhost\r\n");
+    for (let attempt = 0; attempt < 250; attempt++) {
+      const metrics = await (await fetch(`${t.url}/metrics`)).text();
+      if (metrics.includes('llm_journey_active_spans{layer="api"} 1')) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const closing = t.close();
+    const body = JSON.stringify({ model: "m", messages: [{ role: "user", content: "late" }] });
+    late.end(`content-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
+    let raw = "";
+    for await (const chunk of late) raw += chunk;
+    const [head = "", payload = ""] = raw.split("\r\n\r\n");
+    expect(head).toMatch(/^HTTP\/1\.1 503 /);
+    expect(head.toLowerCase()).toContain("connection: close");
+    expect(JSON.parse(payload)).toEqual({
+      error: {
+        message: "the server is shutting down",
+        type: "server_error",
+        param: null,
+        code: "shutdown",
+      },
+    });
+    await closing;
+    expect(await inFlight).toBeInstanceOf(Error);
+    const apiSpans = t.server.store
+      .recent(10)
+      .flatMap((journey) => journey.spans)
+      .filter((span) => span.name === "llm_request");
+    expect(apiSpans).toHaveLength(2);
+    for (const span of apiSpans) {
+      const aborted = span.events.filter((event) => event.name === "api.ABORTED");
+      expect(aborted.map((event) => event.attributes.reason)).toEqual(["shutdown"]);
     }
   }, 30_000);
 });

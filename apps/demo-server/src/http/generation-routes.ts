@@ -1,5 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { type ApiJourneyTracer, abortReasonOf, type JourneyHandle } from "@llm-journey/tracer-api";
+import {
+  type ApiJourneyTracer,
+  abortReasonOf,
+  JourneyError,
+  type JourneyHandle,
+} from "@llm-journey/tracer-api";
 import { monotonicSeconds } from "@llm-journey/tracer-core";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { RequestOutcome, ServerMetrics } from "../metrics.js";
@@ -71,6 +76,9 @@ export function registerGenerationRoutes(app: FastifyInstance, deps: GenerationR
           reply.raw.writableFinished ? outcomeOfStatus(reply.statusCode) : "client_disconnect",
         );
       });
+      // Refused here rather than by Fastify while it closes, so the client gets an OpenAI
+      // error body and the refusal is traced like any other outcome.
+      if (deps.shuttingDown()) throw new JourneyError("shutdown", "the server is shutting down");
     };
 
   const handle =
