@@ -15,7 +15,7 @@ export interface JourneySpan {
    * SPEC §8 lists both keys: the server always sends `message`, `""` when the span has
    * none. Optional in the type only so that captures made before that still type-check.
    */
-  status: { code: keyof typeof SpanStatusCode; message?: string };
+  status: { code: keyof typeof SpanStatusCode; message: string };
   attributes: Attributes;
   events: Array<{ name: string; timeUnixNano: string; attributes: Attributes }>;
 }
