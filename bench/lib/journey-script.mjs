@@ -67,7 +67,7 @@ export function tracedRequest(api, core, requestId, extraPreemptions = 0, extraS
     core.requestProgressed(view, ++step);
   }
   for (let i = 0; i < extraSteps; i++) core.requestProgressed(view, ++step);
-  core.requestFinished(requestId, "length", step);
+  core.requestFinished(view, "length", step);
   handle.setUsage({ inputTokens: PROMPT_TOKENS, outputTokens: OUTPUT_TOKENS });
   handle.setFinishReasons(["length"]);
   handle.departed();
@@ -150,7 +150,7 @@ export function legacyRequest(api, hooks, recorder, builder, requestId, arrivalT
     view.outputTokens++;
     hooks.requestProgressed(view, ++step);
   }
-  hooks.requestFinished(requestId, "length", step);
+  hooks.requestFinished(view, "length", step);
   drain();
   builder.complete(requestId, { status: "length" });
   handle.setUsage({ inputTokens: PROMPT_TOKENS, outputTokens: OUTPUT_TOKENS });

@@ -3,6 +3,7 @@ import {
   type CoreRequestView,
   decideSampled,
   type FinishStatus,
+  requestIdOf,
   type TracingErrorHandler,
 } from "@llm-journey/tracer-core";
 import {
@@ -86,7 +87,8 @@ export class BufferingJourneyRecorder implements LegacyJourneyRecorder {
     }
   }
 
-  requestFinished(requestId: string, status: FinishStatus, step: number): void {
+  requestFinished(request: CoreRequestView | string, status: FinishStatus, step: number): void {
+    const requestId = requestIdOf(request);
     const journey = this.journeys.get(requestId);
     if (journey === undefined) return;
     // Removed first: whatever happens next, the entry cannot outlive the request.

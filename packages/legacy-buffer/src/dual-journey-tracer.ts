@@ -97,15 +97,15 @@ class DualJourneyTracer implements CoreJourneyTracer {
     }
   }
 
-  requestFinished(requestId: string, status: FinishStatus, step: number): void {
+  requestFinished(request: CoreRequestView | string, status: FinishStatus, step: number): void {
     // Both cleanups run whatever the other does (SPEC §3).
     try {
-      this.core.requestFinished(requestId, status, step);
+      this.core.requestFinished(request, status, step);
     } catch (error) {
       this.onError(error, "requestFinished");
     }
     try {
-      this.legacy.requestFinished(requestId, status, step);
+      this.legacy.requestFinished(request, status, step);
     } catch (error) {
       this.onError(error, "requestFinished");
     }

@@ -121,6 +121,14 @@ describe("core termination paths", () => {
     assertNoTrackedEntries(tracer, "core");
   });
 
+  it("finishes a request given as its view as it does given its id", () => {
+    const request = simulatedRequest({ requestId: "r1", promptTokens: 4, maxTokens: 4 });
+    tracer.requestAdded(request, 0);
+    tracer.requestFinished(request, "stopped", 1);
+    tracer.requestFinished("r1", "error", 2);
+    expectCleanlyFinished("stopped");
+  });
+
   it("treats a second requestFinished for the same request as a no-op", () => {
     const request = simulatedRequest({ requestId: "r1", promptTokens: 4, maxTokens: 4 });
     tracer.requestAdded(request, 0);
@@ -318,7 +326,7 @@ describe("sampling", () => {
     }
     for (const r of batch) tracer.requestPreempted(r, 2);
     for (const r of batch) tracer.requestScheduled(r, 3);
-    for (const r of batch) tracer.requestFinished(r.requestId, "stopped", 4);
+    for (const r of batch) tracer.requestFinished(r, "stopped", 4);
     expect(eventNames(onlyCoreSpan())).toEqual([
       "journey.QUEUED",
       "journey.SCHEDULED",

@@ -21,8 +21,11 @@ export interface CoreJourneyTracer {
    * The one cleanup function of the core layer: emits FINISHED, ends the span and drops
    * every entry kept for the request. Call it from every termination path (a `finally`
    * is the right place); calling it again for the same request does nothing.
+   *
+   * Pass the request itself where you have it: an untraced request is then recognised
+   * by one property read, without hashing its id. The id alone works too.
    */
-  requestFinished(requestId: string, status: FinishStatus, step: number): void;
+  requestFinished(request: CoreRequestView | string, status: FinishStatus, step: number): void;
   /** Engine shutdown: finishes every in-flight journey with `aborted`. */
   shutdown(step: number): void;
   /** `llm_core` spans started and not yet ended. */

@@ -20,7 +20,7 @@ export {
 } from "./journey-types.js";
 export { monotonicSeconds } from "./monotonic-clock.js";
 export { NOOP_CORE_TRACER } from "./noop-core-tracer.js";
-export type { CoreRequestView } from "./request-view.js";
+export { type CoreRequestView, requestIdOf } from "./request-view.js";
 export { assertSampleRate, decideSampled } from "./sample-rate.js";
 export {
   createRateLimitedErrorHandler,

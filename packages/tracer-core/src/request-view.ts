@@ -21,3 +21,8 @@ export interface CoreRequestView {
   /** Preemptions so far. */
   readonly preemptions: number;
 }
+
+/** The id of a request given as its view or as the id itself (`requestFinished` takes both). */
+export function requestIdOf(request: CoreRequestView | string): string {
+  return typeof request === "string" ? request : request.requestId;
+}

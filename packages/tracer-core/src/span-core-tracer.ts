@@ -8,7 +8,7 @@ import { SpanKind, type Tracer } from "@opentelemetry/api";
 import { CoreJourney } from "./core-journey.js";
 import type { CoreJourneyTracer } from "./core-tracer.js";
 import { CORE_SPAN_NAME, CoreAttr, type FinishStatus } from "./journey-types.js";
-import type { CoreRequestView } from "./request-view.js";
+import { type CoreRequestView, requestIdOf } from "./request-view.js";
 import { decideSampled } from "./sample-rate.js";
 import type { TracingErrorHandler } from "./tracing-error-reporter.js";
 
@@ -88,8 +88,11 @@ export class SpanCoreTracer implements CoreJourneyTracer {
     }
   }
 
-  requestFinished(requestId: string, status: FinishStatus, step: number): void {
+  requestFinished(request: CoreRequestView | string, status: FinishStatus, step: number): void {
     if (this.journeys.size === 0) return;
+    // Given the view, an untraced request is known without hashing its id (see journeyOf).
+    if (typeof request !== "string" && isMarkedNotSampled(request.traceHeaders)) return;
+    const requestId = requestIdOf(request);
     const journey = this.journeys.get(requestId);
     if (journey === undefined) return;
     // Removed first: whatever the span does next, the entry cannot outlive the request.

@@ -347,7 +347,7 @@ export class ContinuousBatchingScheduler {
     removeFrom(this.running, request);
     removeFrom(this.waiting, request);
     this.kv.release(request);
-    this.tracer.requestFinished(request.requestId, status, this.stepCount); // hook: cleanup
+    this.tracer.requestFinished(request, status, this.stepCount); // hook: cleanup
     const completed = status === "stopped" || status === "length";
     const text = completed ? request.takeText(true) : "";
     return {

@@ -139,7 +139,7 @@ export class ReferenceScheduler {
       } finally {
         if (status !== undefined) {
           this.remove(request.requestId);
-          this.tracer.requestFinished(request.requestId, status, this.stepCount); // hook
+          this.tracer.requestFinished(request, status, this.stepCount); // hook
           finished.push({
             requestId: request.requestId,
             status,
