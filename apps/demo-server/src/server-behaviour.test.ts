@@ -137,6 +137,36 @@ describe("a preemption-heavy engine shape", () => {
       );
     }
   });
+
+  it("carries the engine's queue, prefill and decode times to llm_request", async () => {
+    const prompt = "where did the time go while this request waited its turn ".repeat(5);
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        t.client.completions.create({ model: MODEL, prompt, max_tokens: 40 }),
+      ),
+    );
+    const ids = new Set(results.map((result) => result.id));
+    const journeys = await t.journeysWhen(
+      (all) =>
+        all.filter((j) => ids.has(j.requestId ?? "") && j.spans.length === 2).length === ids.size,
+    );
+    const names = [
+      "gen_ai.latency.time_in_queue",
+      "gen_ai.latency.time_in_model_prefill",
+      "gen_ai.latency.time_in_model_decode",
+    ];
+    for (const journey of journeys.filter((j) => ids.has(j.requestId ?? ""))) {
+      const { api, core } = spansOf(journey);
+      for (const name of names) {
+        const onApi = api?.attributes[name];
+        const onCore = core?.attributes[name];
+        expect(onApi, name).toBeTypeOf("number");
+        expect(onCore, name).toBeTypeOf("number");
+        // Two readings of the same moments on the engine's thread, a few calls apart.
+        expect(Math.abs((onApi as number) - (onCore as number)), name).toBeLessThan(0.002);
+      }
+    }
+  });
 });
 
 describe("after a burst of mixed requests", () => {

@@ -101,6 +101,12 @@ describe("EngineClient with a real worker thread", () => {
       status: "length",
       promptTokens: encode(prompt).length,
       outputTokens: 12,
+      // The engine traces (the worker's default), so it reports what it measured.
+      latencies: {
+        timeInQueue: expect.any(Number),
+        prefill: expect.any(Number),
+        decode: expect.any(Number),
+      },
     });
     const simulated = simulateText(prompt);
     const expected = Array.from({ length: 12 }, (_, i) => simulated.token(i)).join("");

@@ -313,6 +313,7 @@ export class EngineClient {
           promptTokens: message.promptTokens,
           outputTokens: message.outputTokens,
           ...(message.error !== undefined ? { error: message.error } : {}),
+          ...(message.latencies !== undefined ? { latencies: message.latencies } : {}),
         });
         break;
       }

@@ -276,6 +276,7 @@ export class EngineHost {
           promptTokens,
           outputTokens,
           ...(finish.error !== undefined ? { error: finish.error } : {}),
+          ...(finish.latencies !== undefined ? { latencies: finish.latencies } : {}),
         });
       }
     }

@@ -1,5 +1,6 @@
 import type { FinishStatus } from "@llm-journey/tracer-core";
 import type { JourneySpan } from "../journeys/journey-span.js";
+import type { EngineLatencies } from "./request-timeline.js";
 
 /**
  * The messages between the HTTP thread and the engine worker. Plain objects only: they
@@ -65,6 +66,8 @@ export interface FinishedMessage {
   readonly outputTokens: number;
   /** Why, for `error` and `ignored`. */
   readonly error?: string;
+  /** What the engine measured, when tracing is on. */
+  readonly latencies?: EngineLatencies;
 }
 
 /** Engine → API: ended `llm_core` spans, batched. */

@@ -1,4 +1,5 @@
 import type { FinishStatus } from "@llm-journey/tracer-core";
+import type { EngineLatencies } from "./request-timeline.js";
 
 /** What the engine reports for one request, in order: tokens, then exactly one `finished`. */
 export type EngineEvent =
@@ -16,6 +17,8 @@ export type EngineEvent =
       readonly outputTokens: number;
       /** Why, for `error` and `ignored`. */
       readonly error?: string;
+      /** What the engine measured, when tracing is on. */
+      readonly latencies?: EngineLatencies;
     };
 
 /**

@@ -285,7 +285,7 @@ describe("ContinuousBatchingScheduler", () => {
     const results = drain(scheduler);
     for (let i = 0; i < 6; i++) {
       const finish = finishOf(results, `e${i}`);
-      expect(finish.finish).toEqual({ status: "error", error: INJECTED_ERROR_MESSAGE });
+      expect(finish.finish).toMatchObject({ status: "error", error: INJECTED_ERROR_MESSAGE });
       expect(finish.text).toBe("");
       expect(finishStatus(coreSpan(`e${i}`))).toBe("error");
     }
@@ -371,5 +371,35 @@ describe("ContinuousBatchingScheduler", () => {
     expect(() => add(scheduler, "dup")).toThrow("already in the engine");
     drain(scheduler);
     expect(testing.spansNamed(CORE_SPAN_NAME)).toHaveLength(1);
+  });
+});
+
+describe("the latencies the engine reports", () => {
+  it("match the core span's, on a request that was preempted and resumed", () => {
+    const scheduler = engine({ numKvBlocks: 3, blockSize: 4, maxNumSeqs: 4 });
+    for (const id of ["a", "b", "c"]) add(scheduler, id, { promptTokens: 4, maxTokens: 6 });
+    const results = drain(scheduler);
+    expect(results.some((result) => result.preempted.length > 0)).toBe(true);
+    for (const id of ["a", "b", "c"]) {
+      const latencies = finishOf(results, id).finish?.latencies;
+      const core = coreSpan(id).attributes;
+      expect(latencies?.timeInQueue).toBeCloseTo(core["gen_ai.latency.time_in_queue"] as number, 3);
+      expect(latencies?.prefill).toBeCloseTo(
+        core["gen_ai.latency.time_in_model_prefill"] as number,
+        3,
+      );
+      expect(latencies?.decode).toBeCloseTo(
+        core["gen_ai.latency.time_in_model_decode"] as number,
+        3,
+      );
+    }
+  });
+
+  it("are not measured at all with tracing disabled", () => {
+    const scheduler = new ContinuousBatchingScheduler({
+      tracer: createCoreTracer({ enabled: false }),
+    });
+    add(scheduler, "quiet");
+    expect(finishOf(drain(scheduler), "quiet").finish).toEqual({ status: "length" });
   });
 });

@@ -2,6 +2,7 @@ import type { CoreJourneyTracer, FinishStatus } from "@llm-journey/tracer-core";
 import { type EngineOptions, resolveEngineOptions } from "./engine-options.js";
 import { EngineRequest, type EngineRequestInput } from "./engine-request.js";
 import { KvBlockPool } from "./kv-block-pool.js";
+import { type EngineLatencies, RequestTimeline } from "./request-timeline.js";
 import { createSeededRandom } from "./seeded-random.js";
 import type { StepWork } from "./step-time-model.js";
 import { simulateText } from "./text-generator.js";
@@ -26,6 +27,8 @@ export interface RequestFinish {
   readonly status: FinishStatus;
   /** Why, for `error` and `ignored`. */
   readonly error?: string;
+  /** What the engine measured, when tracing is on (for the API span). */
+  readonly latencies?: EngineLatencies;
 }
 
 /** What one request produced: new text, its counts, and on its last output how it ended. */
@@ -167,6 +170,8 @@ export class ContinuousBatchingScheduler {
     const fails = this.random() < this.shape.injectEngineErrorRate;
     const at = Math.floor(this.random() * Math.min(input.maxTokens, text.naturalLength));
     const request = new EngineRequest(input, text, fails ? at : undefined);
+    // Clock readings only when tracing is on: disabled tracing costs the engine nothing.
+    if (this.tracer.enabled) request.timeline = new RequestTimeline();
     this.requests.set(request.requestId, request);
     this.waiting.push(request);
     this.tracer.requestAdded(request, this.stepCount); // hook: QUEUED
@@ -269,6 +274,7 @@ export class ContinuousBatchingScheduler {
       this.waiting.shift();
       this.running.push(next);
       this.tracer.requestScheduled(next, this.stepCount); // hook: SCHEDULED FIRST/RESUME
+      next.timeline?.scheduled();
       const tokens = Math.min(next.totalTokens, budget);
       this.kv.tryReserve(next, tokens);
       take(next, tokens);
@@ -306,6 +312,7 @@ export class ContinuousBatchingScheduler {
         // The step that computes the whole sequence samples the next token.
         const stopped = request.numComputedTokens === request.totalTokens && request.sampleToken();
         this.tracer.requestProgressed(request, this.stepCount); // hook: FIRST_TOKEN once
+        if (outputBefore === 0 && request.outputTokens > 0) request.timeline?.firstToken();
         status = this.finishStatusOf(request, stopped);
       } catch (caught) {
         status = "error";
@@ -350,9 +357,14 @@ export class ContinuousBatchingScheduler {
     this.tracer.requestFinished(request, status, this.stepCount); // hook: cleanup
     const completed = status === "stopped" || status === "length";
     const text = completed ? request.takeText(true) : "";
+    const latencies = request.timeline?.latencies();
     return {
       ...outputOf(request, text),
-      finish: error === undefined ? { status } : { status, error },
+      finish: {
+        status,
+        ...(error !== undefined ? { error } : {}),
+        ...(latencies !== undefined ? { latencies } : {}),
+      },
     };
   }
 }

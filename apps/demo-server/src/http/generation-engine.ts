@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
+import type { CoreLatencies } from "@llm-journey/tracer-api";
 import type { FinishStatus } from "@llm-journey/tracer-core";
 
 /** What the HTTP layer needs of the engine: submit a request, stream its events, abort it. */
@@ -32,4 +33,6 @@ export type GenerationEvent =
       promptTokens: number;
       outputTokens: number;
       error?: string;
+      /** The engine's own latencies, recorded on the API span. */
+      latencies?: CoreLatencies;
     };

@@ -118,6 +118,7 @@ async function* abortOnDisconnect(
 function recordFinish(handle: JourneyHandle, finished: Finished): void {
   handle.setUsage({ inputTokens: finished.promptTokens, outputTokens: finished.outputTokens });
   handle.setFinishReasons([finishReasonOf(finished.status)]);
+  if (finished.latencies !== undefined) handle.setCoreLatencies(finished.latencies);
 }
 
 /** Runs a non-streaming request to its JSON body. Rejects with a `JourneyError` on failure. */
