@@ -89,6 +89,14 @@ describe("a preemption-heavy engine shape", () => {
   let t: TestServer;
   beforeAll(async () => {
     t = await startTestServer([
+      // Steps take time, so concurrent requests meet in the engine even when the machine
+      // is too busy to send them at the same moment.
+      "--step-time-base-ms",
+      "3",
+      "--step-time-per-prefill-token-ms",
+      "0",
+      "--step-time-per-decode-seq-ms",
+      "0",
       "--num-kv-blocks",
       "12",
       "--block-size",
