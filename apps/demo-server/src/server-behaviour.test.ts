@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JourneySpan } from "./journeys/journey-span.js";
+import type { Journey } from "./journeys/journey-store.js";
 import {
   eventNames,
   spansOf,
@@ -109,21 +110,25 @@ describe("a preemption-heavy engine shape", () => {
   });
   afterAll(() => t.close());
 
-  it("preempts, resumes, and keeps prefill progress and preemption counts consistent", async () => {
-    const prompt = "tell me everything about continuous batching ".repeat(6);
+  /** Six concurrent completions of `prompt`; resolves with their journeys, both spans in. */
+  async function sixJourneys(prompt: string, maxTokens: number): Promise<Journey[]> {
     const results = await Promise.all(
       Array.from({ length: 6 }, () =>
-        t.client.completions.create({ model: MODEL, prompt, max_tokens: 60 }),
+        t.client.completions.create({ model: MODEL, prompt, max_tokens: maxTokens }),
       ),
     );
     const ids = new Set(results.map((result) => result.id));
-    const journeys = await t.journeysWhen(
-      (all) =>
-        all.filter((j) => ids.has(j.requestId ?? "") && j.spans.length === 2).length === ids.size,
+    const complete = (j: Journey) => ids.has(j.requestId ?? "") && j.spans.length === 2;
+    const journeys = await t.journeysWhen((all) => all.filter(complete).length === ids.size);
+    return journeys.filter(complete);
+  }
+
+  it("preempts, resumes, and keeps prefill progress and preemption counts consistent", async () => {
+    const journeys = await sixJourneys(
+      "tell me everything about continuous batching ".repeat(6),
+      60,
     );
-    const cores = journeys
-      .filter((j) => ids.has(j.requestId ?? ""))
-      .map((j) => spansOf(j).core as JourneySpan);
+    const cores = journeys.map((j) => spansOf(j).core as JourneySpan);
     const preempted = cores.filter((core) => eventNames(core).includes("journey.PREEMPTED"));
     expect(preempted.length).toBeGreaterThan(0);
     for (const core of cores) {
@@ -147,23 +152,16 @@ describe("a preemption-heavy engine shape", () => {
   });
 
   it("carries the engine's queue, prefill and decode times to llm_request", async () => {
-    const prompt = "where did the time go while this request waited its turn ".repeat(5);
-    const results = await Promise.all(
-      Array.from({ length: 6 }, () =>
-        t.client.completions.create({ model: MODEL, prompt, max_tokens: 40 }),
-      ),
-    );
-    const ids = new Set(results.map((result) => result.id));
-    const journeys = await t.journeysWhen(
-      (all) =>
-        all.filter((j) => ids.has(j.requestId ?? "") && j.spans.length === 2).length === ids.size,
+    const journeys = await sixJourneys(
+      "where did the time go while this request waited its turn ".repeat(5),
+      40,
     );
     const names = [
       "gen_ai.latency.time_in_queue",
       "gen_ai.latency.time_in_model_prefill",
       "gen_ai.latency.time_in_model_decode",
     ];
-    for (const journey of journeys.filter((j) => ids.has(j.requestId ?? ""))) {
+    for (const journey of journeys) {
       const { api, core } = spansOf(journey);
       for (const name of names) {
         const onApi = api?.attributes[name];
