@@ -396,6 +396,18 @@ describe("the latencies the engine reports", () => {
     }
   });
 
+  it("are not measured for a request the API layer sampled out", () => {
+    const scheduler = engine();
+    scheduler.add({
+      requestId: "out",
+      prompt: "prompt of out",
+      promptTokens: 8,
+      maxTokens: 8,
+      traceHeaders: { "x-llm-journey-sampled": "0" },
+    });
+    expect(finishOf(drain(scheduler), "out").finish).toEqual({ status: "length" });
+  });
+
   it("are not measured at all with tracing disabled", () => {
     const scheduler = new ContinuousBatchingScheduler({
       tracer: createCoreTracer({ enabled: false }),

@@ -1,3 +1,4 @@
+import { readSampledHeader } from "@llm-journey/context-propagation";
 import type { CoreJourneyTracer, FinishStatus } from "@llm-journey/tracer-core";
 import { type EngineOptions, resolveEngineOptions } from "./engine-options.js";
 import { EngineRequest, type EngineRequestInput } from "./engine-request.js";
@@ -170,8 +171,11 @@ export class ContinuousBatchingScheduler {
     const fails = this.random() < this.shape.injectEngineErrorRate;
     const at = Math.floor(this.random() * Math.min(input.maxTokens, text.naturalLength));
     const request = new EngineRequest(input, text, fails ? at : undefined);
-    // Clock readings only when tracing is on: disabled tracing costs the engine nothing.
-    if (this.tracer.enabled) request.timeline = new RequestTimeline();
+    // Clock readings only for a request that may be traced: disabled tracing, or a request
+    // the API layer sampled out, costs the engine nothing.
+    if (this.tracer.enabled && readSampledHeader(input.traceHeaders) !== false) {
+      request.timeline = new RequestTimeline();
+    }
     this.requests.set(request.requestId, request);
     this.waiting.push(request);
     this.tracer.requestAdded(request, this.stepCount); // hook: QUEUED
@@ -357,14 +361,11 @@ export class ContinuousBatchingScheduler {
     this.tracer.requestFinished(request, status, this.stepCount); // hook: cleanup
     const completed = status === "stopped" || status === "length";
     const text = completed ? request.takeText(true) : "";
+    const finish: RequestFinish = error === undefined ? { status } : { status, error };
     const latencies = request.timeline?.latencies();
     return {
       ...outputOf(request, text),
-      finish: {
-        status,
-        ...(error !== undefined ? { error } : {}),
-        ...(latencies !== undefined ? { latencies } : {}),
-      },
+      finish: latencies === undefined ? finish : { ...finish, latencies },
     };
   }
 }
