@@ -45,6 +45,9 @@ describe("parseConfig", () => {
       "--enable-journey-tracing and --no-journey-tracing contradict each other",
     );
     expect(errorOf(["--capture-content", "--no-capture-content"])).toMatch("contradict");
+    expect(errorOf(["--journey-tracing", "--no-journey-tracing"])).toMatch(
+      "--journey-tracing and --no-journey-tracing contradict each other",
+    );
   });
 
   it.each([

@@ -130,11 +130,12 @@ export function parseConfig(
   const str = (name: string) => values[name] as string | undefined;
   // The negative flags are options of their own: parseArgs' allowNegative needs Node 20.16.
   const toggle = (flag: string, positives: string[]): boolean | undefined => {
-    const on = positives.some((name) => values[name] === true);
+    const on = positives.find((name) => values[name] === true);
     const off = values[`no-${flag}`] === true;
-    if (on && off)
-      throw new ConfigError(`--${positives[0]} and --no-${flag} contradict each other`);
-    return on ? true : off ? false : undefined;
+    if (on !== undefined && off) {
+      throw new ConfigError(`--${on} and --no-${flag} contradict each other`);
+    }
+    return on !== undefined ? true : off ? false : undefined;
   };
   const tracingFlag = toggle("journey-tracing", ["enable-journey-tracing", "journey-tracing"]);
   const trustFlag = toggle("trust-client-trace-context", ["trust-client-trace-context"]);
