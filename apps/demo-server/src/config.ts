@@ -38,7 +38,10 @@ export interface ServerConfig {
       | undefined;
     injectEngineErrorRate: number;
   };
+  /** Generation timeout of a non-streaming request, once its body has arrived. */
   requestTimeoutMs: number;
+  /** A request's headers and body must arrive within it, else 408 and the connection closes. */
+  uploadTimeoutMs: number;
   shutdownGraceMs: number;
   bodyLimitBytes: number;
   journeyStoreSize: number;
@@ -67,7 +70,9 @@ export const USAGE = `Usage: npm run demo -- [flags]
   --step-time-per-decode-seq-ms MS     simulated step time: cost per decoding sequence
   --fast                               no simulated step time (for tests)
   --inject-engine-error-rate R         share of requests failing inside the engine, 0..1
-  --request-timeout-ms MS              non-streaming timeout (default 120000)
+  --request-timeout-ms MS              generation timeout of a non-streaming request (default 120000)
+  --upload-timeout-ms MS               a request's headers and body must arrive within it,
+                                       else 408 and the connection closes (default 30000)
   --shutdown-grace-ms MS               time in-flight requests get at shutdown (default 10000)
   --log-level LEVEL                    pino level (default warn)
   --help                               this text
@@ -118,6 +123,7 @@ export function parseConfig(
         fast: { type: "boolean" },
         "inject-engine-error-rate": { type: "string" },
         "request-timeout-ms": { type: "string" },
+        "upload-timeout-ms": { type: "string" },
         "shutdown-grace-ms": { type: "string" },
         "log-level": { type: "string" },
         help: { type: "boolean" },
@@ -204,6 +210,7 @@ export function parseConfig(
       ),
     },
     requestTimeoutMs: integer("request-timeout-ms", str("request-timeout-ms"), 120_000, { min: 1 }),
+    uploadTimeoutMs: integer("upload-timeout-ms", str("upload-timeout-ms"), 30_000, { min: 1 }),
     shutdownGraceMs: integer("shutdown-grace-ms", str("shutdown-grace-ms"), 10_000, { min: 0 }),
     bodyLimitBytes: 1024 * 1024,
     journeyStoreSize: 500,

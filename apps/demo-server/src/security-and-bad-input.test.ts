@@ -136,6 +136,24 @@ describe("what is never recorded", () => {
     expect(body.error).toMatchObject({ type: "invalid_request_error", code: "invalid_encoding" });
     expect((await chat(t.url)).status).toBe(200);
   });
+
+  it("answers every body that is not JSON with 415, text/plain included", async () => {
+    const json = JSON.stringify({ model: MODEL, messages: [{ role: "user", content: "hi" }] });
+    for (const type of ["text/plain", "text/plain; charset=utf-8", "application/xml", "text/csv"]) {
+      const response = await fetch(`${t.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": type },
+        body: json,
+      });
+      expect(response.status, type).toBe(415);
+      expect(((await response.json()) as { error: unknown }).error).toEqual({
+        message: "Content-Type must be application/json",
+        type: "invalid_request_error",
+        param: null,
+        code: "unsupported_media_type",
+      });
+    }
+  });
 });
 
 describe("opting in and distrusting", () => {

@@ -7,6 +7,7 @@ import type { GenerationEngine } from "./http/generation-engine.js";
 import { registerGenerationRoutes } from "./http/generation-routes.js";
 import { registerInfoRoutes } from "./http/info-routes.js";
 import { registerStrictJsonParser } from "./http/strict-json-parser.js";
+import { UploadTimeout } from "./http/upload-timeout.js";
 import { JourneyStore } from "./journeys/journey-store.js";
 import { type CoreCounts, ServerMetrics } from "./metrics.js";
 import { setUpHttpTracing } from "./tracing-setup.js";
@@ -89,8 +90,11 @@ export async function startServer(
   );
   let shuttingDown = false;
 
+  const uploadTimeout = new UploadTimeout(config.uploadTimeoutMs);
   const app = Fastify({
     bodyLimit: config.bodyLimitBytes,
+    ...uploadTimeout.serverOptions(),
+    clientErrorHandler: uploadTimeout.clientErrorHandler,
     forceCloseConnections: "idle",
     // Generation requests that arrive while closing get an OpenAI 503 from their route.
     return503OnClosing: false,
@@ -106,7 +110,7 @@ export async function startServer(
     },
   });
   registerStrictJsonParser(app);
-  registerErrorHandling(app);
+  registerErrorHandling(app, uploadTimeout);
   // Responses sent while shutting down close their connection, so keep-alive clients
   // do not hold the server open after their last answer.
   app.addHook("onSend", async (_request, reply) => {
@@ -117,6 +121,7 @@ export async function startServer(
     api: tracing.api,
     metrics,
     timeoutMs: config.requestTimeoutMs,
+    uploadTimeout,
     shuttingDown: () => shuttingDown,
   });
   registerInfoRoutes(app, {

@@ -2,14 +2,26 @@ import { type AbortReason, abortReasonOf } from "@llm-journey/tracer-api";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { OpenAiHttpError } from "../openai/openai-error.js";
 import { httpErrorOf } from "./generation.js";
+import type { UploadTimeout } from "./upload-timeout.js";
 
 /**
  * Every error becomes an OpenAI error body, and every journey still open when its
  * response is done is closed: the outer `finally` of the API layer.
  */
-export function registerErrorHandling(app: FastifyInstance): void {
+export function registerErrorHandling(app: FastifyInstance, uploadTimeout: UploadTimeout): void {
+  /** Why a request whose connection ended before its body arrived ends. */
+  const connectionEnd = (request: FastifyRequest) =>
+    uploadTimeout.cut(request)
+      ? ({ reason: "timeout", error: "408 upload_timeout" } as const)
+      : ({ reason: "client_disconnect", error: "the client closed the connection" } as const);
+
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const failure = toOpenAiError(error);
+    // The body stream fails with ECONNRESET when the connection ends during the upload.
+    if (error.code === "ECONNRESET") {
+      const end = connectionEnd(request);
+      request.journey?.aborted(end.reason, end.error);
+    }
     // A content-free message: parser errors quote the body, and SPEC §2 forbids request content.
     request.journey?.aborted(
       reasonFor(error, failure),
@@ -44,7 +56,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
 
   // A client that leaves before the response was sent: close its journey now.
   app.addHook("onRequestAbort", async (request) => {
-    request.journey?.aborted("client_disconnect", "the client closed the connection");
+    const end = connectionEnd(request);
+    request.journey?.aborted(end.reason, end.error);
   });
 }
 

@@ -25,6 +25,7 @@ import {
 } from "./generation.js";
 import type { GenerationEngine } from "./generation-engine.js";
 import { chatPromptText, completionPromptText } from "./prompt-text.js";
+import type { UploadTimeout } from "./upload-timeout.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -46,6 +47,7 @@ export interface GenerationRouteDeps {
   api: ApiJourneyTracer;
   metrics: ServerMetrics;
   timeoutMs: number;
+  uploadTimeout: UploadTimeout;
   shuttingDown: () => boolean;
 }
 
@@ -73,7 +75,12 @@ export function registerGenerationRoutes(app: FastifyInstance, deps: GenerationR
         request.outcomeCounted = true;
         deps.metrics.countRequest(
           endpoint,
-          reply.raw.writableFinished ? outcomeOfStatus(reply.statusCode) : "client_disconnect",
+          reply.raw.writableFinished
+            ? outcomeOfStatus(reply.statusCode)
+            : // A cut upload was answered 408 on the socket, not through this response.
+              deps.uploadTimeout.cut(request)
+              ? outcomeOfStatus(408)
+              : "client_disconnect",
         );
       });
       // Refused here rather than by Fastify while it closes, so the client gets an OpenAI

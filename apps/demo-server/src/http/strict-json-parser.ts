@@ -5,10 +5,11 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * Parses JSON bodies strictly: bytes that are not UTF-8 are rejected instead of being
- * silently replaced with U+FFFD, and the body must be an object.
+ * silently replaced with U+FFFD, and the body must be an object. JSON is the only type
+ * parsed: every other one, `text/plain` included, gets 415.
  */
 export function registerStrictJsonParser(app: FastifyInstance): void {
-  app.removeContentTypeParser("application/json");
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser("application/json", { parseAs: "buffer" }, (_request, body, done) => {
     let text: string;
     try {
