@@ -3,6 +3,7 @@ import {
   type CoreRequestView,
   decideSampled,
   type FinishStatus,
+  type OpenCoreJourney,
   requestIdOf,
   type TracingErrorHandler,
 } from "@llm-journey/tracer-core";
@@ -26,6 +27,8 @@ export class BufferingJourneyRecorder implements LegacyJourneyRecorder {
   readonly enabled = true;
   /** The scheduler side never starts a span: the output side builds it after the fact. */
   readonly activeSpans = 0;
+  /** The legacy path has no watchdog and no live listing: it predates both. */
+  readonly closedByWatchdog = 0;
   private readonly journeys = new Map<string, RecordedJourney>();
   private readonly buffers = new Map<LegacyClientId, ClientBuffer>();
   private buffered = 0;
@@ -45,6 +48,10 @@ export class BufferingJourneyRecorder implements LegacyJourneyRecorder {
 
   get bufferedRecords(): number {
     return this.buffered;
+  }
+
+  openJourneys(): OpenCoreJourney[] {
+    return [];
   }
 
   requestAdded(request: CoreRequestView, step: number): void {

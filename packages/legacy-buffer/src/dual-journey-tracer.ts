@@ -3,6 +3,7 @@ import {
   type CoreRequestView,
   createRateLimitedErrorHandler,
   type FinishStatus,
+  type OpenCoreJourney,
   type TracingErrorHandler,
 } from "@llm-journey/tracer-core";
 import type { LegacyJourneyRecorder } from "./journey-recorder.js";
@@ -43,6 +44,15 @@ class DualJourneyTracer implements CoreJourneyTracer {
 
   get trackedEntries(): number {
     return this.core.trackedEntries + this.legacy.trackedEntries;
+  }
+
+  get closedByWatchdog(): number {
+    return this.core.closedByWatchdog;
+  }
+
+  /** The core tracer's: the legacy recorder has no spans to list. */
+  openJourneys(): OpenCoreJourney[] {
+    return this.core.openJourneys();
   }
 
   requestAdded(request: CoreRequestView, step: number): void {

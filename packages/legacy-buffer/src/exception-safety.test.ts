@@ -116,6 +116,8 @@ describe("a failing tracer never reaches the caller", () => {
       requestPreempted: fail,
       requestFinished: fail,
       shutdown: fail,
+      openJourneys: fail,
+      closedByWatchdog: 0,
       activeSpans: 0,
       trackedEntries: 0,
     };

@@ -13,6 +13,8 @@ export const NOOP_LEGACY_RECORDER: LegacyJourneyRecorder = Object.freeze({
   requestPreempted() {},
   requestFinished() {},
   shutdown() {},
+  openJourneys: () => [],
+  closedByWatchdog: 0,
   drainStep: () => EMPTY_STEP_RECORDS,
   activeSpans: 0,
   trackedEntries: 0,

@@ -6,7 +6,9 @@ export type AbortReason =
   | "engine_error"
   | "timeout"
   | "shutdown"
-  | "exception";
+  | "exception"
+  /** Closed by the tracer's watchdog: still open after `maxJourneyAgeMs`. */
+  | "watchdog";
 
 export const ABORT_REASONS: readonly AbortReason[] = [
   "client_disconnect",
@@ -16,6 +18,7 @@ export const ABORT_REASONS: readonly AbortReason[] = [
   "timeout",
   "shutdown",
   "exception",
+  "watchdog",
 ];
 
 /**

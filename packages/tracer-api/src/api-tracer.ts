@@ -1,5 +1,6 @@
 import type { HeaderMap } from "@llm-journey/context-propagation";
 import type { JourneyHandle } from "./journey-handle.js";
+import type { OpenApiJourney } from "./open-api-journey.js";
 
 /** What a request brings to `startJourney`. */
 export interface JourneyStart {
@@ -20,8 +21,18 @@ export interface ApiJourneyTracer {
   sampleRate: number;
   /** Decides sampling and, when traced, starts `llm_request` and emits `api.ARRIVED`. */
   startJourney(start: JourneyStart): JourneyHandle;
-  /** Server shutdown: closes every open journey with `api.ABORTED`, reason `shutdown`. */
+  /**
+   * Server shutdown: closes every open journey with `api.ABORTED`, reason `shutdown`,
+   * and stops the watchdog's sweep.
+   */
   shutdown(): void;
+  /**
+   * The journeys open now, oldest first: request id, trace id, age and latest event.
+   * Built from the open handles, only when called; empty for the no-op.
+   */
+  openJourneys(): OpenApiJourney[];
+  /** Journeys the watchdog (`maxJourneyAgeMs`) closed so far. */
+  readonly closedByWatchdog: number;
   /** `llm_request` spans started and not yet ended. */
   readonly activeSpans: number;
   /** Journey handles held by this layer; 0 when the server is idle. */

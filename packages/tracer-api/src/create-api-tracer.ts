@@ -2,6 +2,7 @@ import {
   assertSampleRate,
   createRateLimitedErrorHandler,
   isUnconfiguredGlobal,
+  resolveMaxJourneyAge,
   type TracingErrorHandler,
 } from "@llm-journey/tracer-core";
 import { type TracerProvider, trace } from "@opentelemetry/api";
@@ -28,6 +29,14 @@ export interface ApiTracerOptions {
    * data: off unless the operator opts in. Default: false.
    */
   captureContent?: boolean;
+  /**
+   * The watchdog: a journey still open this many milliseconds after `startJourney` is
+   * closed with `api.ABORTED` reason `watchdog` and reported to `onError`. It keeps the
+   * cleanup guarantee when an integration drops a handle without closing it. One sweep
+   * per tracer, at most every second, running only while journeys are open. Set it
+   * above your request timeout. 0 or absent: off.
+   */
+  maxJourneyAgeMs?: number;
   /** Receives tracing failures. Default: a rate-limited `console.warn`. */
   onError?: TracingErrorHandler;
   /** The version reported with the `llm-journey.api` scope. */
@@ -46,6 +55,7 @@ export function createApiTracer(options: ApiTracerOptions = {}): ApiJourneyTrace
       `trustClientContext must be a boolean, got ${String(options.trustClientContext)}`,
     );
   }
+  const maxJourneyAgeMs = resolveMaxJourneyAge(options.maxJourneyAgeMs, "maxJourneyAgeMs");
   if (options.enabled === false) return new NoopApiTracer();
   const onError = options.onError ?? createRateLimitedErrorHandler();
   try {
@@ -57,6 +67,7 @@ export function createApiTracer(options: ApiTracerOptions = {}): ApiJourneyTrace
       trustClientContext: options.trustClientContext ?? true,
       captureContent: options.captureContent === true,
       onError,
+      maxJourneyAgeMs,
     });
   } catch (error) {
     onError(error, "createApiTracer");

@@ -15,5 +15,6 @@ export type {
   Usage,
 } from "./journey-handle.js";
 export { NOOP_JOURNEY_HANDLE } from "./noop-journey-handle.js";
+export type { OpenApiJourney } from "./open-api-journey.js";
 export { type TracePromiseOptions, tracePromise } from "./trace-promise.js";
 export { type TraceStreamOptions, traceStream } from "./trace-stream.js";

@@ -8,20 +8,30 @@ export interface OpenJourneyLinks<T> {
  * The API layer's open journeys: a doubly linked list threaded through the handles
  * themselves. Adding and removing cost a few pointer writes, with no hash table to grow,
  * shrink and rehash as requests come and go, and no table entry beside each handle.
+ *
+ * New entries go at the end, so the list runs from the oldest to the newest: the
+ * watchdog's sweep starts at `oldest` and stops at the first young one.
  */
 export class OpenJourneys<T extends OpenJourneyLinks<T>> {
   private head: T | undefined;
+  private tail: T | undefined;
   private count = 0;
 
   get size(): number {
     return this.count;
   }
 
+  /** The entry added first among those still open. */
+  get oldest(): T | undefined {
+    return this.head;
+  }
+
   add(entry: T): void {
-    entry.previousOpen = undefined;
-    entry.nextOpen = this.head;
-    if (this.head !== undefined) this.head.previousOpen = entry;
-    this.head = entry;
+    entry.nextOpen = undefined;
+    entry.previousOpen = this.tail;
+    if (this.tail === undefined) this.head = entry;
+    else this.tail.nextOpen = entry;
+    this.tail = entry;
     this.count++;
   }
 
@@ -34,13 +44,14 @@ export class OpenJourneys<T extends OpenJourneyLinks<T>> {
     } else {
       previousOpen.nextOpen = nextOpen;
     }
-    if (nextOpen !== undefined) nextOpen.previousOpen = previousOpen;
+    if (nextOpen === undefined) this.tail = previousOpen;
+    else nextOpen.previousOpen = previousOpen;
     entry.previousOpen = undefined;
     entry.nextOpen = undefined;
     this.count--;
   }
 
-  /** The entries open now, as an array: safe to close them while going through it. */
+  /** The entries open now, oldest first, as an array: safe to close them while going through it. */
   toArray(): T[] {
     const entries: T[] = [];
     for (let entry = this.head; entry !== undefined; entry = entry.nextOpen) entries.push(entry);

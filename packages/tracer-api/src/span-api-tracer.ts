@@ -6,7 +6,10 @@ import {
 import {
   assertSampleRate,
   decideSampled,
+  JourneyWatchdog,
+  monotonicSeconds,
   type TracingErrorHandler,
+  watchdogClosure,
 } from "@llm-journey/tracer-core";
 import {
   ROOT_CONTEXT,
@@ -19,6 +22,7 @@ import { API_SPAN_NAME, ApiAttr } from "./api-attributes.js";
 import type { ApiJourneyTracer, JourneyStart } from "./api-tracer.js";
 import type { JourneyHandle } from "./journey-handle.js";
 import { NOOP_JOURNEY_HANDLE } from "./noop-journey-handle.js";
+import type { OpenApiJourney } from "./open-api-journey.js";
 import { OpenJourneys } from "./open-journeys.js";
 import { type HandleSettings, SpanJourneyHandle } from "./span-journey-handle.js";
 
@@ -29,6 +33,8 @@ export class SpanApiTracer implements ApiJourneyTracer {
   private readonly open = new OpenJourneys<SpanJourneyHandle>();
   /** One object shared by every handle of this tracer, so a handle keeps one reference. */
   private readonly settings: HandleSettings;
+  private readonly watchdog: JourneyWatchdog | undefined;
+  private watchdogClosedCount = 0;
 
   constructor(
     private readonly tracer: Tracer,
@@ -37,6 +43,8 @@ export class SpanApiTracer implements ApiJourneyTracer {
       trustClientContext: boolean;
       captureContent: boolean;
       onError: TracingErrorHandler;
+      /** Close journeys open longer than this; undefined: no watchdog. */
+      maxJourneyAgeMs: number | undefined;
     },
   ) {
     this.rate = options.sampleRate;
@@ -45,6 +53,11 @@ export class SpanApiTracer implements ApiJourneyTracer {
       onError: options.onError,
       captureContent: options.captureContent,
     };
+    const maxAge = options.maxJourneyAgeMs;
+    this.watchdog =
+      maxAge === undefined
+        ? undefined
+        : new JourneyWatchdog(maxAge, (openedBefore) => this.closeOlderThan(openedBefore));
   }
 
   get sampleRate(): number {
@@ -64,6 +77,23 @@ export class SpanApiTracer implements ApiJourneyTracer {
     return this.open.size;
   }
 
+  get closedByWatchdog(): number {
+    return this.watchdogClosedCount;
+  }
+
+  openJourneys(): OpenApiJourney[] {
+    const now = monotonicSeconds();
+    const open: OpenApiJourney[] = [];
+    for (const handle of this.open.toArray()) {
+      try {
+        open.push(handle.snapshot(now));
+      } catch (error) {
+        this.options.onError(error, "openJourneys");
+      }
+    }
+    return open;
+  }
+
   startJourney(start: JourneyStart): JourneyHandle {
     // The one decision for both layers; a client-sent sampled header is never read.
     if (!decideSampled(this.rate)) return NOOP_JOURNEY_HANDLE;
@@ -77,8 +107,9 @@ export class SpanApiTracer implements ApiJourneyTracer {
       // Straight from the span context: no context object built only to be read back.
       const coreHeaders = injectSpanContext(undefined, spanContextOf(span));
       coreHeaders[SAMPLED_HEADER] = "1";
-      const handle = new SpanJourneyHandle(span, coreHeaders, this.settings);
+      const handle = new SpanJourneyHandle(start.requestId, span, coreHeaders, this.settings);
       this.open.add(handle);
+      this.watchdog?.watch();
       return handle;
     } catch (error) {
       this.options.onError(error, "startJourney");
@@ -87,7 +118,30 @@ export class SpanApiTracer implements ApiJourneyTracer {
   }
 
   shutdown(): void {
+    this.watchdog?.stop();
     for (const handle of this.open.toArray()) handle.aborted("shutdown", "server shutting down");
+  }
+
+  /**
+   * The watchdog's sweep: aborts, oldest first, every journey started at or before
+   * `openedBefore`, through the handle's own close (the layer's one cleanup).
+   */
+  private closeOlderThan(openedBefore: number): boolean {
+    const maxAgeMs = this.watchdog?.maxAgeMs ?? 0;
+    try {
+      let handle = this.open.oldest;
+      while (handle !== undefined && handle.arrivedAt <= openedBefore) {
+        const next = handle.nextOpen;
+        const report = watchdogClosure(handle.requestId, maxAgeMs);
+        handle.aborted("watchdog", report);
+        this.watchdogClosedCount++;
+        this.options.onError(report, "watchdog");
+        handle = next;
+      }
+    } catch (error) {
+      this.options.onError(error, "watchdog");
+    }
+    return this.open.size > 0;
   }
 }
 

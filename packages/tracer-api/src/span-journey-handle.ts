@@ -14,6 +14,7 @@ import type {
   RequestAttributes,
   Usage,
 } from "./journey-handle.js";
+import type { OpenApiJourney } from "./open-api-journey.js";
 import type { OpenJourneyLinks, OpenJourneys } from "./open-journeys.js";
 
 /** `error` on `api.ABORTED` is a message for people, never a stack or request content. */
@@ -39,10 +40,13 @@ export class SpanJourneyHandle implements JourneyHandle, OpenJourneyLinks<SpanJo
   previousOpen: SpanJourneyHandle | undefined = undefined;
   nextOpen: SpanJourneyHandle | undefined = undefined;
   private isClosed = false;
-  private readonly arrivedAt = monotonicSeconds();
+  /** Monotonic seconds at `startJourney`: the journey's age and the watchdog's clock. */
+  readonly arrivedAt = monotonicSeconds();
   private firstResponseAt: number | undefined;
+  private lastEvent: OpenApiJourney["lastEvent"] = ApiEvent.ARRIVED;
 
   constructor(
+    readonly requestId: string,
     private readonly span: Span,
     readonly coreHeaders: Readonly<OutgoingHeaders>,
     private readonly settings: HandleSettings,
@@ -113,13 +117,27 @@ export class SpanJourneyHandle implements JourneyHandle, OpenJourneyLinks<SpanJo
 
   handoffToCore(): void {
     if (this.isClosed) return;
+    this.lastEvent = ApiEvent.HANDOFF_TO_CORE;
     this.event(ApiEvent.HANDOFF_TO_CORE, monotonicSeconds());
   }
 
   firstResponse(): void {
     if (this.isClosed || this.firstResponseAt !== undefined) return;
     this.firstResponseAt = monotonicSeconds();
+    this.lastEvent = ApiEvent.FIRST_RESPONSE_FROM_CORE;
     this.event(ApiEvent.FIRST_RESPONSE_FROM_CORE, this.firstResponseAt);
+  }
+
+  /** What `openJourneys()` reports, read now. */
+  snapshot(now: number): OpenApiJourney {
+    const context = this.span.spanContext();
+    return {
+      requestId: this.requestId,
+      traceId: context.traceId,
+      spanId: context.spanId,
+      ageMs: (now - this.arrivedAt) * 1000,
+      lastEvent: this.lastEvent,
+    };
   }
 
   departed(): void {

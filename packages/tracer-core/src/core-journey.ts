@@ -9,6 +9,7 @@ import {
   type ScheduleKind,
 } from "./journey-types.js";
 import { monotonicSeconds } from "./monotonic-clock.js";
+import type { OpenCoreJourney } from "./open-journey.js";
 import type { CoreRequestView } from "./request-view.js";
 
 /** Bits of `CoreJourney.flags`: three booleans in one small integer field. */
@@ -28,7 +29,15 @@ export class CoreJourney {
   /** Events this span may still take before FINISHED, whose slot is kept apart. */
   private eventsLeft: number;
   private eventsDropped = 0;
-  private readonly addedAt: number;
+  /** Monotonic seconds at `requestAdded`: the journey's age and the watchdog's clock. */
+  readonly addedAt: number;
+  /** The latest event and its step, counted even when the budget dropped it. */
+  private lastEvent: CoreEventName = CoreEvent.QUEUED;
+  private lastStep = 0;
+
+  get lastEventStep(): number {
+    return this.lastStep;
+  }
   private firstScheduledAt: number | undefined;
   private firstTokenAt: number | undefined;
 
@@ -73,21 +82,49 @@ export class CoreJourney {
     this.emit(CoreEvent.PREEMPTED, "PREEMPTED", step, undefined, monotonicSeconds());
   }
 
-  /** Emits FINISHED with the latencies and ends the span. Called once, by the cleanup. */
-  finish(status: FinishStatus, step: number): void {
+  /**
+   * Emits FINISHED with the latencies and ends the span. Called once, by the cleanup;
+   * `closedBy` names who closed a journey its integration did not finish.
+   */
+  finish(status: FinishStatus, step: number, closedBy?: "watchdog"): void {
     // The span ends whatever reading the request or recording the event throws.
     try {
-      this.record(status, step);
+      this.record(status, step, closedBy);
     } finally {
       this.span.end();
     }
   }
 
-  private record(status: FinishStatus, step: number): void {
+  /** What `openJourneys()` reports, read now. Reads the span's context and the request view. */
+  snapshot(requestId: string, now: number): OpenCoreJourney {
+    const view = this.view;
+    const context = this.span.spanContext();
+    const promptTokens = view.promptTokens;
+    return {
+      requestId,
+      traceId: context.traceId,
+      spanId: context.spanId,
+      ageMs: (now - this.addedAt) * 1000,
+      phase: this.phase(view.computedTokens, promptTokens),
+      prefillDoneTokens: Math.max(
+        this.prefillHighWater,
+        Math.min(view.computedTokens, promptTokens),
+      ),
+      prefillTotalTokens: promptTokens,
+      decodeDoneTokens: view.outputTokens,
+      decodeMaxTokens: view.maxTokens,
+      preemptions: view.preemptions,
+      lastEvent: this.lastEvent,
+      lastEventStep: this.lastStep,
+    };
+  }
+
+  private record(status: FinishStatus, step: number, closedBy: "watchdog" | undefined): void {
     const finishedAt = monotonicSeconds();
     this.observe(this.view);
     const attributes = this.eventAttributes("FINISHED", step, finishedAt);
     attributes[CoreAttr.FINISH_STATUS] = status;
+    if (closedBy !== undefined) attributes[CoreAttr.CLOSED_BY] = closedBy;
     this.span.addEvent(CoreEvent.FINISHED, attributes);
     const firstScheduledAt = this.firstScheduledAt;
     const firstTokenAt = this.firstTokenAt;
@@ -101,6 +138,7 @@ export class CoreJourney {
     }
     if (firstTokenAt !== undefined) span[CoreAttr.LATENCY_DECODE] = finishedAt - firstTokenAt;
     if (this.eventsDropped > 0) span[CoreAttr.DROPPED_EVENTS] = this.eventsDropped;
+    if (closedBy !== undefined) span[CoreAttr.CLOSED_BY] = closedBy;
     this.span.setAttributes(span);
   }
 
@@ -111,6 +149,8 @@ export class CoreJourney {
     kind: ScheduleKind | undefined,
     now: number,
   ): void {
+    this.lastEvent = name;
+    this.lastStep = step;
     // Keep the start of the journey and the slot for FINISHED; a request preempted
     // hundreds of times loses middle events, counted in `journey.dropped_events`.
     if (this.eventsLeft <= 0) {

@@ -1,4 +1,5 @@
 import type { FinishStatus } from "./journey-types.js";
+import type { OpenCoreJourney } from "./open-journey.js";
 import type { CoreRequestView } from "./request-view.js";
 
 /**
@@ -26,8 +27,19 @@ export interface CoreJourneyTracer {
    * by one property read, without hashing its id. The id alone works too.
    */
   requestFinished(request: CoreRequestView | string, status: FinishStatus, step: number): void;
-  /** Engine shutdown: finishes every in-flight journey with `aborted`. */
+  /**
+   * Engine shutdown: finishes every in-flight journey with `aborted` and stops the
+   * watchdog's sweep.
+   */
   shutdown(step: number): void;
+  /**
+   * The journeys open now, oldest first: request id, trace id, phase, age, progress,
+   * preemptions and the latest event. Built from what the tracer keeps anyway, only when
+   * called; empty for the no-op.
+   */
+  openJourneys(): OpenCoreJourney[];
+  /** Journeys the watchdog (`maxJourneyAgeMs`) closed so far. */
+  readonly closedByWatchdog: number;
   /** `llm_core` spans started and not yet ended. */
   readonly activeSpans: number;
   /** Per-request entries held by this layer; 0 when the engine is idle. */

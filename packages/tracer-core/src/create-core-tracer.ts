@@ -1,6 +1,7 @@
 import { ProxyTracerProvider, type TracerProvider, trace } from "@opentelemetry/api";
 import type { CoreJourneyTracer } from "./core-tracer.js";
 import { CORE_TRACER_SCOPE } from "./journey-types.js";
+import { resolveMaxJourneyAge } from "./journey-watchdog.js";
 import { NOOP_CORE_TRACER } from "./noop-core-tracer.js";
 import { assertSampleRate } from "./sample-rate.js";
 import { SpanCoreTracer } from "./span-core-tracer.js";
@@ -31,6 +32,14 @@ export interface CoreTracerOptions {
    * and `journey.FINISHED` are always kept. At least 2. Default: 128.
    */
   maxEventsPerSpan?: number;
+  /**
+   * The watchdog: a journey still open this many milliseconds after `requestAdded` is
+   * closed as if `requestFinished(id, "aborted")` had been called, with
+   * `journey.closed_by = watchdog`, and reported to `onError`. It keeps the cleanup
+   * guarantee when an integration forgets a `requestFinished`. One sweep per tracer,
+   * at most every second, running only while journeys are open. 0 or absent: off.
+   */
+  maxJourneyAgeMs?: number;
   /** Receives tracing failures. Default: a rate-limited `console.warn`. */
   onError?: TracingErrorHandler;
   /** The version reported with the tracer scope. */
@@ -49,13 +58,19 @@ export function createCoreTracer(options: CoreTracerOptions = {}): CoreJourneyTr
   if (!Number.isInteger(maxEvents) || maxEvents < 2) {
     throw new RangeError(`maxEventsPerSpan must be an integer >= 2, got ${String(maxEvents)}`);
   }
+  const maxJourneyAgeMs = resolveMaxJourneyAge(options.maxJourneyAgeMs, "maxJourneyAgeMs");
   if (options.enabled === false) return NOOP_CORE_TRACER;
   const onError = options.onError ?? createRateLimitedErrorHandler();
   try {
     const provider = options.tracerProvider ?? trace.getTracerProvider();
     if (isUnconfiguredGlobal(provider, CORE_TRACER_SCOPE)) return NOOP_CORE_TRACER;
     const tracer = provider.getTracer(CORE_TRACER_SCOPE, options.instrumentationVersion);
-    return new SpanCoreTracer(tracer, { sampleRate, eventBudget: maxEvents, onError });
+    return new SpanCoreTracer(tracer, {
+      sampleRate,
+      eventBudget: maxEvents,
+      onError,
+      maxJourneyAgeMs,
+    });
   } catch (error) {
     onError(error, "createCoreTracer");
     return NOOP_CORE_TRACER;

@@ -18,8 +18,15 @@ export {
   type ScheduleKind,
   toOpenAiFinishReason,
 } from "./journey-types.js";
+export {
+  JourneyWatchdog,
+  resolveMaxJourneyAge,
+  sweepIntervalMs,
+  watchdogClosure,
+} from "./journey-watchdog.js";
 export { monotonicSeconds } from "./monotonic-clock.js";
 export { NOOP_CORE_TRACER } from "./noop-core-tracer.js";
+export type { OpenCoreJourney } from "./open-journey.js";
 export { type CoreRequestView, requestIdOf } from "./request-view.js";
 export { assertSampleRate, decideSampled } from "./sample-rate.js";
 export {

@@ -9,6 +9,8 @@ export const NOOP_CORE_TRACER: CoreJourneyTracer = Object.freeze({
   requestPreempted() {},
   requestFinished() {},
   shutdown() {},
+  openJourneys: () => [],
+  closedByWatchdog: 0,
   activeSpans: 0,
   trackedEntries: 0,
 });

@@ -8,6 +8,9 @@ import { SpanKind, type Tracer } from "@opentelemetry/api";
 import { CoreJourney } from "./core-journey.js";
 import type { CoreJourneyTracer } from "./core-tracer.js";
 import { CORE_SPAN_NAME, CoreAttr, type FinishStatus } from "./journey-types.js";
+import { JourneyWatchdog, watchdogClosure } from "./journey-watchdog.js";
+import { monotonicSeconds } from "./monotonic-clock.js";
+import type { OpenCoreJourney } from "./open-journey.js";
 import { type CoreRequestView, requestIdOf } from "./request-view.js";
 import { decideSampled } from "./sample-rate.js";
 import type { TracingErrorHandler } from "./tracing-error-reporter.js";
@@ -19,10 +22,15 @@ import type { TracingErrorHandler } from "./tracing-error-reporter.js";
  * A request that is not traced must cost next to nothing on every engine step, so the
  * per-step hooks leave before hashing its id when they can: when no journey is in
  * flight, or when the request carries the API layer's "not traced" header.
+ *
+ * The map keeps journeys in the order they were added, so it is also their age order:
+ * the watchdog's sweep closes from the oldest and stops at the first young one.
  */
 export class SpanCoreTracer implements CoreJourneyTracer {
   readonly enabled = true;
   private readonly journeys = new Map<string, CoreJourney>();
+  private readonly watchdog: JourneyWatchdog | undefined;
+  private watchdogClosedCount = 0;
 
   constructor(
     private readonly tracer: Tracer,
@@ -30,8 +38,16 @@ export class SpanCoreTracer implements CoreJourneyTracer {
       sampleRate: number;
       eventBudget: number;
       onError: TracingErrorHandler;
+      /** Close journeys open longer than this; undefined: no watchdog. */
+      maxJourneyAgeMs: number | undefined;
     },
-  ) {}
+  ) {
+    const maxAge = options.maxJourneyAgeMs;
+    this.watchdog =
+      maxAge === undefined
+        ? undefined
+        : new JourneyWatchdog(maxAge, (openedBefore) => this.closeOlderThan(openedBefore));
+  }
 
   get activeSpans(): number {
     return this.journeys.size;
@@ -39,6 +55,23 @@ export class SpanCoreTracer implements CoreJourneyTracer {
 
   get trackedEntries(): number {
     return this.journeys.size;
+  }
+
+  get closedByWatchdog(): number {
+    return this.watchdogClosedCount;
+  }
+
+  openJourneys(): OpenCoreJourney[] {
+    const now = monotonicSeconds();
+    const open: OpenCoreJourney[] = [];
+    for (const [requestId, journey] of this.journeys) {
+      try {
+        open.push(journey.snapshot(requestId, now));
+      } catch (error) {
+        this.options.onError(error, "openJourneys");
+      }
+    }
+    return open;
   }
 
   requestAdded(request: CoreRequestView, step: number): void {
@@ -55,6 +88,7 @@ export class SpanCoreTracer implements CoreJourneyTracer {
       const journey = new CoreJourney(span, request, this.options.eventBudget);
       // Tracked before the first event, so a throwing span is still ended by the cleanup.
       this.journeys.set(requestId, journey);
+      this.watchdog?.watch();
       journey.queued(step);
     } catch (error) {
       this.options.onError(error, "requestAdded");
@@ -92,22 +126,52 @@ export class SpanCoreTracer implements CoreJourneyTracer {
     if (this.journeys.size === 0) return;
     // Given the view, an untraced request is known without hashing its id (see journeyOf).
     if (typeof request !== "string" && isMarkedNotSampled(request.traceHeaders)) return;
-    const requestId = requestIdOf(request);
+    this.finishJourney(requestIdOf(request), status, step);
+  }
+
+  shutdown(step: number): void {
+    this.watchdog?.stop();
+    for (const requestId of [...this.journeys.keys()]) {
+      this.requestFinished(requestId, "aborted", step);
+    }
+  }
+
+  /**
+   * The one cleanup of this layer, behind `requestFinished`, `shutdown` and the watchdog:
+   * drops the entry, then emits FINISHED and ends the span. Does nothing for a request
+   * already finished, so later hooks and a second call are harmless.
+   */
+  private finishJourney(
+    requestId: string,
+    status: FinishStatus,
+    step: number,
+    closedBy?: "watchdog",
+  ): void {
     const journey = this.journeys.get(requestId);
     if (journey === undefined) return;
     // Removed first: whatever the span does next, the entry cannot outlive the request.
     this.journeys.delete(requestId);
     try {
-      journey.finish(status, step);
+      journey.finish(status, step, closedBy);
     } catch (error) {
       this.options.onError(error, "requestFinished");
     }
   }
 
-  shutdown(step: number): void {
-    for (const requestId of [...this.journeys.keys()]) {
-      this.requestFinished(requestId, "aborted", step);
+  /** The watchdog's sweep: closes journeys added at or before `openedBefore`, oldest first. */
+  private closeOlderThan(openedBefore: number): boolean {
+    try {
+      for (const [requestId, journey] of this.journeys) {
+        if (journey.addedAt > openedBefore) break; // the rest are younger
+        // It runs outside the scheduler loop: FINISHED carries the last event's step.
+        this.finishJourney(requestId, "aborted", journey.lastEventStep, "watchdog");
+        this.watchdogClosedCount++;
+        this.options.onError(watchdogClosure(requestId, this.watchdog?.maxAgeMs ?? 0), "watchdog");
+      }
+    } catch (error) {
+      this.options.onError(error, "watchdog");
     }
+    return this.journeys.size > 0;
   }
 
   /** The request's journey, or undefined for a request that is not traced. May throw. */
