@@ -109,6 +109,9 @@ export class BufferingJourneyRecorder implements LegacyJourneyRecorder {
     this.append(journey, journey.finished(status, step));
   }
 
+  /** The buffered path never had step spans: nothing to record. */
+  stepFinished(): void {}
+
   shutdown(step: number): void {
     for (const requestId of [...this.journeys.keys()]) {
       this.requestFinished(requestId, "aborted", step);

@@ -1,6 +1,7 @@
 import {
   type CoreJourneyTracer,
   type CoreRequestView,
+  type CoreStepView,
   createRateLimitedErrorHandler,
   type FinishStatus,
   type OpenCoreJourney,
@@ -118,6 +119,15 @@ class DualJourneyTracer implements CoreJourneyTracer {
       this.legacy.requestFinished(request, status, step);
     } catch (error) {
       this.onError(error, "requestFinished");
+    }
+  }
+
+  /** Step spans exist only on the span side: the legacy recorder has none. */
+  stepFinished(step: CoreStepView): void {
+    try {
+      this.core.stepFinished(step);
+    } catch (error) {
+      this.onError(error, "stepFinished");
     }
   }
 

@@ -115,6 +115,7 @@ describe("a failing tracer never reaches the caller", () => {
       requestProgressed: fail,
       requestPreempted: fail,
       requestFinished: fail,
+      stepFinished: fail,
       shutdown: fail,
       openJourneys: fail,
       closedByWatchdog: 0,

@@ -12,6 +12,7 @@ export const NOOP_LEGACY_RECORDER: LegacyJourneyRecorder = Object.freeze({
   requestProgressed() {},
   requestPreempted() {},
   requestFinished() {},
+  stepFinished() {},
   shutdown() {},
   openJourneys: () => [],
   closedByWatchdog: 0,

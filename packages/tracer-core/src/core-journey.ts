@@ -1,4 +1,4 @@
-import type { Attributes, Span } from "@opentelemetry/api";
+import type { Attributes, Span, SpanContext } from "@opentelemetry/api";
 import {
   CoreAttr,
   CoreEvent,
@@ -49,6 +49,11 @@ export class CoreJourney {
   ) {
     this.eventsLeft = eventBudget - 1;
     this.addedAt = monotonicSeconds();
+  }
+
+  /** The span's identity, for the links of the steps this request takes part in. */
+  spanContext(): SpanContext {
+    return this.span.spanContext();
   }
 
   queued(step: number): void {

@@ -1,6 +1,7 @@
 import type { FinishStatus } from "./journey-types.js";
 import type { OpenCoreJourney } from "./open-journey.js";
 import type { CoreRequestView } from "./request-view.js";
+import type { CoreStepView } from "./step-view.js";
 
 /**
  * The scheduler-side hooks. Call each at the matching point of the scheduler loop
@@ -27,6 +28,14 @@ export interface CoreJourneyTracer {
    * by one property read, without hashing its id. The id alone works too.
    */
   requestFinished(request: CoreRequestView | string, status: FinishStatus, step: number): void;
+  /**
+   * A scheduler iteration ended: decides whether to keep it (its own rate, or a
+   * preemption, or slower than the threshold) and, only then, records one `llm_step`
+   * span linked to the `llm_core` spans of the traced requests in its batch. Call it once
+   * per step, after the batch was computed and before the step's `requestFinished`
+   * calls, so that requests ending in this step are still linked. Keeps nothing.
+   */
+  stepFinished(step: CoreStepView): void;
   /**
    * Engine shutdown: finishes every in-flight journey with `aborted` and stops the
    * watchdog's sweep.

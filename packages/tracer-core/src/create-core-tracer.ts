@@ -5,6 +5,7 @@ import { resolveMaxJourneyAge } from "./journey-watchdog.js";
 import { NOOP_CORE_TRACER } from "./noop-core-tracer.js";
 import { assertSampleRate } from "./sample-rate.js";
 import { SpanCoreTracer } from "./span-core-tracer.js";
+import { resolveStepTracing, type StepTracingOptions } from "./step-tracing-options.js";
 import {
   createRateLimitedErrorHandler,
   type TracingErrorHandler,
@@ -40,6 +41,11 @@ export interface CoreTracerOptions {
    * at most every second, running only while journeys are open. 0 or absent: off.
    */
   maxJourneyAgeMs?: number;
+  /**
+   * Scheduler step spans (`llm_step`): `false` switches them off. Default: every step
+   * with a preemption and 1% of the others, up to 128 links each.
+   */
+  steps?: StepTracingOptions | false;
   /** Receives tracing failures. Default: a rate-limited `console.warn`. */
   onError?: TracingErrorHandler;
   /** The version reported with the tracer scope. */
@@ -59,6 +65,7 @@ export function createCoreTracer(options: CoreTracerOptions = {}): CoreJourneyTr
     throw new RangeError(`maxEventsPerSpan must be an integer >= 2, got ${String(maxEvents)}`);
   }
   const maxJourneyAgeMs = resolveMaxJourneyAge(options.maxJourneyAgeMs, "maxJourneyAgeMs");
+  const steps = resolveStepTracing(options.steps);
   if (options.enabled === false) return NOOP_CORE_TRACER;
   const onError = options.onError ?? createRateLimitedErrorHandler();
   try {
@@ -70,6 +77,7 @@ export function createCoreTracer(options: CoreTracerOptions = {}): CoreJourneyTr
       eventBudget: maxEvents,
       onError,
       maxJourneyAgeMs,
+      steps,
     });
   } catch (error) {
     onError(error, "createCoreTracer");

@@ -30,6 +30,13 @@ export type { OpenCoreJourney } from "./open-journey.js";
 export { type CoreRequestView, requestIdOf } from "./request-view.js";
 export { assertSampleRate, decideSampled } from "./sample-rate.js";
 export {
+  DEFAULT_MAX_LINKS_PER_STEP,
+  DEFAULT_STEP_SAMPLE_RATE,
+  type StepTracingOptions,
+} from "./step-tracing-options.js";
+export { STEP_SPAN_NAME, StepAttr, type StepSampleReason } from "./step-types.js";
+export type { CoreBatchEntry, CoreStepView } from "./step-view.js";
+export {
   createRateLimitedErrorHandler,
   describeError,
   type TracingErrorHandler,

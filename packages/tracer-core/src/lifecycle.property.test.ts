@@ -8,6 +8,7 @@ import {
   simulatedRequest,
 } from "./examples/reference-scheduler.js";
 import { CORE_SPAN_NAME, FINISH_STATUSES } from "./journey-types.js";
+import { STEP_SPAN_NAME } from "./step-types.js";
 import { assertNoTrackedEntries, createTestTracing } from "./testing/index.js";
 
 const testing = createTestTracing();
@@ -54,13 +55,17 @@ describe("core lifecycle under random scheduling", () => {
         fc.boolean(),
         (commands, shape, endWithShutdown) => {
           testing.reset();
-          const core = createCoreTracer({ tracerProvider: testing.provider });
+          const core = createCoreTracer({
+            tracerProvider: testing.provider,
+            steps: { sampleRate: 1 },
+          });
           const failing = new Set<string>();
           const scheduler = new ReferenceScheduler(core, shape, (request) =>
             failing.has(request.requestId),
           );
           const added: SimulatedRequest[] = [];
           let finished = 0;
+          let steps = 0;
           for (const next of commands) {
             if (next.kind === "add") {
               const request = simulatedRequest({ requestId: `r${added.length}`, ...next.spec });
@@ -69,6 +74,7 @@ describe("core lifecycle under random scheduling", () => {
               scheduler.add(request);
             } else if (next.kind === "step") {
               finished += scheduler.runStep().length;
+              steps++;
             } else if (added.length > 0) {
               const target = added[next.pick % added.length] as SimulatedRequest;
               if (scheduler.abort(target.requestId)) finished++;
@@ -77,19 +83,33 @@ describe("core lifecycle under random scheduling", () => {
             expect(core.trackedEntries).toBe(added.length - finished);
           }
           if (endWithShutdown) scheduler.shutdown();
-          else for (let i = 0; i < 2_000 && !scheduler.idle; i++) scheduler.runStep();
+          else for (; steps < 2_000 && !scheduler.idle; steps++) scheduler.runStep();
           if (!scheduler.idle) scheduler.shutdown(); // a shape too small to ever fit a request
 
           const spans = testing.spansNamed(CORE_SPAN_NAME);
           expect(spans).toHaveLength(added.length);
           for (const span of spans) expectWellFormedJourney(span);
+          // One step span per step, each link to the core span of the request it names.
+          const coreSpanOf = new Map(
+            spans.map((span) => [span.attributes["gen_ai.request.id"], span.spanContext().spanId]),
+          );
+          const stepSpans = testing.spansNamed(STEP_SPAN_NAME);
+          expect(stepSpans).toHaveLength(steps);
+          for (const step of stepSpans) {
+            for (const link of step.links) {
+              expect(coreSpanOf.get(link.attributes?.["gen_ai.request.id"])).toBe(
+                link.context.spanId,
+              );
+            }
+          }
           testing.assertEverySpanEndedOnce();
           assertNoTrackedEntries(core, "core");
         },
       ),
       { numRuns: 1_000 },
     );
-  });
+    // A thousand runs, each step of each with its step span: seconds on a loaded machine.
+  }, 60_000);
 
   it("survives hooks called in any order, for unknown ids, and twice", () => {
     const hook = fc.record({

@@ -8,6 +8,7 @@ export const NOOP_CORE_TRACER: CoreJourneyTracer = Object.freeze({
   requestProgressed() {},
   requestPreempted() {},
   requestFinished() {},
+  stepFinished() {},
   shutdown() {},
   openJourneys: () => [],
   closedByWatchdog: 0,

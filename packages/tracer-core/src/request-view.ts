@@ -1,4 +1,4 @@
-import type { HeaderMap } from "@llm-journey/context-propagation";
+import { type HeaderMap, SAMPLED_HEADER } from "@llm-journey/context-propagation";
 
 /**
  * The read-only view of a request that the core hooks read. Any scheduler can provide
@@ -25,4 +25,13 @@ export interface CoreRequestView {
 /** The id of a request given as its view or as the id itself (`requestFinished` takes both). */
 export function requestIdOf(request: CoreRequestView | string): string {
   return typeof request === "string" ? request : request.requestId;
+}
+
+/**
+ * The API layer's "not traced", exactly as it writes it (lowercase name, "0"). One
+ * property read, no scan of the map: it runs on every hook of every untraced request.
+ * Other spellings of the header are still honoured by `readSampledHeader`.
+ */
+export function isMarkedNotSampled(headers: HeaderMap | undefined): boolean {
+  return headers !== undefined && headers !== null && headers[SAMPLED_HEADER] === "0";
 }

@@ -1,18 +1,16 @@
-import {
-  extractContext,
-  type HeaderMap,
-  readSampledHeader,
-  SAMPLED_HEADER,
-} from "@llm-journey/context-propagation";
-import { SpanKind, type Tracer } from "@opentelemetry/api";
+import { extractContext, type HeaderMap, readSampledHeader } from "@llm-journey/context-propagation";
+import { type SpanContext, SpanKind, type Tracer } from "@opentelemetry/api";
 import { CoreJourney } from "./core-journey.js";
 import type { CoreJourneyTracer } from "./core-tracer.js";
 import { CORE_SPAN_NAME, CoreAttr, type FinishStatus } from "./journey-types.js";
 import { JourneyWatchdog, watchdogClosure } from "./journey-watchdog.js";
 import { monotonicSeconds } from "./monotonic-clock.js";
 import type { OpenCoreJourney } from "./open-journey.js";
-import { type CoreRequestView, requestIdOf } from "./request-view.js";
+import { type CoreRequestView, isMarkedNotSampled, requestIdOf } from "./request-view.js";
 import { decideSampled } from "./sample-rate.js";
+import { NOOP_STEP_RECORDER, type StepRecorder, StepSpanRecorder } from "./step-span-recorder.js";
+import type { StepTracingSettings } from "./step-tracing-options.js";
+import type { CoreStepView } from "./step-view.js";
 import type { TracingErrorHandler } from "./tracing-error-reporter.js";
 
 /**
@@ -31,6 +29,7 @@ export class SpanCoreTracer implements CoreJourneyTracer {
   private readonly journeys = new Map<string, CoreJourney>();
   private readonly watchdog: JourneyWatchdog | undefined;
   private watchdogClosedCount = 0;
+  private readonly steps: StepRecorder;
 
   constructor(
     private readonly tracer: Tracer,
@@ -40,8 +39,14 @@ export class SpanCoreTracer implements CoreJourneyTracer {
       onError: TracingErrorHandler;
       /** Close journeys open longer than this; undefined: no watchdog. */
       maxJourneyAgeMs: number | undefined;
+      /** `llm_step` spans; off when undefined. */
+      steps?: StepTracingSettings | undefined;
     },
   ) {
+    this.steps =
+      options.steps === undefined
+        ? NOOP_STEP_RECORDER
+        : new StepSpanRecorder(tracer, options.steps, this.coreSpanOf, options.onError);
     const maxAge = options.maxJourneyAgeMs;
     this.watchdog =
       maxAge === undefined
@@ -129,6 +134,10 @@ export class SpanCoreTracer implements CoreJourneyTracer {
     this.finishJourney(requestIdOf(request), status, step);
   }
 
+  stepFinished(step: CoreStepView): void {
+    this.steps.stepFinished(step);
+  }
+
   shutdown(step: number): void {
     this.watchdog?.stop();
     for (const requestId of [...this.journeys.keys()]) {
@@ -182,17 +191,15 @@ export class SpanCoreTracer implements CoreJourneyTracer {
     return this.journeys.get(request.requestId);
   }
 
+  /** The open `llm_core` span of a request, for the links of its step spans. */
+  private readonly coreSpanOf = (requestId: string): SpanContext | undefined => {
+    if (this.journeys.size === 0) return undefined;
+    return this.journeys.get(requestId)?.spanContext();
+  };
+
   private shouldTrace(headers: HeaderMap | undefined): boolean {
     // The API layer's decision wins; without it the core applies its own rate (SPEC §4).
     return readSampledHeader(headers) ?? decideSampled(this.options.sampleRate);
   }
 }
 
-/**
- * The API layer's "not traced", exactly as it writes it (lowercase name, "0"). One
- * property read, no scan of the map: it runs on every hook of every untraced request.
- * Other spellings of the header are still honoured by `readSampledHeader`.
- */
-function isMarkedNotSampled(headers: HeaderMap | undefined): boolean {
-  return headers !== undefined && headers !== null && headers[SAMPLED_HEADER] === "0";
-}

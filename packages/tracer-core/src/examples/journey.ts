@@ -8,6 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { createCoreTracer } from "../create-core-tracer.js";
 import { CORE_SPAN_NAME } from "../journey-types.js";
+import { STEP_SPAN_NAME } from "../step-types.js";
 import { createTestTracing } from "../testing/index.js";
 import { ReferenceScheduler, simulatedRequest } from "./reference-scheduler.js";
 
@@ -32,6 +33,8 @@ async function main(): Promise<void> {
     await sleep(STEP_MS); // the simulated model's time per step
   }
   for (const span of tracing.spansNamed(CORE_SPAN_NAME)) printJourney(span);
+  // Kept steps: here the ones with a preemption (and 1% of the others, by chance).
+  for (const span of tracing.spansNamed(STEP_SPAN_NAME)) printStep(span);
   console.log(`open spans: ${tracer.activeSpans}, tracked entries: ${tracer.trackedEntries}`);
   await tracing.shutdown();
 }
@@ -51,6 +54,19 @@ function printJourney(span: ReadableSpan): void {
         `  decode ${a["decode.done_tokens"]}/${a["decode.max_tokens"]}  preemptions ${a.num_preemptions}`,
     );
   }
+}
+
+function printStep(span: ReadableSpan): void {
+  const a = span.attributes;
+  const shared = span.links
+    .map((link) => `${link.attributes?.["gen_ai.request.id"]} (${link.attributes?.phase})`)
+    .join(", ");
+  console.log(
+    `\n${span.name}  step ${a["scheduler.step"]}  kept: ${a["scheduler.sample_reason"]}` +
+      `  prefill ${a["scheduler.batch.prefill_tokens"]} tokens, decode ${a["scheduler.batch.decode_seqs"]} seqs` +
+      `  running ${a["scheduler.num_running"]}, waiting ${a["scheduler.num_waiting"]}` +
+      `  preemptions ${a["scheduler.num_preemptions"]}\n  linked: ${shared}`,
+  );
 }
 
 await main();

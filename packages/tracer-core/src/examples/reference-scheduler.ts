@@ -2,6 +2,7 @@ import type { HeaderMap } from "@llm-journey/context-propagation";
 import type { CoreJourneyTracer } from "../core-tracer.js";
 import type { FinishStatus } from "../journey-types.js";
 import type { CoreRequestView } from "../request-view.js";
+import type { CoreBatchEntry, CoreStepView } from "../step-view.js";
 
 /** A request as this scheduler keeps it; it is its own `CoreRequestView`. */
 export interface SimulatedRequest extends CoreRequestView {
@@ -71,10 +72,13 @@ export class ReferenceScheduler {
 
   /** One scheduler iteration; returns the requests that finished in it. */
   runStep(): FinishedRequest[] {
+    const startedAt = performance.now();
     this.stepCount++;
     this.admitWaiting();
-    this.compute();
-    this.preemptUntilItFits();
+    const batch = this.compute();
+    const preemptions = this.preemptUntilItFits();
+    // hook: llm_step, before the requests that ended in this step are cleaned up
+    this.tracer.stepFinished(this.stepView(startedAt, batch, preemptions));
     return this.completeFinished();
   }
 
@@ -99,7 +103,9 @@ export class ReferenceScheduler {
     }
   }
 
-  private compute(): void {
+  /** Computes the batch; returns what each request computed. */
+  private compute(): CoreBatchEntry[] {
+    const batch: CoreBatchEntry[] = [];
     let budget = this.shape.tokenBudget;
     for (const request of this.running) {
       if (budget <= 0) break;
@@ -107,24 +113,53 @@ export class ReferenceScheduler {
         const chunk = Math.min(request.promptTokens - request.computedTokens, budget);
         request.computedTokens += chunk;
         budget -= chunk;
+        batch.push({ request, tokens: chunk, phase: "PREFILL" });
         // The step that completes the prompt also samples the first output token.
         if (request.computedTokens === request.promptTokens) request.outputTokens++;
       } else {
         request.outputTokens++;
         budget--;
+        batch.push({ request, tokens: 1, phase: "DECODE" });
       }
       this.tracer.requestProgressed(request, this.stepCount); // hook: FIRST_TOKEN once
     }
+    return batch;
   }
 
-  private preemptUntilItFits(): void {
+  /** Returns the number of requests evicted. */
+  private preemptUntilItFits(): number {
+    let evicted = 0;
     while (this.kvTokensInUse() > this.shape.kvCapacityTokens && this.running.length > 1) {
       const victim = this.running.pop() as SimulatedRequest; // the newest running request
       victim.computedTokens = 0; // recompute: its KV blocks are freed
       victim.preemptions++;
       this.waiting.unshift(victim);
+      evicted++;
       this.tracer.requestPreempted(victim, this.stepCount); // hook: PREEMPTED
     }
+    return evicted;
+  }
+
+  private stepView(startedAt: number, batch: CoreBatchEntry[], preemptions: number): CoreStepView {
+    let prefillTokens = 0;
+    let decodeSeqs = 0;
+    for (const entry of batch) {
+      if (entry.phase === "PREFILL") prefillTokens += entry.tokens;
+      else decodeSeqs++;
+    }
+    return {
+      step: this.stepCount,
+      startedAt,
+      running: this.running.length,
+      waiting: this.waiting.length,
+      prefillTokens,
+      decodeSeqs,
+      preemptions,
+      // This cache counts tokens: a block of one token each.
+      kvBlocksUsed: this.kvTokensInUse(),
+      kvBlocksTotal: this.shape.kvCapacityTokens,
+      batch,
+    };
   }
 
   private completeFinished(): FinishedRequest[] {
