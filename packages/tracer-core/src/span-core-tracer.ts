@@ -1,4 +1,8 @@
-import { extractContext, type HeaderMap, readSampledHeader } from "@llm-journey/context-propagation";
+import {
+  extractContext,
+  type HeaderMap,
+  readSampledHeader,
+} from "@llm-journey/context-propagation";
 import { type SpanContext, SpanKind, type Tracer } from "@opentelemetry/api";
 import { CoreJourney } from "./core-journey.js";
 import type { CoreJourneyTracer } from "./core-tracer.js";
@@ -202,4 +206,3 @@ export class SpanCoreTracer implements CoreJourneyTracer {
     return readSampledHeader(headers) ?? decideSampled(this.options.sampleRate);
   }
 }
-
