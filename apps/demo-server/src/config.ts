@@ -42,6 +42,8 @@ export interface ServerConfig {
   requestTimeoutMs: number;
   /** A request's headers and body must arrive within it, else 408 and the connection closes. */
   uploadTimeoutMs: number;
+  /** `/health` answers 503 once the engine has left a heartbeat unanswered this long. */
+  engineHeartbeatTimeoutMs: number;
   shutdownGraceMs: number;
   bodyLimitBytes: number;
   journeyStoreSize: number;
@@ -73,6 +75,8 @@ export const USAGE = `Usage: npm run demo -- [flags]
   --request-timeout-ms MS              generation timeout of a non-streaming request (default 120000)
   --upload-timeout-ms MS               a request's headers and body must arrive within it,
                                        else 408 and the connection closes (default 30000)
+  --engine-heartbeat-timeout-ms MS     /health answers 503 once the engine has not answered a
+                                       heartbeat for this long (default 5000)
   --shutdown-grace-ms MS               time in-flight requests get at shutdown (default 10000)
   --log-level LEVEL                    pino level (default warn)
   --help                               this text
@@ -124,6 +128,7 @@ export function parseConfig(
         "inject-engine-error-rate": { type: "string" },
         "request-timeout-ms": { type: "string" },
         "upload-timeout-ms": { type: "string" },
+        "engine-heartbeat-timeout-ms": { type: "string" },
         "shutdown-grace-ms": { type: "string" },
         "log-level": { type: "string" },
         help: { type: "boolean" },
@@ -211,6 +216,12 @@ export function parseConfig(
     },
     requestTimeoutMs: integer("request-timeout-ms", str("request-timeout-ms"), 120_000, { min: 1 }),
     uploadTimeoutMs: integer("upload-timeout-ms", str("upload-timeout-ms"), 30_000, { min: 1 }),
+    engineHeartbeatTimeoutMs: integer(
+      "engine-heartbeat-timeout-ms",
+      str("engine-heartbeat-timeout-ms"),
+      5_000,
+      { min: 1 },
+    ),
     shutdownGraceMs: integer("shutdown-grace-ms", str("shutdown-grace-ms"), 10_000, { min: 0 }),
     bodyLimitBytes: 1024 * 1024,
     journeyStoreSize: 500,

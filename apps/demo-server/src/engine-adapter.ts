@@ -33,7 +33,11 @@ export async function startEngine(
         mode: tracing.mode,
       },
     },
-    clientOptions,
+    {
+      // A few heartbeats per timeout, so /health turns 503 within about 1.25 timeouts.
+      heartbeatIntervalMs: Math.max(10, Math.min(1_000, config.engineHeartbeatTimeoutMs / 4)),
+      ...clientOptions,
+    },
   );
   return {
     submit: (request) => client.submit(request),
@@ -48,6 +52,7 @@ export async function startEngine(
         bufferedRecords: stats.bufferedRecords,
       };
     },
+    unansweredHeartbeatMs: () => client.unansweredHeartbeatMs,
     onSpans: (listener) => client.onSpans(listener),
     onJourneyRecords: (listener) => client.onJourneyRecords(listener),
     shutdown: () => client.shutdown(),

@@ -16,6 +16,8 @@ import { renderViewerPage } from "./viewer/index.js";
 /** The engine as the server composes it: generation plus its live counts and lifecycle. */
 export interface ServerEngine extends GenerationEngine {
   counts(): Promise<CoreCounts>;
+  /** How long the engine has left a heartbeat unanswered, in ms; 0 when it answers. */
+  unansweredHeartbeatMs(): number;
   onSpans(listener: (spans: import("./journeys/journey-span.js").JourneySpan[]) => void): void;
   /** Receives the legacy recorder's records of each step (`legacy` and `dual` modes). */
   onJourneyRecords(listener: (records: unknown) => void): void;
@@ -128,7 +130,12 @@ export async function startServer(
     store,
     metrics,
     viewerPage: renderViewerPage({}),
-    ready: () => !shuttingDown,
+    health: () =>
+      shuttingDown
+        ? "shutting_down"
+        : engine.unansweredHeartbeatMs() > config.engineHeartbeatTimeoutMs
+          ? "engine_unresponsive"
+          : "ok",
   });
 
   await app.listen({ host: config.host, port: config.port });

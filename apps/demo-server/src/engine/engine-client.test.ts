@@ -194,6 +194,7 @@ describe("EngineClient with a real worker thread", () => {
       waiting: 0,
       kvBlocksUsed: 0,
       spansDropped: 0,
+      counting: 0,
       bufferedEntries: 0,
       bufferedRecords: 0,
     });
@@ -291,6 +292,50 @@ describe("EngineClient shutdown", () => {
     const late = await collect(client.submit({ requestId: "late", prompt: "x", maxTokens: 2 }));
     expect(finishedOf(late).status).toBe("aborted");
     await client.shutdown();
+  });
+});
+
+/** Letters without a break: about a second of counting, far more than one slice. */
+function longPrompt(): string {
+  return Array.from({ length: 1_000_000 }, (_, i) =>
+    String.fromCharCode(97 + ((i * 7919) % 26)),
+  ).join("");
+}
+
+describe("EngineClient and prompts still being counted", () => {
+  // A KV cache large enough that the long prompt must be counted to its end.
+  const BIG_CACHE = { stepTime: FAST_STEP_TIME, numKvBlocks: 200_000, blockSize: 16 };
+
+  it("aborts a request whose prompt is still being counted, and forgets it", async () => {
+    const client = await start(BIG_CACHE);
+    try {
+      const stream = client.submit({ requestId: "counting", prompt: longPrompt(), maxTokens: 2 });
+      client.abort("counting");
+      expect(finishedOf(await collect(stream))).toMatchObject({
+        status: "aborted",
+        promptTokens: 0,
+      });
+      expect(await client.stats()).toMatchObject({ counting: 0, waiting: 0, activeSpans: 0 });
+      // The engine kept serving while it counted.
+      const served = await collect(
+        client.submit({ requestId: "next", prompt: "hi", maxTokens: 2 }),
+      );
+      expect(finishedOf(served).status).toBe("length");
+    } finally {
+      await client.shutdown();
+    }
+  });
+
+  it("ends a request whose prompt is still being counted when the engine shuts down", async () => {
+    const client = await start(BIG_CACHE);
+    const stream = client.submit({ requestId: "counting", prompt: longPrompt(), maxTokens: 2 });
+    for (let i = 0; i < 500 && (await client.stats()).counting === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(client.lastStats.counting).toBe(1);
+    await client.shutdown();
+    expect(finishedOf(await collect(stream)).status).toBe("aborted");
+    expect(client.lastStats).toMatchObject({ counting: 0, activeSpans: 0, trackedEntries: 0 });
   });
 });
 

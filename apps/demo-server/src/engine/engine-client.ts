@@ -34,6 +34,11 @@ export interface EngineClientOptions {
   readonly shutdownTimeoutMs?: number;
   /** How long `stats()` waits for the worker's reply. Default: 5000 ms. */
   readonly statsTimeoutMs?: number;
+  /**
+   * How often a heartbeat is sent to the worker, which answers as soon as its event loop
+   * is free; `unansweredHeartbeatMs` says how long one has been waiting. Default: 1000 ms.
+   */
+  readonly heartbeatIntervalMs?: number;
 }
 
 /** Workers that die before reporting ready, in a row, before the client gives up. */
@@ -48,6 +53,7 @@ const ZERO_STATS: EngineStats = Object.freeze({
   waiting: 0,
   kvBlocksUsed: 0,
   spansDropped: 0,
+  counting: 0,
 });
 
 /** Everything the client keeps for one request: removed with its `finished` event. */
@@ -95,6 +101,9 @@ export class EngineClient {
   private startup: { resolve: () => void; reject: (error: Error) => void } | undefined;
   private shutdownComplete: (() => void) | undefined;
   private stopped: Promise<void> | undefined;
+  private readonly heartbeatTimer: ReturnType<typeof setInterval>;
+  /** When the oldest heartbeat not yet answered was sent (`performance.now()`). */
+  private heartbeatSentAt: number | undefined;
 
   private constructor(options: EngineOptions, clientOptions: EngineClientOptions, workerUrl: URL) {
     this.options = options;
@@ -102,6 +111,11 @@ export class EngineClient {
     this.shutdownTimeoutMs = clientOptions.shutdownTimeoutMs ?? 10_000;
     this.statsTimeoutMs = clientOptions.statsTimeoutMs ?? 5_000;
     this.worker = this.spawn();
+    this.heartbeatTimer = setInterval(() => {
+      this.heartbeatSentAt ??= performance.now();
+      this.send({ type: "heartbeat" });
+    }, clientOptions.heartbeatIntervalMs ?? 1_000);
+    this.heartbeatTimer.unref();
   }
 
   /**
@@ -134,6 +148,15 @@ export class EngineClient {
   /** Workers started to replace one that died. */
   get restarts(): number {
     return this.restartCount;
+  }
+
+  /**
+   * How long the oldest heartbeat the worker has not answered has been waiting, in ms; 0
+   * when every one was answered. It grows while the engine's event loop is blocked, or
+   * while no worker runs.
+   */
+  get unansweredHeartbeatMs(): number {
+    return this.heartbeatSentAt === undefined ? 0 : performance.now() - this.heartbeatSentAt;
   }
 
   /** The latest counts the worker reported, without waiting. */
@@ -240,11 +263,13 @@ export class EngineClient {
 
   private async stop(): Promise<void> {
     if (this.state === "stopped") return;
+    clearInterval(this.heartbeatTimer);
     if (this.failure !== undefined) {
       this.state = "stopped";
       return;
     }
     this.state = "stopping";
+    clearInterval(this.heartbeatTimer);
     const complete = new Promise<void>((resolve) => {
       this.shutdownComplete = resolve;
     });
@@ -349,6 +374,9 @@ export class EngineClient {
       case "shutdown-complete":
         this.shutdownComplete?.();
         break;
+      case "heartbeat":
+        this.heartbeatSentAt = undefined;
+        break;
     }
   }
 
@@ -362,6 +390,7 @@ export class EngineClient {
     this.endAll({ status: "error", error: ENGINE_WORKER_EXITED });
     if (this.startup !== undefined) {
       this.state = "stopped";
+      clearInterval(this.heartbeatTimer);
       this.startup.reject(
         new Error(`the engine worker exited before it was ready${cause ? `: ${cause}` : ""}`),
       );
@@ -381,6 +410,8 @@ export class EngineClient {
     this.restartCount++;
     this.latestStats = ZERO_STATS;
     this.worker = this.spawn();
+    // The dead worker's unanswered heartbeat is asked again of the new one.
+    if (this.heartbeatSentAt !== undefined) this.send({ type: "heartbeat" });
     // Stats asked of the dead worker are asked again of the new one.
     for (const id of this.statsWaiters.keys()) this.send({ type: "stats-request", id });
   }

@@ -74,6 +74,7 @@ describe("EngineHost", () => {
       waiting: 0,
       kvBlocksUsed: 0,
       spansDropped: 0,
+      counting: 0,
       bufferedEntries: 0,
       bufferedRecords: 0,
     });

@@ -8,7 +8,6 @@ import {
 import type { TracerProvider } from "@opentelemetry/api";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BasicTracerProvider, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { encode } from "gpt-tokenizer";
 import { createOtlpSpanProcessor } from "../journeys/otlp-span-processor.js";
 import { importLegacyWiring } from "../legacy-wiring.js";
 import type { EngineOptions } from "./engine-options.js";
@@ -18,6 +17,7 @@ import type {
   FromEngineMessage,
   ToEngineMessage,
 } from "./engine-protocol.js";
+import { countPromptTokens } from "./prompt-tokens.js";
 import { ContinuousBatchingScheduler, type RequestOutput } from "./scheduler.js";
 import { SpanForwarder } from "./span-forwarder.js";
 import { stepDurationMs } from "./step-time-model.js";
@@ -64,9 +64,6 @@ export type BufferedJourneyStreamFactory = (
   options: { mode: "legacy" | "dual"; sampleRate: number; onError: TracingErrorHandler },
 ) => BufferedJourneyStream;
 
-// Treat special-token text in a prompt as plain text instead of refusing the prompt.
-const PLAIN_TEXT_ONLY = { disallowedSpecial: new Set<string>() };
-
 /**
  * The engine side of the worker: its own tracer provider and core tracer, the scheduler,
  * and the loop that runs a step, waits the simulated step time, and posts the results.
@@ -89,6 +86,8 @@ export class EngineHost {
   private cancelStep: (() => void) | undefined;
   private stopping = false;
   private spansDropped = 0;
+  /** Requests whose prompt is being counted, by id, with the function that cancels it. */
+  private readonly counting = new Map<string, () => void>();
 
   constructor(host: EngineHostOptions) {
     const { options } = host;
@@ -163,7 +162,12 @@ export class EngineHost {
           this.add(message);
           break;
         case "abort":
-          this.postOutputs([this.scheduler.abort(message.requestId)]);
+          if (!this.stopCounting(message.requestId)) {
+            this.postOutputs([this.scheduler.abort(message.requestId)]);
+          }
+          break;
+        case "heartbeat":
+          this.post({ type: "heartbeat" });
           break;
         case "stats-request":
           this.postStats(message.id, false);
@@ -185,6 +189,7 @@ export class EngineHost {
       trackedEntries: this.coreTracer.trackedEntries,
       bufferedEntries: this.buffered?.trackedEntries ?? 0,
       bufferedRecords: this.buffered?.bufferedRecords ?? 0,
+      counting: this.counting.size,
       running: scheduler.running,
       waiting: scheduler.waiting,
       kvBlocksUsed: scheduler.kvBlocksUsed,
@@ -192,22 +197,39 @@ export class EngineHost {
     };
   }
 
+  /**
+   * Counts the prompt's tokens, in slices that let every other message and step through,
+   * then queues the request. A prompt that can never fit the KV cache is not counted to
+   * its end: the scheduler then ignores it with the lower bound reached.
+   */
   private add(message: AddMessage): void {
     const { requestId } = message;
     if (this.stopping) {
-      this.post({
-        type: "finished",
-        requestId,
-        status: "aborted",
-        promptTokens: 0,
-        outputTokens: 0,
-      });
+      this.postAborted(requestId);
       return;
     }
-    let promptTokens = 0;
+    if (this.counting.has(requestId)) {
+      this.postError(requestId, 0, `request ${requestId} is already in the engine`);
+      return;
+    }
+    let counted = false;
+    const cancel = countPromptTokens(
+      message.prompt,
+      { limit: this.scheduler.capacityTokens },
+      (tokens) => {
+        counted = true;
+        this.counting.delete(requestId);
+        this.queue(message, tokens);
+      },
+    );
+    if (!counted) this.counting.set(requestId, cancel);
+  }
+
+  private queue(message: AddMessage, tokens: number): void {
+    const { requestId } = message;
+    // An empty prompt still costs one token, as the start token a real model prepends.
+    const promptTokens = Math.max(1, tokens);
     try {
-      // An empty prompt still costs one token, as the start token a real model prepends.
-      promptTokens = Math.max(1, encode(message.prompt, PLAIN_TEXT_ONLY).length);
       this.postOutputs([
         this.scheduler.add({
           requestId,
@@ -219,18 +241,39 @@ export class EngineHost {
         }),
       ]);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
       this.postBufferedRecords();
-      this.post({
-        type: "finished",
+      this.postError(
         requestId,
-        status: "error",
         promptTokens,
-        outputTokens: 0,
-        error: reason,
-      });
+        error instanceof Error ? error.message : String(error),
+      );
     }
     this.startStep();
+  }
+
+  /** Ends a request whose prompt is still being counted as aborted; false if there is none. */
+  private stopCounting(requestId: string): boolean {
+    const cancel = this.counting.get(requestId);
+    if (cancel === undefined) return false;
+    this.counting.delete(requestId);
+    cancel();
+    this.postAborted(requestId);
+    return true;
+  }
+
+  private postAborted(requestId: string): void {
+    this.post({ type: "finished", requestId, status: "aborted", promptTokens: 0, outputTokens: 0 });
+  }
+
+  private postError(requestId: string, promptTokens: number, error: string): void {
+    this.post({
+      type: "finished",
+      requestId,
+      status: "error",
+      promptTokens,
+      outputTokens: 0,
+      error,
+    });
   }
 
   /** Starts the next step unless one is in progress or there is no work. */
@@ -306,6 +349,7 @@ export class EngineHost {
     this.cancelStep?.();
     this.cancelStep = undefined;
     clearInterval(this.statsTimer);
+    for (const requestId of [...this.counting.keys()]) this.stopCounting(requestId);
     try {
       this.postOutputs(this.scheduler.shutdown());
       this.forwarder?.flush();

@@ -41,7 +41,17 @@ export interface ShutdownMessage {
   readonly type: "shutdown";
 }
 
-export type ToEngineMessage = AddMessage | AbortMessage | StatsRequestMessage | ShutdownMessage;
+/** Both ways: the HTTP thread asks, the engine answers as soon as its event loop is free. */
+export interface HeartbeatMessage {
+  readonly type: "heartbeat";
+}
+
+export type ToEngineMessage =
+  | AddMessage
+  | AbortMessage
+  | StatsRequestMessage
+  | ShutdownMessage
+  | HeartbeatMessage;
 
 /** Engine → API: the worker is up and takes requests. */
 export interface ReadyMessage {
@@ -98,6 +108,8 @@ export interface EngineStats {
   readonly kvBlocksUsed: number;
   /** Core spans the OTLP exporter failed to deliver since the engine started (cumulative). */
   readonly spansDropped: number;
+  /** Requests whose prompt is being counted, before they reach the scheduler. */
+  readonly counting: number;
 }
 
 /** Engine → API: live counts, periodically (no `id`) or in reply to `stats-request`. */
@@ -118,4 +130,5 @@ export type FromEngineMessage =
   | SpansMessage
   | JourneyRecordsMessage
   | StatsMessage
-  | ShutdownCompleteMessage;
+  | ShutdownCompleteMessage
+  | HeartbeatMessage;

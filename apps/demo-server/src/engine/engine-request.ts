@@ -9,7 +9,10 @@ export interface EngineRequestInput {
   readonly requestId: string;
   /** The prompt text; it seeds the simulated output. */
   readonly prompt: string;
-  /** Tokens in the prompt, at least 1. */
+  /**
+   * Tokens in the prompt, at least 1. Past the KV cache's size it may be a lower bound:
+   * the engine stops counting a prompt that can never fit.
+   */
   readonly promptTokens: number;
   /** Output limit, at least 1. */
   readonly maxTokens: number;

@@ -132,6 +132,11 @@ export class ContinuousBatchingScheduler {
   }
 
   /** True when no request is in flight. */
+  /** The KV cache's size in tokens: the longest prompt that can ever run. */
+  get capacityTokens(): number {
+    return this.kv.capacityTokens;
+  }
+
   get idle(): boolean {
     return this.requests.size === 0;
   }
@@ -184,7 +189,7 @@ export class ContinuousBatchingScheduler {
       return this.finish(
         request,
         "ignored",
-        `the prompt's ${request.promptTokens} tokens can never fit the KV cache (${this.kv.capacityTokens} tokens)`,
+        `the prompt (at least ${request.promptTokens} tokens) can never fit the KV cache (${this.kv.capacityTokens} tokens)`,
       );
     }
     return undefined;

@@ -9,7 +9,13 @@ const MAX_JOURNEYS_LIMIT = 500;
 /** Models, health, metrics and the journey data; the viewer page is registered beside them. */
 export function registerInfoRoutes(
   app: FastifyInstance,
-  deps: { store: JourneyStore; metrics: ServerMetrics; viewerPage: string; ready: () => boolean },
+  deps: {
+    store: JourneyStore;
+    metrics: ServerMetrics;
+    viewerPage: string;
+    /** Anything but `ok` answers 503 with that status. */
+    health: () => "ok" | "shutting_down" | "engine_unresponsive";
+  },
 ): void {
   app.get("/v1/models", async () => ({
     object: "list",
@@ -27,8 +33,8 @@ export function registerInfoRoutes(
   }));
 
   app.get("/health", async (_request, reply) => {
-    if (!deps.ready()) return reply.code(503).send({ status: "shutting_down" });
-    return { status: "ok" };
+    const status = deps.health();
+    return reply.code(status === "ok" ? 200 : 503).send({ status });
   });
 
   app.get("/metrics", async (_request, reply) => {
