@@ -1,5 +1,6 @@
 import { readSampledHeader } from "@llm-journey/context-propagation";
 import {
+  assertSampleRate,
   type CoreRequestView,
   decideSampled,
   type FinishStatus,
@@ -32,6 +33,7 @@ export class BufferingJourneyRecorder implements LegacyJourneyRecorder {
   private readonly journeys = new Map<string, RecordedJourney>();
   private readonly buffers = new Map<LegacyClientId, ClientBuffer>();
   private buffered = 0;
+  private rate: number;
 
   constructor(
     private readonly options: {
@@ -40,7 +42,18 @@ export class BufferingJourneyRecorder implements LegacyJourneyRecorder {
       clientOf: (request: CoreRequestView) => LegacyClientId;
       onError: TracingErrorHandler;
     },
-  ) {}
+  ) {
+    this.rate = options.sampleRate;
+  }
+
+  get sampleRate(): number {
+    return this.rate;
+  }
+
+  set sampleRate(rate: number) {
+    assertSampleRate(rate, "sampleRate");
+    this.rate = rate;
+  }
 
   get trackedEntries(): number {
     return this.journeys.size;
@@ -94,7 +107,8 @@ export class BufferingJourneyRecorder implements LegacyJourneyRecorder {
     }
   }
 
-  requestFinished(request: CoreRequestView | string, status: FinishStatus, step: number): void {
+  /** The latencies are measured on the output side, from the records: none to return here. */
+  requestFinished(request: CoreRequestView | string, status: FinishStatus, step: number): undefined {
     const requestId = requestIdOf(request);
     const journey = this.journeys.get(requestId);
     if (journey === undefined) return;
@@ -154,7 +168,7 @@ export class BufferingJourneyRecorder implements LegacyJourneyRecorder {
   }
 
   private shouldTrace(request: CoreRequestView): boolean {
-    // The API layer's decision wins; without it the recorder applies its own rate (SPEC §4).
-    return readSampledHeader(request.traceHeaders) ?? decideSampled(this.options.sampleRate);
+    // The API layer's decision wins; without it the recorder applies its own rate .
+    return readSampledHeader(request.traceHeaders) ?? decideSampled(this.rate);
   }
 }

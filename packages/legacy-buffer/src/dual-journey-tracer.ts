@@ -1,5 +1,6 @@
 import {
   type CoreJourneyTracer,
+  type CoreLatencies,
   type CoreRequestView,
   type CoreStepView,
   createRateLimitedErrorHandler,
@@ -38,6 +39,16 @@ class DualJourneyTracer implements CoreJourneyTracer {
     private readonly legacy: LegacyJourneyRecorder,
     private readonly onError: TracingErrorHandler,
   ) {}
+
+  /** The core's rate; setting it sets both sides', so they sample alike. */
+  get sampleRate(): number {
+    return this.core.sampleRate;
+  }
+
+  set sampleRate(rate: number) {
+    this.core.sampleRate = rate;
+    this.legacy.sampleRate = rate;
+  }
 
   get activeSpans(): number {
     return this.core.activeSpans + this.legacy.activeSpans;
@@ -108,10 +119,16 @@ class DualJourneyTracer implements CoreJourneyTracer {
     }
   }
 
-  requestFinished(request: CoreRequestView | string, status: FinishStatus, step: number): void {
-    // Both cleanups run whatever the other does (SPEC §3).
+  /** The core's latencies: the legacy side measures its own, on the output side. */
+  requestFinished(
+    request: CoreRequestView | string,
+    status: FinishStatus,
+    step: number,
+  ): CoreLatencies | undefined {
+    // Both cleanups run whatever the other does: each layer must drop its entry.
+    let latencies: CoreLatencies | undefined;
     try {
-      this.core.requestFinished(request, status, step);
+      latencies = this.core.requestFinished(request, status, step);
     } catch (error) {
       this.onError(error, "requestFinished");
     }
@@ -120,6 +137,7 @@ class DualJourneyTracer implements CoreJourneyTracer {
     } catch (error) {
       this.onError(error, "requestFinished");
     }
+    return latencies;
   }
 
   /** Step spans exist only on the span side: the legacy recorder has none. */

@@ -110,6 +110,7 @@ describe("a failing tracer never reaches the caller", () => {
     };
     const throwingCore: CoreJourneyTracer = {
       enabled: true,
+      sampleRate: 1,
       requestAdded: fail,
       requestScheduled: fail,
       requestProgressed: fail,

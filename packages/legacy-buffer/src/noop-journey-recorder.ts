@@ -1,3 +1,4 @@
+import { assertSampleRate } from "@llm-journey/tracer-core";
 import { EMPTY_STEP_RECORDS } from "./journey-record.js";
 import type { LegacyJourneyRecorder } from "./journey-recorder.js";
 
@@ -7,11 +8,17 @@ import type { LegacyJourneyRecorder } from "./journey-recorder.js";
  */
 export const NOOP_LEGACY_RECORDER: LegacyJourneyRecorder = Object.freeze({
   enabled: false,
+  get sampleRate(): number {
+    return 0;
+  },
+  set sampleRate(rate: number) {
+    assertSampleRate(rate, "sampleRate");
+  },
   requestAdded() {},
   requestScheduled() {},
   requestProgressed() {},
   requestPreempted() {},
-  requestFinished() {},
+  requestFinished: () => undefined,
   stepFinished() {},
   shutdown() {},
   openJourneys: () => [],

@@ -1,5 +1,12 @@
 import type { OutgoingHeaders } from "@llm-journey/context-propagation";
+import type { CoreLatencies } from "@llm-journey/tracer-core";
 import type { AbortReason } from "./abort-reason.js";
+
+/**
+ * Latencies the engine core measured, in seconds; recorded on the API span at close.
+ * The core tracer's `requestFinished` returns them.
+ */
+export type { CoreLatencies };
 
 /** What the API layer knows about a request, recorded with GenAI semantic-convention names. */
 export interface RequestAttributes {
@@ -29,13 +36,6 @@ export interface Content {
   outputMessages?: unknown;
 }
 
-/** Latencies the engine core measured, in seconds; recorded on the API span at close. */
-export interface CoreLatencies {
-  timeInQueue?: number;
-  prefill?: number;
-  decode?: number;
-}
-
 /**
  * One request's journey in the API layer: its arrival and first-response times and its
  * `llm_request` span. Every method is safe to call in any order and any number of times;
@@ -58,6 +58,7 @@ export interface JourneyHandle {
   /** Records `gen_ai.input.messages` / `gen_ai.output.messages`; does nothing unless `capturesContent`. */
   setContent(content: Content): void;
   setUsage(usage: Usage): void;
+  /** Records what the core's `requestFinished` returned, once the engine sends it back. */
   setCoreLatencies(latencies: CoreLatencies): void;
   /** The OpenAI finish reasons of the response (for example `["stop"]`). */
   setFinishReasons(reasons: readonly string[]): void;

@@ -1,4 +1,5 @@
 import type { Attributes, Span, SpanContext } from "@opentelemetry/api";
+import type { CoreLatencies } from "./core-tracer.js";
 import {
   CoreAttr,
   CoreEvent,
@@ -19,7 +20,8 @@ const FIRST_TOKEN_EMITTED = 4;
 
 /**
  * Everything the core layer keeps for one traced request: its span, the first-token
- * flag, the prefill high-water mark and the timestamps the latencies come from.
+ * flag, the prefill high-water mark, the preemptions it was told of and the timestamps
+ * the latencies come from.
  * One object per request, so the cleanup function has one entry to remove. Its fields
  * are few and small on purpose: thousands of them live at once on a loaded engine.
  */
@@ -29,6 +31,8 @@ export class CoreJourney {
   /** Events this span may still take before FINISHED, whose slot is kept apart. */
   private eventsLeft: number;
   private eventsDropped = 0;
+  /** `requestPreempted` calls, so a request whose own counter lags still reports the truth. */
+  private preemptionsSeen = 0;
   /** Monotonic seconds at `requestAdded`: the journey's age and the watchdog's clock. */
   readonly addedAt: number;
   /** The latest event and its step, counted even when the budget dropped it. */
@@ -49,6 +53,21 @@ export class CoreJourney {
   ) {
     this.eventsLeft = eventBudget - 1;
     this.addedAt = monotonicSeconds();
+  }
+
+  /** Scheduled and not preempted since. */
+  get running(): boolean {
+    return (this.flags & RUNNING) !== 0;
+  }
+
+  /** Preemptions so far: the request's own counter, or the calls seen when it lags. */
+  get preemptions(): number {
+    return Math.max(this.view.preemptions, this.preemptionsSeen);
+  }
+
+  /** The `requestPreempted` calls this journey has seen. */
+  get preemptionCalls(): number {
+    return this.preemptionsSeen;
   }
 
   /** The span's identity, for the links of the steps this request takes part in. */
@@ -84,17 +103,42 @@ export class CoreJourney {
   preempted(view: CoreRequestView, step: number): void {
     this.observe(view);
     this.flags &= ~RUNNING;
+    this.preemptionsSeen++;
     this.emit(CoreEvent.PREEMPTED, "PREEMPTED", step, undefined, monotonicSeconds());
+  }
+
+  /**
+   * The latencies of a journey that finishes at `finishedAt`: what FINISHED records and
+   * `requestFinished` returns. Only arithmetic on fields, so it cannot fail.
+   */
+  latenciesAt(finishedAt: number): CoreLatencies {
+    const { addedAt, firstScheduledAt, firstTokenAt } = this;
+    if (firstScheduledAt === undefined) return { timeInQueue: finishedAt - addedAt };
+    // A request that ends before its first token spent its whole time in the model in prefill.
+    if (firstTokenAt === undefined) {
+      return { timeInQueue: firstScheduledAt - addedAt, prefill: finishedAt - firstScheduledAt };
+    }
+    return {
+      timeInQueue: firstScheduledAt - addedAt,
+      prefill: firstTokenAt - firstScheduledAt,
+      decode: finishedAt - firstTokenAt,
+    };
   }
 
   /**
    * Emits FINISHED with the latencies and ends the span. Called once, by the cleanup;
    * `closedBy` names who closed a journey its integration did not finish.
    */
-  finish(status: FinishStatus, step: number, closedBy?: "watchdog"): void {
+  finish(
+    status: FinishStatus,
+    step: number,
+    finishedAt: number,
+    latencies: CoreLatencies,
+    closedBy?: "watchdog",
+  ): void {
     // The span ends whatever reading the request or recording the event throws.
     try {
-      this.record(status, step, closedBy);
+      this.record(status, step, finishedAt, latencies, closedBy);
     } finally {
       this.span.end();
     }
@@ -118,30 +162,33 @@ export class CoreJourney {
       prefillTotalTokens: promptTokens,
       decodeDoneTokens: view.outputTokens,
       decodeMaxTokens: view.maxTokens,
-      preemptions: view.preemptions,
+      preemptions: this.preemptions,
       lastEvent: this.lastEvent,
       lastEventStep: this.lastStep,
     };
   }
 
-  private record(status: FinishStatus, step: number, closedBy: "watchdog" | undefined): void {
-    const finishedAt = monotonicSeconds();
+  private record(
+    status: FinishStatus,
+    step: number,
+    finishedAt: number,
+    latencies: CoreLatencies,
+    closedBy: "watchdog" | undefined,
+  ): void {
     this.observe(this.view);
     const attributes = this.eventAttributes("FINISHED", step, finishedAt);
     attributes[CoreAttr.FINISH_STATUS] = status;
     if (closedBy !== undefined) attributes[CoreAttr.CLOSED_BY] = closedBy;
     this.span.addEvent(CoreEvent.FINISHED, attributes);
-    const firstScheduledAt = this.firstScheduledAt;
-    const firstTokenAt = this.firstTokenAt;
     const span: Attributes = {
-      [CoreAttr.NUM_PREEMPTIONS]: this.view.preemptions,
-      [CoreAttr.LATENCY_TIME_IN_QUEUE]: (firstScheduledAt ?? finishedAt) - this.addedAt,
+      [CoreAttr.NUM_PREEMPTIONS]: this.preemptions,
+      [CoreAttr.LATENCY_TIME_IN_QUEUE]: latencies.timeInQueue,
     };
-    if (firstScheduledAt !== undefined) {
-      span[CoreAttr.LATENCY_INFERENCE] = finishedAt - firstScheduledAt;
-      span[CoreAttr.LATENCY_PREFILL] = (firstTokenAt ?? finishedAt) - firstScheduledAt;
+    if (this.firstScheduledAt !== undefined) {
+      span[CoreAttr.LATENCY_PREFILL] = latencies.prefill;
+      span[CoreAttr.LATENCY_INFERENCE] = finishedAt - this.firstScheduledAt;
     }
-    if (firstTokenAt !== undefined) span[CoreAttr.LATENCY_DECODE] = finishedAt - firstTokenAt;
+    if (latencies.decode !== undefined) span[CoreAttr.LATENCY_DECODE] = latencies.decode;
     if (this.eventsDropped > 0) span[CoreAttr.DROPPED_EVENTS] = this.eventsDropped;
     if (closedBy !== undefined) span[CoreAttr.CLOSED_BY] = closedBy;
     this.span.setAttributes(span);
@@ -189,7 +236,7 @@ export class CoreJourney {
       [CoreAttr.PREFILL_TOTAL]: promptTokens,
       [CoreAttr.DECODE_DONE]: view.outputTokens,
       [CoreAttr.DECODE_MAX]: view.maxTokens,
-      [CoreAttr.NUM_PREEMPTIONS]: view.preemptions,
+      [CoreAttr.NUM_PREEMPTIONS]: this.preemptions,
     };
   }
 

@@ -241,7 +241,11 @@ describe("a request preempted hundreds of times", () => {
 
   it("honours a smaller maxEventsPerSpan matched to the SDK's eventCountLimit", async () => {
     const small = createTestTracing({ spanLimits: { eventCountLimit: 4 } });
-    const core = createCoreTracer({ tracerProvider: small.provider, maxEventsPerSpan: 4 });
+    const core = createCoreTracer({
+      tracerProvider: small.provider,
+      sampleRate: 1,
+      maxEventsPerSpan: 4,
+    });
     const request = simulatedRequest({ requestId: "r", promptTokens: 8, maxTokens: 4 });
     core.requestAdded(request, 0);
     for (let i = 1; i <= 10; i++) {
@@ -279,6 +283,7 @@ describe("trace context", () => {
     const errors: unknown[] = [];
     const core = createCoreTracer({
       tracerProvider: testing.provider,
+      sampleRate: 1,
       onError: (e) => errors.push(e),
     });
     core.requestAdded(
@@ -454,5 +459,132 @@ describe("a request view that throws", () => {
     tracer.requestFinished("r", "stopped", 2);
     testing.assertEverySpanEndedOnce();
     assertNoTrackedEntries(tracer, "core");
+  });
+});
+
+describe("the latencies requestFinished returns", () => {
+  function latencyAttributes(span: ReadableSpan) {
+    const a = span.attributes;
+    const pick = (key: string) => a[`gen_ai.latency.${key}`];
+    return {
+      timeInQueue: pick("time_in_queue"),
+      prefill: pick("time_in_model_prefill"),
+      decode: pick("time_in_model_decode"),
+    };
+  }
+
+  it("are exactly those recorded on llm_core, for a request that was preempted and resumed", () => {
+    const scheduler = new ReferenceScheduler(tracer, {
+      maxRunning: 2,
+      tokenBudget: 64,
+      kvCapacityTokens: 52,
+    });
+    const returned = new Map<string, unknown>();
+    scheduler.add(simulatedRequest({ requestId: "old", promptTokens: 24, maxTokens: 8 }));
+    scheduler.add(simulatedRequest({ requestId: "new", promptTokens: 24, maxTokens: 8 }));
+    while (!scheduler.idle) {
+      for (const done of scheduler.runStep()) returned.set(done.requestId, done.latencies);
+    }
+    const spans = testing.spansNamed(CORE_SPAN_NAME);
+    expect(spans.some((span) => span.attributes.num_preemptions === 1)).toBe(true);
+    for (const span of spans) {
+      const id = span.attributes["gen_ai.request.id"] as string;
+      expect(returned.get(id)).toEqual(latencyAttributes(span));
+      expect(Object.values(returned.get(id) as object)).toHaveLength(3);
+    }
+  });
+
+  it("are undefined, with no object built, when there is nothing traced to report", () => {
+    const out = simulatedRequest({
+      requestId: "out",
+      promptTokens: 1,
+      maxTokens: 1,
+      traceHeaders: { "x-llm-journey-sampled": "0" },
+    });
+    tracer.requestAdded(out, 0);
+    expect(tracer.requestFinished(out, "stopped", 1)).toBeUndefined();
+    expect(NOOP_CORE_TRACER.requestFinished(out, "stopped", 1)).toBeUndefined();
+    const r = simulatedRequest({ requestId: "r", promptTokens: 1, maxTokens: 1 });
+    tracer.requestAdded(r, 0);
+    expect(tracer.requestFinished(r, "stopped", 1)).toBeDefined();
+    expect(tracer.requestFinished(r, "stopped", 2)).toBeUndefined();
+  });
+
+  it("give a request that ends before its first token its prefill up to FINISHED, and no decode", () => {
+    const r = simulatedRequest({ requestId: "r", promptTokens: 8, maxTokens: 4 });
+    tracer.requestAdded(r, 0);
+    tracer.requestScheduled(r, 1);
+    r.computedTokens = 4; // a first chunk of prefill, then the client goes away
+    tracer.requestProgressed(r, 1);
+    const latencies = tracer.requestFinished(r, "aborted", 2);
+    const span = onlyCoreSpan();
+    const at = (name: string) =>
+      span.events.find((event) => event.name === name)?.attributes?.["ts.monotonic"] as number;
+    expect(eventNames(span)).toEqual(["journey.QUEUED", "journey.SCHEDULED", "journey.FINISHED"]);
+    expect(latencies).toEqual(latencyAttributes(span));
+    expect(latencies?.decode).toBeUndefined();
+    expect(latencies?.prefill).toBe(at("journey.FINISHED") - at("journey.SCHEDULED"));
+    expect(latencies?.timeInQueue).toBe(at("journey.SCHEDULED") - at("journey.QUEUED"));
+  });
+
+  it("give a request never scheduled its whole time in the queue", () => {
+    const r = simulatedRequest({ requestId: "r", promptTokens: 8, maxTokens: 4 });
+    tracer.requestAdded(r, 0);
+    const latencies = tracer.requestFinished(r, "aborted", 0);
+    const span = onlyCoreSpan();
+    const [queued, finished] = span.events.map((event) => event.attributes?.["ts.monotonic"]);
+    expect(latencies).toEqual({ timeInQueue: (finished as number) - (queued as number) });
+    expect(latencyAttributes(span)).toEqual({
+      ...latencies,
+      prefill: undefined,
+      decode: undefined,
+    });
+  });
+});
+
+describe("the core's sample rate at run time", () => {
+  const headerless = (id: string) =>
+    simulatedRequest({ requestId: id, promptTokens: 1, maxTokens: 1 });
+
+  it("applies a new rate to the next requests without the sampled header", () => {
+    const core = createCoreTracer({ tracerProvider: testing.provider, sampleRate: 1 });
+    core.requestAdded(headerless("a"), 0);
+    core.sampleRate = 0;
+    expect(core.sampleRate).toBe(0);
+    core.requestAdded(headerless("b"), 0);
+    core.requestAdded(
+      simulatedRequest({
+        requestId: "c",
+        promptTokens: 1,
+        maxTokens: 1,
+        traceHeaders: { "x-llm-journey-sampled": "1" },
+      }),
+      0,
+    );
+    core.sampleRate = 1;
+    core.requestAdded(headerless("d"), 0);
+    core.shutdown(1);
+    const ids = testing
+      .spansNamed(CORE_SPAN_NAME)
+      .map((span) => span.attributes["gen_ai.request.id"]);
+    expect(ids.sort()).toEqual(["a", "c", "d"]);
+  });
+
+  it("rejects a rate outside [0, 1] with a message naming it, and keeps the old one", () => {
+    const core = createCoreTracer({ tracerProvider: testing.provider, sampleRate: 0.5 });
+    for (const bad of [-0.1, 1.5, Number.NaN, "1" as unknown as number]) {
+      expect(() => {
+        core.sampleRate = bad;
+      }).toThrow(RangeError);
+      expect(() => {
+        NOOP_CORE_TRACER.sampleRate = bad;
+      }).toThrow(/sampleRate must be a number in \[0, 1\]/);
+    }
+    expect(core.sampleRate).toBe(0.5);
+  });
+
+  it("is accepted by the shared no-op and changes nothing there", () => {
+    NOOP_CORE_TRACER.sampleRate = 1;
+    expect(NOOP_CORE_TRACER.sampleRate).toBe(0);
   });
 });

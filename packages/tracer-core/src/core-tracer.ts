@@ -4,13 +4,33 @@ import type { CoreRequestView } from "./request-view.js";
 import type { CoreStepView } from "./step-view.js";
 
 /**
- * The scheduler-side hooks. Call each at the matching point of the scheduler loop
- * (see the package README); `step` is the scheduler iteration counter. No hook throws,
- * whatever the tracer or exporter does.
+ * What the core measured of one request, in seconds, as recorded on its `llm_core` span
+ * (`gen_ai.latency.*`). A phase the request never reached is absent.
+ */
+export interface CoreLatencies {
+  /** From QUEUED to the first SCHEDULED; to FINISHED for a request never scheduled. */
+  readonly timeInQueue?: number;
+  /** From the first SCHEDULED to FIRST_TOKEN; to FINISHED for a request that ends before it. */
+  readonly prefill?: number;
+  /** From FIRST_TOKEN to FINISHED. */
+  readonly decode?: number;
+}
+
+/**
+ * The scheduler-side hooks. Call each at the matching point of the scheduler loop, after
+ * updating the request's fields (see the package README); `step` is the scheduler
+ * iteration counter. No hook throws, whatever the tracer or exporter does; a hook called
+ * out of order is reported to `onError`.
  */
 export interface CoreJourneyTracer {
   /** False for the no-op implementation chosen when tracing is off. */
   readonly enabled: boolean;
+  /**
+   * Share of requests traced when a request carries no `x-llm-journey-sampled` header
+   * (the core used without the API layer), in [0, 1]. May be changed while the engine
+   * runs; a value outside [0, 1] throws a `RangeError`. Always 0 for the no-op.
+   */
+  sampleRate: number;
   /** The request entered the waiting queue: decides sampling, starts `llm_core`, emits QUEUED. */
   requestAdded(request: CoreRequestView, step: number): void;
   /** The request got a place in the running batch: SCHEDULED, FIRST or RESUME. */
@@ -26,8 +46,16 @@ export interface CoreJourneyTracer {
    *
    * Pass the request itself where you have it: an untraced request is then recognised
    * by one property read, without hashing its id. The id alone works too.
+   *
+   * Returns the latencies recorded on the span, to send with the request's final output
+   * (for example to the API layer's `setCoreLatencies`); `undefined`, at no cost, for a
+   * request that is not traced or already finished.
    */
-  requestFinished(request: CoreRequestView | string, status: FinishStatus, step: number): void;
+  requestFinished(
+    request: CoreRequestView | string,
+    status: FinishStatus,
+    step: number,
+  ): CoreLatencies | undefined;
   /**
    * A scheduler iteration ended: decides whether to keep it (its own rate, or a
    * preemption, or slower than the threshold) and, only then, records one `llm_step`

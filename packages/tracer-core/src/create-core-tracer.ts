@@ -24,7 +24,9 @@ export interface CoreTracerOptions {
   tracerProvider?: TracerProvider;
   /**
    * Share of requests traced when the request carries no `x-llm-journey-sampled`
-   * header (the core used without the API layer). In [0, 1]. Default: 1.
+   * header (the core used without the API layer). In [0, 1]; changeable later through
+   * the tracer's `sampleRate`. Default: 1. Left unset, a request without the header is
+   * reported once to `onError`: with the API layer, every request carries it.
    */
   sampleRate?: number;
   /**
@@ -46,7 +48,10 @@ export interface CoreTracerOptions {
    * with a preemption and 1% of the others, up to 128 links each.
    */
   steps?: StepTracingOptions | false;
-  /** Receives tracing failures. Default: a rate-limited `console.warn`. */
+  /**
+   * Receives tracing failures, and each kind of hook misuse once (a `HookMisuseError`).
+   * Default: a rate-limited `console.warn`.
+   */
   onError?: TracingErrorHandler;
   /** The version reported with the tracer scope. */
   instrumentationVersion?: string;
@@ -74,6 +79,7 @@ export function createCoreTracer(options: CoreTracerOptions = {}): CoreJourneyTr
     const tracer = provider.getTracer(CORE_TRACER_SCOPE, options.instrumentationVersion);
     return new SpanCoreTracer(tracer, {
       sampleRate,
+      sampleRateIsDefault: options.sampleRate === undefined,
       eventBudget: maxEvents,
       onError,
       maxJourneyAgeMs,

@@ -1,10 +1,11 @@
-export type { CoreJourneyTracer } from "./core-tracer.js";
+export type { CoreJourneyTracer, CoreLatencies } from "./core-tracer.js";
 export {
   type CoreTracerOptions,
   createCoreTracer,
   DEFAULT_MAX_EVENTS_PER_SPAN,
   isUnconfiguredGlobal,
 } from "./create-core-tracer.js";
+export { HookMisuseError, type HookMisuseKind } from "./hook-misuse.js";
 export {
   CORE_SPAN_NAME,
   CORE_TRACER_SCOPE,

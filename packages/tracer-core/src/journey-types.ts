@@ -3,7 +3,7 @@
  * stay the same when the legacy buffered path is removed, so they live here.
  */
 
-/** Names of the events on the `llm_core` span (SPEC §2). */
+/** Names of the events on the `llm_core` span, in the order a journey emits them. */
 export const CoreEvent = {
   QUEUED: "journey.QUEUED",
   SCHEDULED: "journey.SCHEDULED",
@@ -42,7 +42,7 @@ export function toOpenAiFinishReason(status: FinishStatus): "stop" | "length" | 
   return undefined;
 }
 
-/** The span names and tracer scopes of SPEC §1. */
+/** The core span's name, and its tracer scope: the one the API layer's spans do not use. */
 export const CORE_SPAN_NAME = "llm_core";
 export const CORE_TRACER_SCOPE = "llm-journey.scheduler";
 

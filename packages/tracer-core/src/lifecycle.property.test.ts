@@ -7,6 +7,7 @@ import {
   type SimulatedRequest,
   simulatedRequest,
 } from "./examples/reference-scheduler.js";
+import { HookMisuseError } from "./hook-misuse.js";
 import { CORE_SPAN_NAME, FINISH_STATUSES } from "./journey-types.js";
 import { STEP_SPAN_NAME } from "./step-types.js";
 import { assertNoTrackedEntries, createTestTracing } from "./testing/index.js";
@@ -27,6 +28,26 @@ function expectWellFormedJourney(span: ReadableSpan): void {
   }
   const preemptions = names.filter((name) => name === "journey.PREEMPTED").length;
   expect(span.events.at(-1)?.attributes?.num_preemptions).toBe(preemptions);
+}
+
+/**
+ * Whatever order the hooks came in, the span tells a possible story: a PREEMPTED only
+ * while running, a RESUME only after a PREEMPTED, the first SCHEDULED a FIRST.
+ */
+function expectScheduleOrder(span: ReadableSpan): void {
+  let running = false;
+  let scheduledBefore = false;
+  for (const event of span.events) {
+    if (event.name === "journey.SCHEDULED") {
+      expect(running).toBe(false);
+      expect(event.attributes?.["schedule.kind"]).toBe(scheduledBefore ? "RESUME" : "FIRST");
+      running = true;
+      scheduledBefore = true;
+    } else if (event.name === "journey.PREEMPTED") {
+      expect(running).toBe(true);
+      running = false;
+    }
+  }
 }
 
 const requestSpec = fc.record({
@@ -55,9 +76,11 @@ describe("core lifecycle under random scheduling", () => {
         fc.boolean(),
         (commands, shape, endWithShutdown) => {
           testing.reset();
+          const reports: unknown[] = [];
           const core = createCoreTracer({
             tracerProvider: testing.provider,
             steps: { sampleRate: 1 },
+            onError: (error) => reports.push(error),
           });
           const failing = new Set<string>();
           const scheduler = new ReferenceScheduler(core, shape, (request) =>
@@ -68,7 +91,12 @@ describe("core lifecycle under random scheduling", () => {
           let steps = 0;
           for (const next of commands) {
             if (next.kind === "add") {
-              const request = simulatedRequest({ requestId: `r${added.length}`, ...next.spec });
+              const request = simulatedRequest({
+                requestId: `r${added.length}`,
+                // As the API layer sends them: every request carries the decision.
+                traceHeaders: { "x-llm-journey-sampled": "1" },
+                ...next.spec,
+              });
               if (next.spec.fails) failing.add(request.requestId);
               added.push(request);
               scheduler.add(request);
@@ -104,6 +132,8 @@ describe("core lifecycle under random scheduling", () => {
           }
           testing.assertEverySpanEndedOnce();
           assertNoTrackedEntries(core, "core");
+          // A scheduler that calls the hooks as documented is never reported.
+          expect(reports).toEqual([]);
         },
       ),
       { numRuns: 1_000 },
@@ -122,12 +152,21 @@ describe("core lifecycle under random scheduling", () => {
     fc.assert(
       fc.property(fc.array(hook, { maxLength: 80 }), (calls) => {
         testing.reset();
-        const core = createCoreTracer({ tracerProvider: testing.provider });
+        const reports: unknown[] = [];
+        const core = createCoreTracer({
+          tracerProvider: testing.provider,
+          onError: (error) => reports.push(error),
+        });
         const views = new Map<number, SimulatedRequest>();
         const viewOf = (id: number) => {
           let view = views.get(id);
           if (view === undefined) {
-            view = simulatedRequest({ requestId: `r${id}`, promptTokens: 20, maxTokens: 5 });
+            view = simulatedRequest({
+              requestId: `r${id}`,
+              promptTokens: 20,
+              maxTokens: 5,
+              traceHeaders: { "x-llm-journey-sampled": "1" },
+            });
             views.set(id, view);
           }
           return view;
@@ -150,9 +189,14 @@ describe("core lifecycle under random scheduling", () => {
           expect(names.filter((name) => name === "journey.FIRST_TOKEN").length).toBeLessThanOrEqual(
             1,
           );
+          expectScheduleOrder(span);
         }
         testing.assertEverySpanEndedOnce();
         assertNoTrackedEntries(core, "core");
+        // Out-of-order calls are reported, each kind once, and nothing else is.
+        for (const report of reports) expect(report).toBeInstanceOf(HookMisuseError);
+        const kinds = reports.map((report) => (report as HookMisuseError).kind);
+        expect(new Set(kinds).size).toBe(kinds.length);
       }),
       { numRuns: 1_000 },
     );

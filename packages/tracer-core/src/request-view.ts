@@ -35,3 +35,8 @@ export function requestIdOf(request: CoreRequestView | string): string {
 export function isMarkedNotSampled(headers: HeaderMap | undefined): boolean {
   return headers !== undefined && headers !== null && headers[SAMPLED_HEADER] === "0";
 }
+
+/** The API layer's "traced", exactly as it writes it: the core must know such a request. */
+export function isMarkedSampled(headers: HeaderMap | undefined): boolean {
+  return headers !== undefined && headers !== null && headers[SAMPLED_HEADER] === "1";
+}

@@ -5,13 +5,19 @@ import {
 } from "@llm-journey/context-propagation";
 import { type SpanContext, SpanKind, type Tracer } from "@opentelemetry/api";
 import { CoreJourney } from "./core-journey.js";
-import type { CoreJourneyTracer } from "./core-tracer.js";
-import { CORE_SPAN_NAME, CoreAttr, type FinishStatus } from "./journey-types.js";
+import type { CoreJourneyTracer, CoreLatencies } from "./core-tracer.js";
+import { MisuseReporter } from "./hook-misuse.js";
+import { CORE_SPAN_NAME, CoreAttr, FINISH_STATUSES, type FinishStatus } from "./journey-types.js";
 import { JourneyWatchdog, watchdogClosure } from "./journey-watchdog.js";
 import { monotonicSeconds } from "./monotonic-clock.js";
 import type { OpenCoreJourney } from "./open-journey.js";
-import { type CoreRequestView, isMarkedNotSampled, requestIdOf } from "./request-view.js";
-import { decideSampled } from "./sample-rate.js";
+import {
+  type CoreRequestView,
+  isMarkedNotSampled,
+  isMarkedSampled,
+  requestIdOf,
+} from "./request-view.js";
+import { assertSampleRate, decideSampled } from "./sample-rate.js";
 import { NOOP_STEP_RECORDER, type StepRecorder, StepSpanRecorder } from "./step-span-recorder.js";
 import type { StepTracingSettings } from "./step-tracing-options.js";
 import type { CoreStepView } from "./step-view.js";
@@ -19,11 +25,14 @@ import type { TracingErrorHandler } from "./tracing-error-reporter.js";
 
 /**
  * Tracing on: one `llm_core` span per sampled request, kept in one map that the
- * cleanup function empties. Every hook catches and reports its own failures.
+ * cleanup function empties. Every hook catches and reports its own failures, and
+ * reports a call the journey cannot follow (see `HookMisuseKind`) without throwing.
  *
  * A request that is not traced must cost next to nothing on every engine step, so the
  * per-step hooks leave before hashing its id when they can: when no journey is in
- * flight, or when the request carries the API layer's "not traced" header.
+ * flight, or when the request carries the API layer's "not traced" header. Misuse checks
+ * run only where a journey is found or its absence is already known: they add no state
+ * and no work to an untraced request.
  *
  * The map keeps journeys in the order they were added, so it is also their age order:
  * the watchdog's sweep closes from the oldest and stops at the first young one.
@@ -34,11 +43,19 @@ export class SpanCoreTracer implements CoreJourneyTracer {
   private readonly watchdog: JourneyWatchdog | undefined;
   private watchdogClosedCount = 0;
   private readonly steps: StepRecorder;
+  private readonly misuse: MisuseReporter;
+  private rate: number;
+  /**
+   * True when nobody chose the rate for requests without the sampled header: such a
+   * request then most likely lost the API layer's headers on the way to the engine.
+   */
+  private rateIsDefault: boolean;
 
   constructor(
     private readonly tracer: Tracer,
     private readonly options: {
       sampleRate: number;
+      sampleRateIsDefault: boolean;
       eventBudget: number;
       onError: TracingErrorHandler;
       /** Close journeys open longer than this; undefined: no watchdog. */
@@ -47,6 +64,9 @@ export class SpanCoreTracer implements CoreJourneyTracer {
       steps?: StepTracingSettings | undefined;
     },
   ) {
+    this.rate = options.sampleRate;
+    this.rateIsDefault = options.sampleRateIsDefault;
+    this.misuse = new MisuseReporter(options.onError);
     this.steps =
       options.steps === undefined
         ? NOOP_STEP_RECORDER
@@ -56,6 +76,16 @@ export class SpanCoreTracer implements CoreJourneyTracer {
       maxAge === undefined
         ? undefined
         : new JourneyWatchdog(maxAge, (openedBefore) => this.closeOlderThan(openedBefore));
+  }
+
+  get sampleRate(): number {
+    return this.rate;
+  }
+
+  set sampleRate(rate: number) {
+    assertSampleRate(rate, "sampleRate");
+    this.rate = rate;
+    this.rateIsDefault = false;
   }
 
   get activeSpans(): number {
@@ -86,7 +116,7 @@ export class SpanCoreTracer implements CoreJourneyTracer {
   requestAdded(request: CoreRequestView, step: number): void {
     try {
       const headers = request.traceHeaders;
-      if (isMarkedNotSampled(headers) || !this.shouldTrace(headers)) return;
+      if (isMarkedNotSampled(headers) || !this.shouldTrace(request, headers)) return;
       const requestId = request.requestId;
       if (this.journeys.has(requestId)) return;
       const span = this.tracer.startSpan(
@@ -105,37 +135,74 @@ export class SpanCoreTracer implements CoreJourneyTracer {
   }
 
   requestScheduled(request: CoreRequestView, step: number): void {
-    if (this.journeys.size === 0) return;
     try {
-      this.journeyOf(request)?.scheduled(request, step);
+      const journey = this.journeyOf(request, "requestScheduled");
+      if (journey === undefined) return;
+      if (journey.running) {
+        // Another SCHEDULED would claim a RESUME that no preemption came before.
+        this.misuse.report(
+          "scheduled-while-running",
+          "requestScheduled",
+          () =>
+            `requestScheduled for request ${request.requestId}, which is already running: call it when the request joins the running batch, and again only after requestPreempted. The call was ignored.`,
+        );
+        return;
+      }
+      journey.scheduled(request, step);
     } catch (error) {
       this.options.onError(error, "requestScheduled");
     }
   }
 
   requestProgressed(request: CoreRequestView, step: number): void {
+    // Called for every request on every step: no map, no misuse check, while nothing is traced.
     if (this.journeys.size === 0) return;
     try {
-      this.journeyOf(request)?.progressed(request, step);
+      this.journeyOf(request, "requestProgressed")?.progressed(request, step);
     } catch (error) {
       this.options.onError(error, "requestProgressed");
     }
   }
 
   requestPreempted(request: CoreRequestView, step: number): void {
-    if (this.journeys.size === 0) return;
     try {
-      this.journeyOf(request)?.preempted(request, step);
+      const journey = this.journeyOf(request, "requestPreempted");
+      if (journey === undefined) return;
+      if (!journey.running) {
+        // A PREEMPTED must follow a SCHEDULED: the journey's order would be broken.
+        this.misuse.report(
+          "preempted-while-not-running",
+          "requestPreempted",
+          () =>
+            `requestPreempted for request ${request.requestId}, which is not running (never scheduled, or already preempted): call requestScheduled when the request joins the running batch. The call was ignored.`,
+        );
+        return;
+      }
+      journey.preempted(request, step);
+      const counted = request.preemptions;
+      if (counted < journey.preemptionCalls) {
+        this.misuse.report(
+          "stale-preemption-count",
+          "requestPreempted",
+          () =>
+            `request ${request.requestId} counts ${String(counted)} preemptions after ${journey.preemptionCalls} requestPreempted calls: raise its preemptions before calling requestPreempted. num_preemptions counts the calls meanwhile.`,
+        );
+      }
     } catch (error) {
       this.options.onError(error, "requestPreempted");
     }
   }
 
-  requestFinished(request: CoreRequestView | string, status: FinishStatus, step: number): void {
-    if (this.journeys.size === 0) return;
+  requestFinished(
+    request: CoreRequestView | string,
+    status: FinishStatus,
+    step: number,
+  ): CoreLatencies | undefined {
+    if (this.journeys.size === 0) return undefined;
     // Given the view, an untraced request is known without hashing its id (see journeyOf).
-    if (typeof request !== "string" && isMarkedNotSampled(request.traceHeaders)) return;
-    this.finishJourney(requestIdOf(request), status, step);
+    // No misuse check for an unknown id: a second requestFinished is allowed.
+    if (typeof request !== "string" && isMarkedNotSampled(request.traceHeaders)) return undefined;
+    return this.finishJourney(requestIdOf(request), status, step);
   }
 
   stepFinished(step: CoreStepView): void {
@@ -152,23 +219,27 @@ export class SpanCoreTracer implements CoreJourneyTracer {
   /**
    * The one cleanup of this layer, behind `requestFinished`, `shutdown` and the watchdog:
    * drops the entry, then emits FINISHED and ends the span. Does nothing for a request
-   * already finished, so later hooks and a second call are harmless.
+   * already finished, so later hooks and a second call are harmless. Returns the
+   * latencies recorded, computed before the span is touched so a broken span loses none.
    */
   private finishJourney(
     requestId: string,
     status: FinishStatus,
     step: number,
     closedBy?: "watchdog",
-  ): void {
+  ): CoreLatencies | undefined {
     const journey = this.journeys.get(requestId);
-    if (journey === undefined) return;
+    if (journey === undefined) return undefined;
     // Removed first: whatever the span does next, the entry cannot outlive the request.
     this.journeys.delete(requestId);
+    const finishedAt = monotonicSeconds();
+    const latencies = journey.latenciesAt(finishedAt);
     try {
-      journey.finish(status, step, closedBy);
+      journey.finish(this.checkedStatus(requestId, status), step, finishedAt, latencies, closedBy);
     } catch (error) {
       this.options.onError(error, "requestFinished");
     }
+    return latencies;
   }
 
   /** The watchdog's sweep: closes journeys added at or before `openedBefore`, oldest first. */
@@ -187,12 +258,32 @@ export class SpanCoreTracer implements CoreJourneyTracer {
     return this.journeys.size > 0;
   }
 
-  /** The request's journey, or undefined for a request that is not traced. May throw. */
-  private journeyOf(request: CoreRequestView): CoreJourney | undefined {
+  /**
+   * The request's journey, or undefined for a request that is not traced. May throw.
+   * A request the API layer marked traced ("1") but the core does not know was never
+   * added, or is used after its requestFinished: reported.
+   */
+  private journeyOf(request: CoreRequestView, hook: string): CoreJourney | undefined {
     // requestAdded never traces a request marked "0", so this one property read
     // answers for most untraced requests without hashing the id.
-    if (isMarkedNotSampled(request.traceHeaders)) return undefined;
-    return this.journeys.get(request.requestId);
+    const headers = request.traceHeaders;
+    if (isMarkedNotSampled(headers)) return undefined;
+    const journey = this.journeys.size === 0 ? undefined : this.journeys.get(request.requestId);
+    if (journey === undefined && isMarkedSampled(headers)) this.reportUnknown(request, hook);
+    return journey;
+  }
+
+  private reportUnknown(request: CoreRequestView, hook: string): void {
+    // Once the watchdog has closed a journey, later hooks for it are expected and cannot
+    // be told from a request never added without keeping its id: the watchdog's own
+    // reports already name the integration's fault.
+    if (this.watchdogClosedCount > 0) return;
+    this.misuse.report(
+      "unknown-request",
+      hook,
+      () =>
+        `${hook} for request ${request.requestId}, which the core is not tracing although the API layer traces it: call requestAdded when the request enters the waiting queue, and no hook after its requestFinished.`,
+    );
   }
 
   /** The open `llm_core` span of a request, for the links of its step spans. */
@@ -201,8 +292,30 @@ export class SpanCoreTracer implements CoreJourneyTracer {
     return this.journeys.get(requestId)?.spanContext();
   };
 
-  private shouldTrace(headers: HeaderMap | undefined): boolean {
-    // The API layer's decision wins; without it the core applies its own rate (SPEC §4).
-    return readSampledHeader(headers) ?? decideSampled(this.options.sampleRate);
+  private shouldTrace(request: CoreRequestView, headers: HeaderMap | undefined): boolean {
+    // The API layer's decision wins; without it the core applies its own rate.
+    const decided = readSampledHeader(headers);
+    if (decided !== undefined) return decided;
+    if (this.rateIsDefault) {
+      this.misuse.report(
+        "missing-trace-headers",
+        "requestAdded",
+        () =>
+          `request ${request.requestId} reached the core without the x-llm-journey-sampled header, so the core traces it at its default sampleRate (1), as a root trace unless its traceHeaders carry a traceparent. Pass the API layer's handle.coreHeaders as the request's traceHeaders; if the core runs without the API layer, set sampleRate to say so.`,
+      );
+    }
+    return decideSampled(this.rate);
+  }
+
+  /** The status to record: one of the five, else `error`, reported. */
+  private checkedStatus(requestId: string, status: FinishStatus): FinishStatus {
+    if (FINISH_STATUSES.includes(status)) return status;
+    this.misuse.report(
+      "invalid-finish-status",
+      "requestFinished",
+      () =>
+        `requestFinished for request ${requestId} with status ${String(status)}, not one of ${FINISH_STATUSES.join(", ")}: recorded as error.`,
+    );
+    return "error";
   }
 }

@@ -1,3 +1,5 @@
+import { HookMisuseError } from "./hook-misuse.js";
+
 /** Receives every run-time tracing failure. It must not throw. */
 export type TracingErrorHandler = (error: unknown, operation: string) => void;
 
@@ -6,7 +8,8 @@ const DEFAULT_INTERVAL_MS = 60_000;
 /**
  * A handler that logs the first failure and then at most one line per interval, with a
  * count of what it suppressed: a broken exporter or provider fails on every span, and a
- * log line per span would cost more than the tracing.
+ * log line per span would cost more than the tracing. A `HookMisuseError` is always
+ * logged: the tracer sends each kind once, and a busy exporter must not hide it.
  */
 export function createRateLimitedErrorHandler(
   options: { intervalMs?: number; log?: (message: string) => void; now?: () => number } = {},
@@ -18,6 +21,10 @@ export function createRateLimitedErrorHandler(
   let suppressed = 0;
   return (error, operation) => {
     try {
+      if (error instanceof HookMisuseError) {
+        log(`[llm-journey] ${operation} misused: ${error.message}`);
+        return;
+      }
       const at = now();
       if (at - lastLoggedAt < intervalMs) {
         suppressed++;

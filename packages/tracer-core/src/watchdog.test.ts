@@ -24,6 +24,7 @@ afterEach(async () => {
 function watchedTracer(maxJourneyAgeMs = MAX_AGE_MS) {
   return createCoreTracer({
     tracerProvider: testing.provider,
+    sampleRate: 1,
     maxJourneyAgeMs,
     onError: (error, operation) => reported.push(`${operation}: ${(error as Error).message}`),
   });
@@ -65,7 +66,13 @@ describe("the core watchdog", () => {
 
   it("ignores every later hook for a journey it closed", () => {
     const core = watchedTracer();
-    const request = simulatedRequest({ requestId: "late", promptTokens: 8, maxTokens: 4 });
+    // Marked traced, as by the API layer: its later hooks are not "unknown" either.
+    const request = simulatedRequest({
+      requestId: "late",
+      promptTokens: 8,
+      maxTokens: 4,
+      traceHeaders: { "x-llm-journey-sampled": "1" },
+    });
     core.requestAdded(request, 0);
     vi.advanceTimersByTime(2 * MAX_AGE_MS);
     request.outputTokens = 1;
@@ -119,7 +126,8 @@ describe("the core watchdog", () => {
   });
 
   it("is off by default, and 0 turns it off", () => {
-    for (const core of [createCoreTracer({ tracerProvider: testing.provider }), watchedTracer(0)]) {
+    const unwatched = createCoreTracer({ tracerProvider: testing.provider, sampleRate: 1 });
+    for (const core of [unwatched, watchedTracer(0)]) {
       core.requestAdded(simulatedRequest({ requestId: "kept", promptTokens: 4, maxTokens: 2 }), 0);
       expect(timersWaiting()).toBe(0);
       vi.advanceTimersByTime(3_600_000);

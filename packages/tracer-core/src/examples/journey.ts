@@ -2,7 +2,7 @@
  * Drives the core tracer through a small simulated workload with a preemption and prints
  * each request's journey as the `llm_core` span recorded it.
  *
- *   npm run demo            (from the repository root)
+ *   npm run example            (from the repository root)
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
@@ -16,7 +16,8 @@ const STEP_MS = 5;
 
 async function main(): Promise<void> {
   const tracing = createTestTracing();
-  const tracer = createCoreTracer({ tracerProvider: tracing.provider });
+  // No API layer in front, so no sampled header on the requests: the core samples them.
+  const tracer = createCoreTracer({ tracerProvider: tracing.provider, sampleRate: 1 });
   // Both prompts fit the KV cache, but not both prompts and their outputs: as they
   // decode, the newer request is preempted, then resumed when the older one finishes.
   const scheduler = new ReferenceScheduler(tracer, {

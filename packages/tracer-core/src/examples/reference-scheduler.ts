@@ -1,5 +1,5 @@
 import type { HeaderMap } from "@llm-journey/context-propagation";
-import type { CoreJourneyTracer } from "../core-tracer.js";
+import type { CoreJourneyTracer, CoreLatencies } from "../core-tracer.js";
 import type { FinishStatus } from "../journey-types.js";
 import type { CoreRequestView } from "../request-view.js";
 import type { CoreBatchEntry, CoreStepView } from "../step-view.js";
@@ -30,6 +30,8 @@ export interface FinishedRequest {
   readonly requestId: string;
   readonly status: FinishStatus;
   readonly outputTokens: number;
+  /** What the core measured, for the API layer's `setCoreLatencies`; absent when untraced. */
+  readonly latencies: CoreLatencies | undefined;
 }
 
 /**
@@ -66,8 +68,8 @@ export class ReferenceScheduler {
   abort(requestId: string): FinishedRequest | undefined {
     const request = this.remove(requestId);
     if (request === undefined) return undefined;
-    this.tracer.requestFinished(requestId, "aborted", this.stepCount); // hook: cleanup
-    return { requestId, status: "aborted", outputTokens: request.outputTokens };
+    const latencies = this.tracer.requestFinished(requestId, "aborted", this.stepCount); // hook: cleanup
+    return { requestId, status: "aborted", outputTokens: request.outputTokens, latencies };
   }
 
   /** One scheduler iteration; returns the requests that finished in it. */
@@ -174,11 +176,12 @@ export class ReferenceScheduler {
       } finally {
         if (status !== undefined) {
           this.remove(request.requestId);
-          this.tracer.requestFinished(request, status, this.stepCount); // hook
+          const latencies = this.tracer.requestFinished(request, status, this.stepCount); // hook
           finished.push({
             requestId: request.requestId,
             status,
             outputTokens: request.outputTokens,
+            latencies, // travels with the final output, to the API span
           });
         }
       }

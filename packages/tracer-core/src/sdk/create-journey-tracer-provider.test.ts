@@ -43,7 +43,7 @@ describe("the SDK entry point", () => {
       endpoint: receiver.url,
       serviceName: "engine-a",
     });
-    const core = createCoreTracer({ tracerProvider: provider });
+    const core = createCoreTracer({ tracerProvider: provider, sampleRate: 1 });
     core.requestAdded(simulatedRequest({ requestId: "otlp-1", promptTokens: 3, maxTokens: 1 }), 0);
     core.requestFinished("otlp-1", "stopped", 1);
     await provider.forceFlush();
