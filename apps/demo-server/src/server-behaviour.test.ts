@@ -167,10 +167,8 @@ describe("a preemption-heavy engine shape", () => {
         const onApi = api?.attributes[name];
         const onCore = core?.attributes[name];
         expect(onApi, name).toBeTypeOf("number");
-        expect(onCore, name).toBeTypeOf("number");
-        // Two readings of the same moments on the engine's thread, a few calls apart: equal
-        // to well under a millisecond, unless a busy machine pauses the thread between them.
-        expect(Math.abs((onApi as number) - (onCore as number)), name).toBeLessThan(0.05);
+        // The core tracer's own figures, sent back with the request's last output.
+        expect(onApi, name).toBe(onCore);
       }
       const engineTotal = names.reduce((sum, name) => sum + (api?.attributes[name] as number), 0);
       expect(engineTotal).toBeLessThanOrEqual(api?.attributes["gen_ai.latency.e2e"] as number);

@@ -1,11 +1,10 @@
-import type { FinishStatus } from "@llm-journey/tracer-core";
+import type { CoreLatencies, FinishStatus } from "@llm-journey/tracer-core";
 import type { JourneySpan } from "../journeys/journey-span.js";
-import type { EngineLatencies } from "./request-timeline.js";
 
 /**
  * The messages between the HTTP thread and the engine worker. Plain objects only: they
  * cross the thread boundary by structured clone, and the trace headers are the only
- * link between the API span and the core span (SPEC §1).
+ * link between the API span and the core span.
  */
 
 /** One generation request, as the HTTP layer submits it. */
@@ -76,8 +75,8 @@ export interface FinishedMessage {
   readonly outputTokens: number;
   /** Why, for `error` and `ignored`. */
   readonly error?: string;
-  /** What the engine measured, when tracing is on. */
-  readonly latencies?: EngineLatencies;
+  /** What the core tracer measured, when the request was traced. */
+  readonly latencies?: CoreLatencies;
 }
 
 /** Engine → API: ended `llm_core` spans, batched. */

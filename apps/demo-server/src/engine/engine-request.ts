@@ -1,6 +1,5 @@
 import type { CoreRequestView } from "@llm-journey/tracer-core";
 import type { KvBlockHolder } from "./kv-block-pool.js";
-import type { RequestTimeline } from "./request-timeline.js";
 import { findStopString, stopHoldback } from "./stop-strings.js";
 import type { SimulatedText } from "./text-generator.js";
 
@@ -39,8 +38,6 @@ export class EngineRequest implements CoreRequestView, KvBlockHolder {
   outputTokens = 0;
   preemptions = 0;
   kvBlocks = 0;
-  /** Set by the scheduler when tracing is on: the latencies it reports at the end. */
-  timeline: RequestTimeline | undefined;
   private readonly stop: readonly string[];
   private readonly holdback: number;
   private text = "";

@@ -1,5 +1,4 @@
-import type { FinishStatus } from "@llm-journey/tracer-core";
-import type { EngineLatencies } from "./request-timeline.js";
+import type { CoreLatencies, FinishStatus } from "@llm-journey/tracer-core";
 
 /** What the engine reports for one request, in order: tokens, then exactly one `finished`. */
 export type EngineEvent =
@@ -17,8 +16,8 @@ export type EngineEvent =
       readonly outputTokens: number;
       /** Why, for `error` and `ignored`. */
       readonly error?: string;
-      /** What the engine measured, when tracing is on. */
-      readonly latencies?: EngineLatencies;
+      /** What the core tracer measured, when the request was traced. */
+      readonly latencies?: CoreLatencies;
     };
 
 /**

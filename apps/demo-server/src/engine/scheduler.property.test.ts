@@ -46,7 +46,13 @@ describe("scheduler lifecycle under random traffic", () => {
         fc.boolean(),
         (engineShape, commands, endWithShutdown) => {
           testing.reset();
-          const tracer = createCoreTracer({ tracerProvider: testing.provider });
+          const misuse: unknown[] = [];
+          // The engine core alone, without the API layer: the core samples on its own.
+          const tracer = createCoreTracer({
+            tracerProvider: testing.provider,
+            sampleRate: 1,
+            onError: (error) => misuse.push(error),
+          });
           const scheduler = new ContinuousBatchingScheduler({ tracer, ...engineShape });
           const added: string[] = [];
           const finishes = new Map<string, RequestOutput[]>();
@@ -100,8 +106,18 @@ describe("scheduler lifecycle under random traffic", () => {
             const status = span.events.at(-1)?.attributes?.["finish.status"];
             expect(FINISH_STATUSES).toContain(status);
             const requestId = span.attributes["gen_ai.request.id"] as string;
-            expect(finishes.get(requestId)?.[0]?.finish?.status).toBe(status);
+            const finish = finishes.get(requestId)?.[0]?.finish;
+            expect(finish?.status).toBe(status);
+            // The core's own figures travel with the last output, for the API span.
+            expect(finish?.latencies?.timeInQueue).toBe(
+              span.attributes["gen_ai.latency.time_in_queue"],
+            );
+            expect(finish?.latencies?.prefill).toBe(
+              span.attributes["gen_ai.latency.time_in_model_prefill"],
+            );
           }
+          // The engine updates its requests and calls the hooks in the documented order.
+          expect(misuse).toEqual([]);
         },
       ),
       { numRuns: 150 },

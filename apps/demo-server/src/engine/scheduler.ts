@@ -1,9 +1,7 @@
-import { readSampledHeader } from "@llm-journey/context-propagation";
-import type { CoreJourneyTracer, FinishStatus } from "@llm-journey/tracer-core";
+import type { CoreJourneyTracer, CoreLatencies, FinishStatus } from "@llm-journey/tracer-core";
 import { type EngineOptions, resolveEngineOptions } from "./engine-options.js";
 import { EngineRequest, type EngineRequestInput } from "./engine-request.js";
 import { KvBlockPool } from "./kv-block-pool.js";
-import { type EngineLatencies, RequestTimeline } from "./request-timeline.js";
 import { createSeededRandom } from "./seeded-random.js";
 import type { StepWork } from "./step-time-model.js";
 import { simulateText } from "./text-generator.js";
@@ -28,8 +26,8 @@ export interface RequestFinish {
   readonly status: FinishStatus;
   /** Why, for `error` and `ignored`. */
   readonly error?: string;
-  /** What the engine measured, when tracing is on (for the API span). */
-  readonly latencies?: EngineLatencies;
+  /** What the core tracer measured, when the request was traced (for the API span). */
+  readonly latencies?: CoreLatencies;
 }
 
 /** What one request produced: new text, its counts, and on its last output how it ended. */
@@ -176,11 +174,6 @@ export class ContinuousBatchingScheduler {
     const fails = this.random() < this.shape.injectEngineErrorRate;
     const at = Math.floor(this.random() * Math.min(input.maxTokens, text.naturalLength));
     const request = new EngineRequest(input, text, fails ? at : undefined);
-    // Clock readings only for a request that may be traced: disabled tracing, or a request
-    // the API layer sampled out, costs the engine nothing.
-    if (this.tracer.enabled && readSampledHeader(input.traceHeaders) !== false) {
-      request.timeline = new RequestTimeline();
-    }
     this.requests.set(request.requestId, request);
     this.waiting.push(request);
     this.tracer.requestAdded(request, this.stepCount); // hook: QUEUED
@@ -283,7 +276,6 @@ export class ContinuousBatchingScheduler {
       this.waiting.shift();
       this.running.push(next);
       this.tracer.requestScheduled(next, this.stepCount); // hook: SCHEDULED FIRST/RESUME
-      next.timeline?.scheduled();
       const tokens = Math.min(next.totalTokens, budget);
       this.kv.tryReserve(next, tokens);
       take(next, tokens);
@@ -321,7 +313,6 @@ export class ContinuousBatchingScheduler {
         // The step that computes the whole sequence samples the next token.
         const stopped = request.numComputedTokens === request.totalTokens && request.sampleToken();
         this.tracer.requestProgressed(request, this.stepCount); // hook: FIRST_TOKEN once
-        if (outputBefore === 0 && request.outputTokens > 0) request.timeline?.firstToken();
         status = this.finishStatusOf(request, stopped);
       } catch (caught) {
         status = "error";
@@ -363,11 +354,11 @@ export class ContinuousBatchingScheduler {
     removeFrom(this.running, request);
     removeFrom(this.waiting, request);
     this.kv.release(request);
-    this.tracer.requestFinished(request, status, this.stepCount); // hook: cleanup
+    // hook: cleanup; the core's latencies travel with the last output to the API span.
+    const latencies = this.tracer.requestFinished(request, status, this.stepCount);
     const completed = status === "stopped" || status === "length";
     const text = completed ? request.takeText(true) : "";
     const finish: RequestFinish = error === undefined ? { status } : { status, error };
-    const latencies = request.timeline?.latencies();
     return {
       ...outputOf(request, text),
       finish: latencies === undefined ? finish : { ...finish, latencies },

@@ -33,6 +33,6 @@ export type GenerationEvent =
       promptTokens: number;
       outputTokens: number;
       error?: string;
-      /** The engine's own latencies, recorded on the API span. */
+      /** The core tracer's latencies, recorded on the API span. */
       latencies?: CoreLatencies;
     };
