@@ -7,7 +7,7 @@ function isTracingMode(value: string): value is TracingMode {
   return (TRACING_MODES as readonly string[]).includes(value);
 }
 
-/** Everything the demo server can be told, from flags and environment variables (SPEC §8). */
+/** Everything the demo server can be told, from flags and environment variables. */
 export interface ServerConfig {
   host: string;
   port: number;

@@ -1,7 +1,7 @@
 /**
  * The names of the legacy stream. The span is named like the API layer's (it is the
  * `llm_request` span the buffered path always built); its own scope tells the two
- * streams apart in dual mode (SPEC §7).
+ * streams apart in dual mode.
  */
 export const LEGACY_SPAN_NAME = "llm_request";
 export const LEGACY_TRACER_SCOPE = "llm-journey.legacy";

@@ -52,7 +52,7 @@ export class SpanLegacyBuilder implements LegacySpanBuilder {
   begin(requestId: string, options: LegacyBeginOptions = {}): void {
     try {
       if (this.journeys.has(requestId)) return;
-      // All or nothing (SPEC §4): a request the API layer sampled out keeps no entry here.
+      // All or nothing: a request the API layer sampled out keeps no entry here.
       if (readSampledHeader(options.traceHeaders) === false) return;
       const journey = new CollectedJourney(
         options.arrivalTime ?? monotonicSeconds(),

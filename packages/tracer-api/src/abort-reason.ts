@@ -1,4 +1,4 @@
-/** Why a request ended without success: the `reason` of `api.ABORTED` (SPEC §2). */
+/** Why a request ended without success: the `reason` attribute of `api.ABORTED`. */
 export type AbortReason =
   | "client_disconnect"
   | "validation_error"

@@ -30,7 +30,7 @@ export const ApiAttr = {
   ABORT_ERROR: "error",
 } as const;
 
-/** Names of the events on the `llm_request` span (SPEC §2). */
+/** Names of the events on the `llm_request` span, in the order a journey emits them. */
 export const ApiEvent = {
   ARRIVED: "api.ARRIVED",
   HANDOFF_TO_CORE: "api.HANDOFF_TO_CORE",

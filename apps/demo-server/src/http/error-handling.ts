@@ -22,7 +22,7 @@ export function registerErrorHandling(app: FastifyInstance, uploadTimeout: Uploa
       const end = connectionEnd(request);
       request.journey?.aborted(end.reason, end.error);
     }
-    // A content-free message: parser errors quote the body, and SPEC §2 forbids request content.
+    // A content-free message: parser errors quote the body, and no request content may be recorded.
     request.journey?.aborted(
       reasonFor(error, failure),
       `${failure.statusCode} ${failure.code ?? failure.type}`,

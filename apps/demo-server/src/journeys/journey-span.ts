@@ -12,7 +12,7 @@ export interface JourneySpan {
   startTimeUnixNano: string;
   endTimeUnixNano: string;
   /**
-   * SPEC §8 lists both keys: the server always sends `message`, `""` when the span has
+   * The documented JSON has both keys: the server always sends `message`, `""` when the span has
    * none. Optional in the type only so that captures made before that still type-check.
    */
   status: { code: keyof typeof SpanStatusCode; message: string };
