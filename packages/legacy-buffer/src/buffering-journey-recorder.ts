@@ -108,7 +108,11 @@ export class BufferingJourneyRecorder implements LegacyJourneyRecorder {
   }
 
   /** The latencies are measured on the output side, from the records: none to return here. */
-  requestFinished(request: CoreRequestView | string, status: FinishStatus, step: number): undefined {
+  requestFinished(
+    request: CoreRequestView | string,
+    status: FinishStatus,
+    step: number,
+  ): undefined {
     const requestId = requestIdOf(request);
     const journey = this.journeys.get(requestId);
     if (journey === undefined) return;

@@ -61,7 +61,7 @@ export const CoreAttr = {
   SCHEDULE_KIND: "schedule.kind",
   FINISH_STATUS: "finish.status",
   DROPPED_EVENTS: "journey.dropped_events",
-  /** `watchdog` on a journey closed because it outlived `maxJourneyAgeMs` (SPEC §9). */
+  /** `watchdog` on a journey closed because it outlived `maxJourneyAgeMs`. */
   CLOSED_BY: "journey.closed_by",
   LATENCY_TIME_IN_QUEUE: "gen_ai.latency.time_in_queue",
   LATENCY_PREFILL: "gen_ai.latency.time_in_model_prefill",

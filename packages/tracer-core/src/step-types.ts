@@ -1,4 +1,4 @@
-/** The vocabulary of scheduler step spans (SPEC §10). Scope: `llm-journey.scheduler`. */
+/** The vocabulary of scheduler step spans. Scope: `llm-journey.scheduler`. */
 
 export const STEP_SPAN_NAME = "llm_step";
 
