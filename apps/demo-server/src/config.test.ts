@@ -27,8 +27,19 @@ describe("parseConfig", () => {
       trustClientContext: true,
       captureContent: false,
       mode: "spans",
+      maxJourneyAgeMs: 300_000,
     });
     expect(config.engine.stepTime).toBeUndefined();
+  });
+
+  it("takes the watchdog's age, 0 to turn it off, and refuses anything else", () => {
+    expect(parse(["--max-journey-age-ms", "60000"]).tracing.maxJourneyAgeMs).toBe(60_000);
+    expect(parse(["--max-journey-age-ms", "0"]).tracing.maxJourneyAgeMs).toBe(0);
+    for (const bad of ["-1", "1.5", "soon", ""]) {
+      expect(errorOf([`--max-journey-age-ms=${bad}`])).toMatch(
+        /--max-journey-age-ms must be an integer >= 0/,
+      );
+    }
   });
 
   it("takes the negative flags", () => {

@@ -26,6 +26,11 @@ export interface ServerConfig {
      * compare while migrating. Only `legacy` and `dual` load the legacy-buffer package.
      */
     mode: TracingMode;
+    /**
+     * The watchdog of both tracers: a journey open longer than this many milliseconds is
+     * closed (`api.ABORTED reason=watchdog`, `journey.closed_by=watchdog`). 0: off.
+     */
+    maxJourneyAgeMs: number;
   };
   engine: {
     maxNumSeqs: number;
@@ -63,6 +68,8 @@ export const USAGE = `Usage: npm run demo -- [flags]
   --capture-content                    record prompt and completion text on spans (personal data!)
   --tracing-mode spans|dual|legacy     spans: llm_request + llm_core (default);
                                        legacy: only the old buffered span; dual: both streams
+  --max-journey-age-ms MS              close journeys still open after MS, in both layers
+                                       (the watchdog; default 300000, 0 = off)
   --max-num-seqs N                     running sequences at most (default 16)
   --max-num-batched-tokens N           tokens per scheduler step (default 512)
   --num-kv-blocks N                    KV cache blocks (default 512)
@@ -86,6 +93,12 @@ OTEL_SERVICE_NAME names the service (default llm-journey-demo).`;
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
+
+/**
+ * The watchdog's default: five minutes, well above the 2-minute request timeout, so it
+ * only closes journeys that nothing else closed.
+ */
+export const DEFAULT_MAX_JOURNEY_AGE_MS = 300_000;
 
 const ENGINE_DEFAULTS = {
   maxNumSeqs: 16,
@@ -117,6 +130,7 @@ export function parseConfig(
         "capture-content": { type: "boolean" },
         "no-capture-content": { type: "boolean" },
         "tracing-mode": { type: "string" },
+        "max-journey-age-ms": { type: "string" },
         "max-num-seqs": { type: "string" },
         "max-num-batched-tokens": { type: "string" },
         "num-kv-blocks": { type: "string" },
@@ -176,6 +190,12 @@ export function parseConfig(
       trustClientContext: trustFlag !== false,
       captureContent: captureFlag === true,
       mode,
+      maxJourneyAgeMs: integer(
+        "max-journey-age-ms",
+        str("max-journey-age-ms"),
+        DEFAULT_MAX_JOURNEY_AGE_MS,
+        { min: 0 },
+      ),
     },
     engine: {
       maxNumSeqs: integer("max-num-seqs", str("max-num-seqs"), ENGINE_DEFAULTS.maxNumSeqs, {

@@ -31,6 +31,7 @@ export async function startEngine(
         serviceName: tracing.serviceName,
         sampleRate: tracing.sampleRate,
         mode: tracing.mode,
+        maxJourneyAgeMs: tracing.maxJourneyAgeMs,
       },
     },
     {
@@ -50,9 +51,11 @@ export async function startEngine(
         spansDropped: stats.spansDropped,
         bufferedEntries: stats.bufferedEntries,
         bufferedRecords: stats.bufferedRecords,
+        closedByWatchdog: stats.closedByWatchdog,
       };
     },
     unansweredHeartbeatMs: () => client.unansweredHeartbeatMs,
+    openJourneys: () => client.openJourneys(),
     onSpans: (listener) => client.onSpans(listener),
     onJourneyRecords: (listener) => client.onJourneyRecords(listener),
     shutdown: () => client.shutdown(),

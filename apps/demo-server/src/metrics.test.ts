@@ -3,11 +3,12 @@ import { JourneyStore } from "./journeys/journey-store.js";
 import { type CoreCounts, ServerMetrics } from "./metrics.js";
 import { gaugeValue } from "./test-support/test-server.js";
 
-const API = { activeSpans: 0, trackedEntries: 0 };
-const core = (activeSpans: number): CoreCounts => ({
+const API = { activeSpans: 0, trackedEntries: 0, closedByWatchdog: 0 };
+const core = (activeSpans: number, closedByWatchdog = 0): CoreCounts => ({
   activeSpans,
   trackedEntries: activeSpans,
   spansDropped: 0,
+  closedByWatchdog,
   bufferedEntries: 0,
   bufferedRecords: 0,
 });
@@ -36,6 +37,27 @@ function churn(): number {
 const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
 
 describe("the server metrics", () => {
+  it("count the watchdog's closures per layer from the tracers' running totals", async () => {
+    const api = { ...API };
+    const coreTotals = [1, 3, 0, 2]; // the engine worker restarted after the second scrape
+    metrics = new ServerMetrics(
+      { api: () => api, core: async () => core(0, coreTotals.shift() ?? 0) },
+      new JourneyStore(1),
+    );
+    const read = async () => {
+      const text = await metrics?.scrape();
+      return ["api", "core"].map((layer) =>
+        gaugeValue(text ?? "", "llm_journey_watchdog_closed_total", layer),
+      );
+    };
+    expect(await read()).toEqual([0, 1]);
+    api.closedByWatchdog = 4;
+    expect(await read()).toEqual([4, 3]);
+    // A restarted worker counts from 0 again: the counter never goes back.
+    expect(await read()).toEqual([4, 3]);
+    expect(await read()).toEqual([4, 3]);
+  });
+
   it("report the engine's last known counts when the engine cannot answer a scrape", async () => {
     const answers: Array<() => Promise<CoreCounts>> = [
       async () => core(2),

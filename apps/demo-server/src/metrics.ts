@@ -14,9 +14,16 @@ export interface LayerCounts {
   trackedEntries: number;
 }
 
+/** What the API tracer reports: its live counts and its watchdog's closures so far. */
+export interface ApiCounts extends LayerCounts {
+  closedByWatchdog: number;
+}
+
 /** The engine's counts also say how many core spans its exporter dropped so far. */
 export interface CoreCounts extends LayerCounts {
   spansDropped: number;
+  /** Journeys the core tracer's watchdog closed so far (a running total). */
+  closedByWatchdog: number;
   /** The legacy recorder's entries and undrained records (`legacy` and `dual` modes). */
   bufferedEntries: number;
   bufferedRecords: number;
@@ -40,6 +47,7 @@ const ZERO_CORE: CoreCounts = Object.freeze({
   activeSpans: 0,
   trackedEntries: 0,
   spansDropped: 0,
+  closedByWatchdog: 0,
   bufferedEntries: 0,
   bufferedRecords: 0,
 });
@@ -67,7 +75,7 @@ const STATELESS_DEFAULT_METRICS = [
 const requireFromHere = createRequire(import.meta.url);
 
 type LayerReaders = {
-  api: () => LayerCounts;
+  api: () => ApiCounts;
   core: () => Promise<CoreCounts>;
   /**
    * Only in `legacy` and `dual` modes: adds the `legacy` layer to the gauges. Given the
@@ -130,6 +138,21 @@ export class ServerMetrics {
         if (spansDropped > coreDroppedSeen)
           this.inc({ layer: "core" }, spansDropped - coreDroppedSeen);
         coreDroppedSeen = Math.max(coreDroppedSeen, spansDropped);
+      },
+    });
+    // Both tracers report running totals; the counter takes what is new since the last scrape.
+    const watchdogSeen = { api: 0, core: 0 };
+    new Counter({
+      name: "llm_journey_watchdog_closed_total",
+      help: "Journeys the watchdog closed because they were open longer than --max-journey-age-ms, by layer.",
+      labelNames: ["layer"] as const,
+      registers: [this.registry],
+      collect() {
+        const totals = { api: layers.api().closedByWatchdog, core: self.core.closedByWatchdog };
+        for (const layer of ["api", "core"] as const) {
+          this.inc({ layer }, Math.max(0, totals[layer] - watchdogSeen[layer]));
+          watchdogSeen[layer] = Math.max(watchdogSeen[layer], totals[layer]);
+        }
       },
     });
     for (const name of STATELESS_DEFAULT_METRICS) {

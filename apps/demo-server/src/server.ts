@@ -1,4 +1,4 @@
-import { createRateLimitedErrorHandler } from "@llm-journey/tracer-core";
+import { createRateLimitedErrorHandler, type OpenCoreJourney } from "@llm-journey/tracer-core";
 import type { TracerProvider } from "@opentelemetry/api";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { ServerConfig } from "./config.js";
@@ -9,6 +9,7 @@ import { registerInfoRoutes } from "./http/info-routes.js";
 import { registerStrictJsonParser } from "./http/strict-json-parser.js";
 import { UploadTimeout } from "./http/upload-timeout.js";
 import { JourneyStore } from "./journeys/journey-store.js";
+import { liveJourneys, nowUnixNano } from "./journeys/live-journeys.js";
 import { type CoreCounts, ServerMetrics } from "./metrics.js";
 import { setUpHttpTracing } from "./tracing-setup.js";
 import { renderViewerPage } from "./viewer/index.js";
@@ -18,6 +19,8 @@ export interface ServerEngine extends GenerationEngine {
   counts(): Promise<CoreCounts>;
   /** How long the engine has left a heartbeat unanswered, in ms; 0 when it answers. */
   unansweredHeartbeatMs(): number;
+  /** The core tracer's open journeys, asked of the engine now. */
+  openJourneys(): Promise<OpenCoreJourney[]>;
   onSpans(listener: (spans: import("./journeys/journey-span.js").JourneySpan[]) => void): void;
   /** Receives the legacy recorder's records of each step (`legacy` and `dual` modes). */
   onJourneyRecords(listener: (records: unknown) => void): void;
@@ -136,6 +139,11 @@ export async function startServer(
         : engine.unansweredHeartbeatMs() > config.engineHeartbeatTimeoutMs
           ? "engine_unresponsive"
           : "ok",
+    liveJourneys: async () => {
+      // A restarting engine lists nothing: the API side is still worth showing.
+      const core = await engine.openJourneys().catch((): OpenCoreJourney[] => []);
+      return liveJourneys(tracing.api.openJourneys(), core, nowUnixNano());
+    },
   });
 
   await app.listen({ host: config.host, port: config.port });

@@ -74,6 +74,7 @@ export async function setUpHttpTracing(
     sampleRate: tracing.sampleRate,
     trustClientContext: tracing.trustClientContext,
     captureContent: tracing.captureContent,
+    maxJourneyAgeMs: tracing.maxJourneyAgeMs,
     onError: hooks.onError,
   });
   let buffered: BufferedStreamOutput | undefined;

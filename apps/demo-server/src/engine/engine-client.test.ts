@@ -195,6 +195,7 @@ describe("EngineClient with a real worker thread", () => {
       kvBlocksUsed: 0,
       spansDropped: 0,
       counting: 0,
+      closedByWatchdog: 0,
       bufferedEntries: 0,
       bufferedRecords: 0,
     });

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import type { OpenCoreJourney } from "@llm-journey/tracer-core";
 import type { JourneySpan } from "../journeys/journey-span.js";
 import {
   type EngineOptions,
@@ -32,7 +33,7 @@ export interface EngineClientOptions {
   readonly workerUrl?: URL;
   /** How long `shutdown()` waits for the worker to abort, end and flush. Default: 10 000 ms. */
   readonly shutdownTimeoutMs?: number;
-  /** How long `stats()` waits for the worker's reply. Default: 5000 ms. */
+  /** How long `stats()` and `openJourneys()` wait for the worker's reply. Default: 5000 ms. */
   readonly statsTimeoutMs?: number;
   /**
    * How often a heartbeat is sent to the worker, which answers as soon as its event loop
@@ -54,6 +55,7 @@ const ZERO_STATS: EngineStats = Object.freeze({
   kvBlocksUsed: 0,
   spansDropped: 0,
   counting: 0,
+  closedByWatchdog: 0,
 });
 
 /** Everything the client keeps for one request: removed with its `finished` event. */
@@ -64,9 +66,15 @@ interface InFlight {
   abortSent: boolean;
 }
 
-interface StatsWaiter {
-  readonly resolve: (stats: EngineStats) => void;
+/** A question to the worker (`stats-request`, `journeys-request`) waiting for its reply. */
+interface ReplyWaiter {
+  /** The question, asked again of a new worker if the one asked dies. */
+  readonly request: Extract<ToEngineMessage, { id: number }>;
+  /** Method syntax on purpose: each waiter's promise resolves with its own reply type. */
+  resolve(reply: unknown): void;
   readonly reject: (error: Error) => void;
+  /** The answer once the engine has stopped. */
+  readonly whenStopped: () => unknown;
   readonly timer: ReturnType<typeof setTimeout>;
 }
 
@@ -89,8 +97,8 @@ export class EngineClient {
   private readonly requests = new Map<string, InFlight>();
   private readonly spanListeners = new Set<(spans: JourneySpan[]) => void>();
   private readonly recordListeners = new Set<(records: unknown) => void>();
-  private readonly statsWaiters = new Map<number, StatsWaiter>();
-  private nextStatsId = 1;
+  private readonly replyWaiters = new Map<number, ReplyWaiter>();
+  private nextReplyId = 1;
   private latestStats: EngineStats = ZERO_STATS;
   private state: "running" | "stopping" | "stopped" = "running";
   /** Set once the client gave up restarting workers. */
@@ -230,17 +238,45 @@ export class EngineClient {
 
   /** Fresh counts from the worker. After shutdown, the last ones it reported. */
   stats(): Promise<EngineStats> {
-    if (this.state === "stopped") return Promise.resolve(this.latestStats);
+    const latest = () => this.latestStats;
+    return this.ask<EngineStats>((id) => ({ type: "stats-request", id }), "its stats", latest);
+  }
+
+  /** The core tracer's open journeys, read in the worker now. After shutdown, none. */
+  openJourneys(): Promise<OpenCoreJourney[]> {
+    return this.ask<OpenCoreJourney[]>(
+      (id) => ({ type: "journeys-request", id }),
+      "its open journeys",
+      () => [],
+    );
+  }
+
+  private ask<T>(
+    question: (id: number) => ReplyWaiter["request"],
+    what: string,
+    whenStopped: () => T,
+  ): Promise<T> {
+    if (this.state === "stopped") return Promise.resolve(whenStopped());
     if (this.failure !== undefined) return Promise.reject(new Error(this.failure));
-    const id = this.nextStatsId++;
-    return new Promise<EngineStats>((resolve, reject) => {
+    const id = this.nextReplyId++;
+    const request = question(id);
+    return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.statsWaiters.delete(id);
-        reject(new Error(`the engine did not report its stats within ${this.statsTimeoutMs} ms`));
+        this.replyWaiters.delete(id);
+        reject(new Error(`the engine did not report ${what} within ${this.statsTimeoutMs} ms`));
       }, this.statsTimeoutMs);
-      this.statsWaiters.set(id, { resolve, reject, timer });
-      this.send({ type: "stats-request", id });
+      this.replyWaiters.set(id, { request, resolve, reject, whenStopped, timer });
+      this.send(request);
     });
+  }
+
+  /** Settles the waiter for `id` with the worker's reply; unknown ids are ignored. */
+  private answer(id: number, reply: unknown): void {
+    const waiter = this.replyWaiters.get(id);
+    if (waiter === undefined) return;
+    this.replyWaiters.delete(id);
+    clearTimeout(waiter.timer);
+    waiter.resolve(reply);
   }
 
   /**
@@ -284,11 +320,7 @@ export class EngineClient {
     await this.worker.terminate();
     // Only requests the worker never answered for (a timed-out shutdown) are left.
     this.endAll({ status: "aborted", error: "the engine shut down" });
-    for (const [id, waiter] of this.statsWaiters) {
-      clearTimeout(waiter.timer);
-      this.statsWaiters.delete(id);
-      waiter.resolve(this.latestStats);
-    }
+    for (const [id, waiter] of this.replyWaiters) this.answer(id, waiter.whenStopped());
   }
 
   private spawn(): Worker {
@@ -363,14 +395,12 @@ export class EngineClient {
       case "stats": {
         const { type: _type, id, ...stats } = message;
         this.latestStats = stats;
-        const waiter = id === undefined ? undefined : this.statsWaiters.get(id);
-        if (id !== undefined && waiter !== undefined) {
-          this.statsWaiters.delete(id);
-          clearTimeout(waiter.timer);
-          waiter.resolve(stats);
-        }
+        if (id !== undefined) this.answer(id, stats);
         break;
       }
+      case "journeys":
+        this.answer(message.id, message.journeys);
+        break;
       case "shutdown-complete":
         this.shutdownComplete?.();
         break;
@@ -400,9 +430,9 @@ export class EngineClient {
     this.consecutiveCrashes++;
     if (this.consecutiveCrashes > MAX_CONSECUTIVE_CRASHES) {
       this.failure = ENGINE_WORKER_EXITED;
-      for (const [id, waiter] of this.statsWaiters) {
+      for (const [id, waiter] of this.replyWaiters) {
         clearTimeout(waiter.timer);
-        this.statsWaiters.delete(id);
+        this.replyWaiters.delete(id);
         waiter.reject(new Error(ENGINE_WORKER_EXITED));
       }
       return;
@@ -412,8 +442,8 @@ export class EngineClient {
     this.worker = this.spawn();
     // The dead worker's unanswered heartbeat is asked again of the new one.
     if (this.heartbeatSentAt !== undefined) this.send({ type: "heartbeat" });
-    // Stats asked of the dead worker are asked again of the new one.
-    for (const id of this.statsWaiters.keys()) this.send({ type: "stats-request", id });
+    // Questions asked of the dead worker are asked again of the new one.
+    for (const waiter of this.replyWaiters.values()) this.send(waiter.request);
   }
 
   /** Ends every stream still in flight with the same `finished` event, and forgets them. */

@@ -62,6 +62,24 @@ describe("EngineHost", () => {
     expect(ofType("spans")).toHaveLength(0);
   });
 
+  it("answers a journeys request with the core tracer's open journeys and the same id", async () => {
+    const { engine, until, ofType, add, shutdown } = host();
+    add("in-flight", 50);
+    engine.handle({ type: "journeys-request", id: 7 });
+    const [reply] = ofType("journeys");
+    expect(reply?.id).toBe(7);
+    expect(reply?.journeys).toEqual([
+      expect.objectContaining({
+        requestId: "in-flight",
+        traceId: expect.stringMatching(/^[0-9a-f]{32}$/),
+      }),
+    ]);
+    await until(() => ofType("finished").length === 1);
+    engine.handle({ type: "journeys-request", id: 8 });
+    expect(ofType("journeys")[1]).toEqual({ type: "journeys", id: 8, journeys: [] });
+    await shutdown();
+  });
+
   it("answers a stats request with the id it was asked with", async () => {
     const { engine, ofType, shutdown } = host();
     engine.handle({ type: "stats-request", id: 42 });
@@ -75,6 +93,7 @@ describe("EngineHost", () => {
       kvBlocksUsed: 0,
       spansDropped: 0,
       counting: 0,
+      closedByWatchdog: 0,
       bufferedEntries: 0,
       bufferedRecords: 0,
     });

@@ -122,6 +122,7 @@ export class EngineHost {
       tracerProvider: host.tracerProvider ?? this.provider,
       sampleRate: options.tracing.sampleRate,
       maxEventsPerSpan: DEFAULT_MAX_EVENTS_PER_SPAN,
+      maxJourneyAgeMs: options.tracing.maxJourneyAgeMs,
       onError: this.onError,
     });
     this.buffered = host.bufferedStream?.(this.coreTracer, this.onError);
@@ -172,6 +173,9 @@ export class EngineHost {
         case "stats-request":
           this.postStats(message.id, false);
           break;
+        case "journeys-request":
+          this.post({ type: "journeys", id: message.id, journeys: this.coreTracer.openJourneys() });
+          break;
         case "shutdown":
           void this.shutdown();
           break;
@@ -194,6 +198,7 @@ export class EngineHost {
       waiting: scheduler.waiting,
       kvBlocksUsed: scheduler.kvBlocksUsed,
       spansDropped: this.spansDropped,
+      closedByWatchdog: this.coreTracer.closedByWatchdog,
     };
   }
 

@@ -15,7 +15,13 @@ describe("resolveEngineOptions", () => {
         stepTime: DEFAULT_STEP_TIME,
         injectEngineErrorRate: 0,
         seed: 0,
-        tracing: { enabled: true, sampleRate: 1, serviceName: DEFAULT_SERVICE_NAME, mode: "spans" },
+        tracing: {
+          enabled: true,
+          sampleRate: 1,
+          serviceName: DEFAULT_SERVICE_NAME,
+          mode: "spans",
+          maxJourneyAgeMs: 0,
+        },
       });
     } finally {
       if (previous !== undefined) process.env.OTEL_SERVICE_NAME = previous;

@@ -20,6 +20,11 @@ export interface EngineTracingOptions {
    * whose records go to the HTTP thread with each step. `dual`: both, from the same hooks.
    */
   mode: EngineTracingMode;
+  /**
+   * The core tracer's watchdog: a journey open longer than this many milliseconds is
+   * closed with `journey.closed_by = watchdog`. 0: off. Default: 0.
+   */
+  maxJourneyAgeMs: number;
 }
 
 /**
@@ -92,6 +97,7 @@ export function resolveEngineOptions(input: EngineOptionsInput = {}): EngineOpti
       ...(otlpEndpoint !== undefined ? { otlpEndpoint } : {}),
       serviceName,
       mode: tracingMode(tracing.mode ?? "spans"),
+      maxJourneyAgeMs: nonNegative(tracing.maxJourneyAgeMs ?? 0, "tracing.maxJourneyAgeMs"),
     },
   };
 }

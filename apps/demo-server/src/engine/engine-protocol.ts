@@ -1,4 +1,4 @@
-import type { CoreLatencies, FinishStatus } from "@llm-journey/tracer-core";
+import type { CoreLatencies, FinishStatus, OpenCoreJourney } from "@llm-journey/tracer-core";
 import type { JourneySpan } from "../journeys/journey-span.js";
 
 /**
@@ -35,6 +35,12 @@ export interface StatsRequestMessage {
   readonly id: number;
 }
 
+/** API → engine: reply with a `journeys` message carrying the same `id`. */
+export interface JourneysRequestMessage {
+  readonly type: "journeys-request";
+  readonly id: number;
+}
+
 /** API → engine: abort everything, end every span, flush, reply `shutdown-complete`. */
 export interface ShutdownMessage {
   readonly type: "shutdown";
@@ -49,6 +55,7 @@ export type ToEngineMessage =
   | AddMessage
   | AbortMessage
   | StatsRequestMessage
+  | JourneysRequestMessage
   | ShutdownMessage
   | HeartbeatMessage;
 
@@ -109,12 +116,21 @@ export interface EngineStats {
   readonly spansDropped: number;
   /** Requests whose prompt is being counted, before they reach the scheduler. */
   readonly counting: number;
+  /** Journeys the core tracer's watchdog closed since the engine started (cumulative). */
+  readonly closedByWatchdog: number;
 }
 
 /** Engine → API: live counts, periodically (no `id`) or in reply to `stats-request`. */
 export interface StatsMessage extends EngineStats {
   readonly type: "stats";
   readonly id?: number;
+}
+
+/** Engine → API: the core tracer's open journeys, in reply to `journeys-request`. */
+export interface JourneysMessage {
+  readonly type: "journeys";
+  readonly id: number;
+  readonly journeys: OpenCoreJourney[];
 }
 
 /** Engine → API: everything was aborted, ended and flushed; the worker may be stopped. */
@@ -129,5 +145,6 @@ export type FromEngineMessage =
   | SpansMessage
   | JourneyRecordsMessage
   | StatsMessage
+  | JourneysMessage
   | ShutdownCompleteMessage
   | HeartbeatMessage;

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { JourneyStore } from "../journeys/journey-store.js";
+import type { LiveJourney } from "../journeys/live-journeys.js";
 import type { ServerMetrics } from "../metrics.js";
 import { OpenAiHttpError } from "../openai/openai-error.js";
 
@@ -15,6 +16,8 @@ export function registerInfoRoutes(
     viewerPage: string;
     /** Anything but `ok` answers 503 with that status. */
     health: () => "ok" | "shutting_down" | "engine_unresponsive";
+    /** Both tracers' open journeys, joined (`?state=active`). */
+    liveJourneys: () => Promise<LiveJourney[]>;
   },
 ): void {
   app.get("/v1/models", async () => ({
@@ -44,19 +47,33 @@ export function registerInfoRoutes(
   // Nothing scrapes the metrics once the app is closed: stop their process monitors.
   app.addHook("onClose", async () => deps.metrics.close());
 
-  app.get<{ Querystring: { limit?: string } }>("/debug/journeys", async (request) => {
-    const raw = request.query.limit ?? "50";
-    const limit = Number(raw);
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_JOURNEYS_LIMIT) {
-      throw new OpenAiHttpError(
-        400,
-        `limit must be an integer in [1, ${MAX_JOURNEYS_LIMIT}], got ${raw}`,
-        "invalid_request_error",
-        "limit",
-      );
-    }
-    return { journeys: deps.store.recent(limit) };
-  });
+  app.get<{ Querystring: { limit?: string; state?: string } }>(
+    "/debug/journeys",
+    async (request) => {
+      const state = request.query.state ?? "finished";
+      if (state !== "finished" && state !== "active") {
+        throw new OpenAiHttpError(
+          400,
+          `state must be finished or active, got ${state}`,
+          "invalid_request_error",
+          "state",
+        );
+      }
+      const raw = request.query.limit ?? "50";
+      const limit = Number(raw);
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_JOURNEYS_LIMIT) {
+        throw new OpenAiHttpError(
+          400,
+          `limit must be an integer in [1, ${MAX_JOURNEYS_LIMIT}], got ${raw}`,
+          "invalid_request_error",
+          "limit",
+        );
+      }
+      // Active: the requests in flight now, oldest first; finished: the latest, newest first.
+      if (state === "active") return { journeys: (await deps.liveJourneys()).slice(0, limit) };
+      return { journeys: deps.store.recent(limit) };
+    },
+  );
 
   app.get("/journeys", async (_request, reply) =>
     reply.type("text/html; charset=utf-8").send(deps.viewerPage),
