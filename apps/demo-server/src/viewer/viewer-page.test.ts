@@ -82,6 +82,10 @@ describe.skipIf(!hasChromium && !process.env.CI)(
         if (url === "/journeys") {
           response.writeHead(200, { "content-type": "text/html; charset=utf-8" });
           response.end(html);
+        } else if (url.startsWith("/debug/journeys?state=active")) {
+          // The "In flight" panel's own polling: live-view.test.ts covers it.
+          response.writeHead(200, { "content-type": "application/json" });
+          response.end('{"journeys":[]}');
         } else if (url.startsWith("/debug/journeys")) {
           requests.push(url);
           if (mode === "error") {

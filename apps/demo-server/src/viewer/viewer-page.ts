@@ -1,4 +1,5 @@
 import { SIMULATED_MODEL_ID } from "../http/info-routes.js";
+import { liveViewScript } from "./live-view-script.js";
 import { viewerScript } from "./viewer-script.js";
 import { VIEWER_STYLES } from "./viewer-styles.js";
 
@@ -8,11 +9,17 @@ export interface ViewerPageOptions {
   title?: string;
   /** How often the page polls `/debug/journeys` while auto-refresh is on, in ms. Default 2000. */
   refreshMs?: number;
+  /** How often the "In flight" panel polls `/debug/journeys?state=active`, in ms. Default 1000. */
+  liveRefreshMs?: number;
+  /** Requests in flight longer than this are highlighted, until changed on the page. Default 10 000 ms. */
+  stuckAfterMs?: number;
 }
 
 const DEFAULT_TITLE = "llm-journey · journey viewer";
 const DEFAULT_REFRESH_MS = 2000;
 const MIN_REFRESH_MS = 100;
+const DEFAULT_LIVE_REFRESH_MS = 1000;
+const DEFAULT_STUCK_AFTER_MS = 10_000;
 
 /**
  * The journey viewer: one self-contained HTML page (inline CSS and script, no external
@@ -22,11 +29,11 @@ const MIN_REFRESH_MS = 100;
  */
 export function renderViewerPage(options: ViewerPageOptions): string {
   const title = options.title ?? DEFAULT_TITLE;
-  const refreshMs = options.refreshMs ?? DEFAULT_REFRESH_MS;
-  if (!Number.isInteger(refreshMs) || refreshMs < MIN_REFRESH_MS) {
-    throw new RangeError(
-      `refreshMs must be an integer of at least ${MIN_REFRESH_MS}, got ${String(refreshMs)}`,
-    );
+  const refreshMs = interval(options.refreshMs ?? DEFAULT_REFRESH_MS, "refreshMs");
+  const liveRefreshMs = interval(options.liveRefreshMs ?? DEFAULT_LIVE_REFRESH_MS, "liveRefreshMs");
+  const stuckAfterMs = options.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS;
+  if (!Number.isFinite(stuckAfterMs) || stuckAfterMs < 0) {
+    throw new RangeError(`stuckAfterMs must be a number >= 0, got ${String(stuckAfterMs)}`);
   }
   const every = refreshMs % 1000 === 0 ? `${refreshMs / 1000} s` : `${refreshMs} ms`;
   const heading = escapeHtml(title);
@@ -57,6 +64,24 @@ export function renderViewerPage(options: ViewerPageOptions): string {
 </header>
 <main>
   <div id="error-state" data-testid="error-state" class="error-state" role="alert" hidden></div>
+  <section id="in-flight" data-testid="in-flight" class="panel">
+    <div class="panel-head">
+      <h2>In flight <span id="in-flight-count" data-testid="in-flight-count" class="muted"></span></h2>
+      <label class="muted">Highlight older than
+        <input type="number" id="stuck-after" data-testid="stuck-after" min="0" step="1" value="${stuckAfterMs / 1000}"> s</label>
+    </div>
+    <div id="in-flight-error" data-testid="in-flight-error" class="error-state" role="alert" hidden></div>
+    <p id="in-flight-empty" data-testid="in-flight-empty" class="muted">Nothing in flight right now.</p>
+    <div class="table-scroll">
+      <table id="in-flight-list" data-testid="in-flight-list" class="journeys in-flight" hidden>
+        <thead><tr>
+          <th>Request id</th><th class="num">Age (s)</th><th>Phase</th><th class="num">Prefill</th>
+          <th class="num">Decode</th><th class="num">Preemptions</th><th>Last event</th>
+        </tr></thead>
+        <tbody></tbody>
+      </table>
+    </div>
+  </section>
   <p id="loading" class="muted">Loading journeys…</p>
   <section id="empty-state" data-testid="empty-state" class="panel empty-state" hidden>
     <h2>No journeys yet — send a request:</h2>
@@ -105,9 +130,19 @@ export function renderViewerPage(options: ViewerPageOptions): string {
   </div>
 </main>
 <script>${viewerScript({ refreshMs, model: SIMULATED_MODEL_ID })}</script>
+<script>${liveViewScript({ refreshMs: liveRefreshMs, stuckAfterMs })}</script>
 </body>
 </html>
 `;
+}
+
+function interval(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < MIN_REFRESH_MS) {
+    throw new RangeError(
+      `${name} must be an integer of at least ${MIN_REFRESH_MS}, got ${String(value)}`,
+    );
+  }
+  return value;
 }
 
 function escapeHtml(text: string): string {

@@ -175,4 +175,8 @@ th { font-size: 12px; font-weight: 600; color: var(--muted); background: #f6f8fa
 details { margin-top: 14px; }
 summary { cursor: pointer; color: var(--accent); }
 .span-attrs h4 { margin: 10px 0 4px; font-size: 13px; font-family: var(--mono); }
+.in-flight tbody tr { cursor: default; }
+.in-flight tbody tr.is-stuck { background: #fff1e5; }
+.in-flight tbody tr.is-stuck td:first-child { border-left-color: #bc4c00; }
+#stuck-after { width: 5em; }
 `;
