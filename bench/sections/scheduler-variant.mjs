@@ -20,6 +20,7 @@ const UNINSTRUMENTED = {
   requestProgressed() {},
   requestPreempted() {},
   requestFinished() {},
+  stepFinished() {},
   shutdown() {},
 };
 

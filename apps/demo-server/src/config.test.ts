@@ -28,6 +28,8 @@ describe("parseConfig", () => {
       captureContent: false,
       mode: "spans",
       maxJourneyAgeMs: 300_000,
+      stepSampleRate: 0.01,
+      stepSlowMs: undefined,
     });
     expect(config.engine.stepTime).toBeUndefined();
   });
@@ -40,6 +42,11 @@ describe("parseConfig", () => {
         /--max-journey-age-ms must be an integer >= 0/,
       );
     }
+  });
+
+  it("takes the step-tracing rate and slow threshold", () => {
+    const config = parse(["--step-tracing-sample-rate", "0.5", "--step-tracing-slow-ms", "12.5"]);
+    expect(config.tracing).toMatchObject({ stepSampleRate: 0.5, stepSlowMs: 12.5 });
   });
 
   it("takes the negative flags", () => {
@@ -73,6 +80,9 @@ describe("parseConfig", () => {
     [["--tracing-mode", "both"], "--tracing-mode must be one of: spans, dual, legacy (got both)"],
     [["--otlp-traces-endpoint", "ftp://x"], "must be an http(s) URL, got ftp://x"],
     [["--fast", "--step-time-base-ms", "3"], "--fast cannot be combined with --step-time-* flags"],
+    [["--step-tracing-sample-rate", "2"], "--step-tracing-sample-rate must be in [0, 1], got 2"],
+    [["--step-tracing-slow-ms", "0"], "--step-tracing-slow-ms must be a number > 0, got 0"],
+    [["--step-tracing-slow-ms", "soon"], "--step-tracing-slow-ms must be a non-negative number"],
     [["--bogus"], "Unknown option '--bogus'"],
   ])("refuses %j with a message naming the flag", (argv, message) => {
     const text = errorOf(argv);

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { DEFAULT_STEP_SAMPLE_RATE } from "@llm-journey/tracer-core";
 
 export const TRACING_MODES = ["spans", "dual", "legacy"] as const;
 export type TracingMode = (typeof TRACING_MODES)[number];
@@ -31,6 +32,10 @@ export interface ServerConfig {
      * closed (`api.ABORTED reason=watchdog`, `journey.closed_by=watchdog`). 0: off.
      */
     maxJourneyAgeMs: number;
+    /** Share of scheduler steps kept as `llm_step` spans (preempting steps always are). */
+    stepSampleRate: number;
+    /** Steps at least this long are kept whatever the rate; undefined: no threshold. */
+    stepSlowMs: number | undefined;
   };
   engine: {
     maxNumSeqs: number;
@@ -52,6 +57,8 @@ export interface ServerConfig {
   shutdownGraceMs: number;
   bodyLimitBytes: number;
   journeyStoreSize: number;
+  /** `llm_step` spans kept for `/debug/steps`. */
+  stepStoreSize: number;
   logLevel: string;
 }
 
@@ -70,6 +77,9 @@ export const USAGE = `Usage: npm run demo -- [flags]
                                        legacy: only the old buffered span; dual: both streams
   --max-journey-age-ms MS              close journeys still open after MS, in both layers
                                        (the watchdog; default 300000, 0 = off)
+  --step-tracing-sample-rate R         share of scheduler steps kept as llm_step spans, 0..1
+                                       (default 0.01; steps with a preemption are always kept)
+  --step-tracing-slow-ms MS            also keep every step at least this long (default: off)
   --max-num-seqs N                     running sequences at most (default 16)
   --max-num-batched-tokens N           tokens per scheduler step (default 512)
   --num-kv-blocks N                    KV cache blocks (default 512)
@@ -131,6 +141,8 @@ export function parseConfig(
         "no-capture-content": { type: "boolean" },
         "tracing-mode": { type: "string" },
         "max-journey-age-ms": { type: "string" },
+        "step-tracing-sample-rate": { type: "string" },
+        "step-tracing-slow-ms": { type: "string" },
         "max-num-seqs": { type: "string" },
         "max-num-batched-tokens": { type: "string" },
         "num-kv-blocks": { type: "string" },
@@ -196,6 +208,12 @@ export function parseConfig(
         DEFAULT_MAX_JOURNEY_AGE_MS,
         { min: 0 },
       ),
+      stepSampleRate: fraction(
+        "step-tracing-sample-rate",
+        str("step-tracing-sample-rate"),
+        DEFAULT_STEP_SAMPLE_RATE,
+      ),
+      stepSlowMs: positive("step-tracing-slow-ms", str("step-tracing-slow-ms")),
     },
     engine: {
       maxNumSeqs: integer("max-num-seqs", str("max-num-seqs"), ENGINE_DEFAULTS.maxNumSeqs, {
@@ -245,6 +263,7 @@ export function parseConfig(
     shutdownGraceMs: integer("shutdown-grace-ms", str("shutdown-grace-ms"), 10_000, { min: 0 }),
     bodyLimitBytes: 1024 * 1024,
     journeyStoreSize: 500,
+    stepStoreSize: 500,
     logLevel: str("log-level") ?? "warn",
   };
 }
@@ -273,6 +292,13 @@ function number(flag: string, raw: string | undefined, fallback: number): number
   if (raw.trim() === "" || !Number.isFinite(value) || value < 0) {
     throw new ConfigError(`--${flag} must be a non-negative number, got ${raw}`);
   }
+  return value;
+}
+
+function positive(flag: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = number(flag, raw, 0);
+  if (value === 0) throw new ConfigError(`--${flag} must be a number > 0, got ${raw}`);
   return value;
 }
 

@@ -32,6 +32,8 @@ export async function startEngine(
         sampleRate: tracing.sampleRate,
         mode: tracing.mode,
         maxJourneyAgeMs: tracing.maxJourneyAgeMs,
+        stepSampleRate: tracing.stepSampleRate,
+        ...(tracing.stepSlowMs !== undefined ? { stepSlowMs: tracing.stepSlowMs } : {}),
       },
     },
     {

@@ -1,4 +1,8 @@
-import { createRateLimitedErrorHandler, type OpenCoreJourney } from "@llm-journey/tracer-core";
+import {
+  createRateLimitedErrorHandler,
+  type OpenCoreJourney,
+  STEP_SPAN_NAME,
+} from "@llm-journey/tracer-core";
 import type { TracerProvider } from "@opentelemetry/api";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { ServerConfig } from "./config.js";
@@ -10,6 +14,7 @@ import { registerStrictJsonParser } from "./http/strict-json-parser.js";
 import { UploadTimeout } from "./http/upload-timeout.js";
 import { JourneyStore } from "./journeys/journey-store.js";
 import { liveJourneys, nowUnixNano } from "./journeys/live-journeys.js";
+import { StepStore } from "./journeys/step-store.js";
 import { type CoreCounts, ServerMetrics } from "./metrics.js";
 import { setUpHttpTracing } from "./tracing-setup.js";
 import { renderViewerPage } from "./viewer/index.js";
@@ -33,6 +38,8 @@ export interface ServerEngine extends GenerationEngine {
 export interface DemoServer {
   app: FastifyInstance;
   store: JourneyStore;
+  /** The latest sampled `llm_step` spans (`/debug/steps`). */
+  steps: StepStore;
   metrics: ServerMetrics;
   /** `http://host:port` once listening. */
   url: string;
@@ -57,6 +64,7 @@ export async function startServer(
   options: StartServerOptions = {},
 ): Promise<DemoServer> {
   const store = new JourneyStore(config.journeyStoreSize);
+  const steps = new StepStore(config.stepStoreSize);
   let metrics: ServerMetrics | undefined;
   const onError = createRateLimitedErrorHandler();
   const tracing = await setUpHttpTracing(
@@ -72,7 +80,11 @@ export async function startServer(
     options.tracerProvider,
   );
   engine.onSpans((spans) => {
-    for (const span of spans) store.add(span);
+    // Step spans are traces of their own, linked to journeys: they get their own store.
+    for (const span of spans) {
+      if (span.name === STEP_SPAN_NAME) steps.add(span);
+      else store.add(span);
+    }
   });
   const { buffered } = tracing;
   if (buffered !== undefined) engine.onJourneyRecords((records) => buffered.collect(records));
@@ -131,6 +143,7 @@ export async function startServer(
   });
   registerInfoRoutes(app, {
     store,
+    steps,
     metrics,
     viewerPage: renderViewerPage({}),
     health: () =>
@@ -169,5 +182,12 @@ export async function startServer(
     })();
     return closing;
   };
-  return { app, store, metrics: metrics as ServerMetrics, url: `http://${host}:${port}`, close };
+  return {
+    app,
+    store,
+    steps,
+    metrics: metrics as ServerMetrics,
+    url: `http://${host}:${port}`,
+    close,
+  };
 }

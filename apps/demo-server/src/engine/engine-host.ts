@@ -123,6 +123,10 @@ export class EngineHost {
       sampleRate: options.tracing.sampleRate,
       maxEventsPerSpan: DEFAULT_MAX_EVENTS_PER_SPAN,
       maxJourneyAgeMs: options.tracing.maxJourneyAgeMs,
+      steps: {
+        sampleRate: options.tracing.stepSampleRate,
+        ...(options.tracing.stepSlowMs !== undefined ? { slowMs: options.tracing.stepSlowMs } : {}),
+      },
       onError: this.onError,
     });
     this.buffered = host.bufferedStream?.(this.coreTracer, this.onError);

@@ -21,6 +21,7 @@ describe("resolveEngineOptions", () => {
           serviceName: DEFAULT_SERVICE_NAME,
           mode: "spans",
           maxJourneyAgeMs: 0,
+          stepSampleRate: 0.01,
         },
       });
     } finally {
@@ -68,6 +69,16 @@ describe("resolveEngineOptions", () => {
       { tracing: { mode: "buffered" } },
       RangeError,
       'tracing.mode must be spans, dual or legacy, got "buffered"',
+    ],
+    [
+      { tracing: { stepSampleRate: 1.5 } },
+      RangeError,
+      "tracing.stepSampleRate must be in [0, 1], got 1.5",
+    ],
+    [
+      { tracing: { stepSlowMs: 0 } },
+      RangeError,
+      "tracing.stepSlowMs must be a finite number > 0, got 0",
     ],
     [
       { tracing: { otlpEndpoint: "not a url" } },

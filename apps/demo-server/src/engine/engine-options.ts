@@ -1,3 +1,4 @@
+import { DEFAULT_STEP_SAMPLE_RATE } from "@llm-journey/tracer-core";
 import { DEFAULT_STEP_TIME, type StepTimeModel } from "./step-time-model.js";
 
 /** Journey tracing inside the engine worker. */
@@ -25,6 +26,10 @@ export interface EngineTracingOptions {
    * closed with `journey.closed_by = watchdog`. 0: off. Default: 0.
    */
   maxJourneyAgeMs: number;
+  /** Share of scheduler steps kept as `llm_step` spans; preempting steps always are. Default: 0.01. */
+  stepSampleRate: number;
+  /** Steps at least this long (ms) are kept whatever the rate. Default: none. */
+  stepSlowMs?: number | undefined;
 }
 
 /**
@@ -98,6 +103,13 @@ export function resolveEngineOptions(input: EngineOptionsInput = {}): EngineOpti
       serviceName,
       mode: tracingMode(tracing.mode ?? "spans"),
       maxJourneyAgeMs: nonNegative(tracing.maxJourneyAgeMs ?? 0, "tracing.maxJourneyAgeMs"),
+      stepSampleRate: fraction(
+        tracing.stepSampleRate ?? DEFAULT_STEP_SAMPLE_RATE,
+        "tracing.stepSampleRate",
+      ),
+      ...(tracing.stepSlowMs !== undefined
+        ? { stepSlowMs: positiveNumber(tracing.stepSlowMs, "tracing.stepSlowMs") }
+        : {}),
     },
   };
 }
@@ -134,6 +146,14 @@ function nonNegative(value: unknown, name: string): number {
   const n = number(value, name);
   if (!Number.isFinite(n) || n < 0) {
     throw new RangeError(`${name} must be a finite number >= 0, got ${describe(value)}`);
+  }
+  return n;
+}
+
+function positiveNumber(value: unknown, name: string): number {
+  const n = number(value, name);
+  if (!Number.isFinite(n) || n <= 0) {
+    throw new RangeError(`${name} must be a finite number > 0, got ${describe(value)}`);
   }
   return n;
 }

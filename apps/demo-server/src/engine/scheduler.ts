@@ -1,4 +1,10 @@
-import type { CoreJourneyTracer, CoreLatencies, FinishStatus } from "@llm-journey/tracer-core";
+import type {
+  CoreBatchEntry,
+  CoreJourneyTracer,
+  CoreLatencies,
+  CoreStepView,
+  FinishStatus,
+} from "@llm-journey/tracer-core";
 import { type EngineOptions, resolveEngineOptions } from "./engine-options.js";
 import { EngineRequest, type EngineRequestInput } from "./engine-request.js";
 import { KvBlockPool } from "./kv-block-pool.js";
@@ -71,18 +77,43 @@ export interface SchedulerStats {
   readonly kvBlocksTotal: number;
 }
 
-/** A `ScheduledStep` while scheduling fills it in. */
-interface StepPlan {
-  step: number;
-  scheduled: ScheduledChunk[];
-  preempted: string[];
-  prefillTokens: number;
-  decodeSeqs: number;
+interface BatchEntry extends CoreBatchEntry {
+  readonly request: EngineRequest;
 }
 
-interface BatchEntry {
-  readonly request: EngineRequest;
-  readonly tokens: number;
+/**
+ * A step while it is scheduled and computed: the `ScheduledStep` the model is charged
+ * for, and the view of the step that the core tracer's `stepFinished` reads.
+ */
+class StepPlan implements ScheduledStep, CoreStepView {
+  readonly scheduled: ScheduledChunk[] = [];
+  readonly preempted: string[] = [];
+  /** What each request computes, in scheduling order. */
+  entries: BatchEntry[] = [];
+  prefillTokens = 0;
+  decodeSeqs = 0;
+  running = 0;
+  waiting = 0;
+  kvBlocksUsed = 0;
+  kvBlocksTotal = 0;
+
+  constructor(
+    readonly step: number,
+    readonly startedAt: number,
+    /** The scheduler's requests in flight. */
+    private readonly inFlight: ReadonlyMap<string, EngineRequest>,
+  ) {}
+
+  get preemptions(): number {
+    return this.preempted.length;
+  }
+
+  /** Read only for a step kept as a span: a request aborted during the step is not in it. */
+  get batch(): Iterable<CoreBatchEntry> {
+    return this.entries.filter(
+      (entry) => this.inFlight.get(entry.request.requestId) === entry.request,
+    );
+  }
 }
 
 /**
@@ -107,7 +138,7 @@ export class ContinuousBatchingScheduler {
   private stepCount = 0;
   private closed = false;
   /** The step being computed, between `scheduleStep` and `completeStep`. */
-  private inProgress: { plan: StepPlan; batch: BatchEntry[]; outputs: RequestOutput[] } | undefined;
+  private inProgress: { plan: StepPlan; outputs: RequestOutput[] } | undefined;
 
   constructor(options: SchedulerOptions) {
     const resolved = resolveEngineOptions({
@@ -208,16 +239,17 @@ export class ContinuousBatchingScheduler {
   scheduleStep(): ScheduledStep {
     if (this.inProgress !== undefined) throw new Error("the previous step was not completed");
     this.stepCount++;
-    const plan: StepPlan = {
-      step: this.stepCount,
-      scheduled: [],
-      preempted: [],
-      prefillTokens: 0,
-      decodeSeqs: 0,
-    };
-    this.inProgress = { plan, batch: [], outputs: [] };
+    // The clock is read only when a step span may be recorded.
+    const startedAt = this.tracer.enabled ? performance.now() : 0;
+    const plan = new StepPlan(this.stepCount, startedAt, this.requests);
+    this.inProgress = { plan, outputs: [] };
     try {
-      this.inProgress.batch = this.schedule(plan);
+      plan.entries = this.schedule(plan);
+      const stats = this.stats();
+      plan.running = stats.running;
+      plan.waiting = stats.waiting;
+      plan.kvBlocksUsed = stats.kvBlocksUsed;
+      plan.kvBlocksTotal = stats.kvBlocksTotal;
     } catch (error) {
       this.inProgress.outputs.push(...this.failAll(error));
     }
@@ -229,13 +261,14 @@ export class ContinuousBatchingScheduler {
     const inProgress = this.inProgress;
     if (inProgress === undefined) throw new Error("no step was scheduled");
     this.inProgress = undefined;
-    const outputs = inProgress.outputs;
+    const { plan, outputs } = inProgress;
     try {
-      this.compute(inProgress.batch, outputs);
+      this.compute(plan, outputs);
     } catch (error) {
       outputs.push(...this.failAll(error));
     }
-    return { ...inProgress.plan, outputs };
+    const { step, scheduled, preempted, prefillTokens, decodeSeqs } = plan;
+    return { step, scheduled, preempted, prefillTokens, decodeSeqs, outputs };
   }
 
   /** Engine shutdown: every request in flight ends as `aborted`; later adds are aborted too. */
@@ -255,7 +288,7 @@ export class ContinuousBatchingScheduler {
       if (kind === "decode") result.decodeSeqs++;
       else result.prefillTokens += tokens;
       result.scheduled.push({ requestId: request.requestId, tokens, kind });
-      batch.push({ request, tokens });
+      batch.push({ request, tokens, phase: kind === "decode" ? "DECODE" : "PREFILL" });
       budget -= tokens;
     };
     // Running requests first, oldest first: decode tokens and unfinished prefill chunks.
@@ -301,27 +334,40 @@ export class ContinuousBatchingScheduler {
     return true;
   }
 
-  private compute(batch: BatchEntry[], outputs: RequestOutput[]): void {
-    for (const { request, tokens } of batch) {
-      // Aborted while the step was computing: its tokens are thrown away.
-      if (this.requests.get(request.requestId) !== request) continue;
-      const outputBefore = request.outputTokens;
-      let status: FinishStatus | undefined;
-      let error: string | undefined;
-      try {
-        request.numComputedTokens += tokens;
-        // The step that computes the whole sequence samples the next token.
-        const stopped = request.numComputedTokens === request.totalTokens && request.sampleToken();
-        this.tracer.requestProgressed(request, this.stepCount); // hook: FIRST_TOKEN once
-        status = this.finishStatusOf(request, stopped);
-      } catch (caught) {
-        status = "error";
-        error = messageOf(caught);
-      } finally {
+  private compute(plan: StepPlan, outputs: RequestOutput[]): void {
+    // Requests that end in this step, finished once the step span has linked them.
+    let ended: Array<{ request: EngineRequest; status: FinishStatus; error?: string }> | undefined;
+    try {
+      for (const { request, tokens } of plan.entries) {
+        // Aborted while the step was computing: its tokens are thrown away.
+        if (this.requests.get(request.requestId) !== request) continue;
+        const outputBefore = request.outputTokens;
+        let status: FinishStatus | undefined;
+        let error: string | undefined;
+        try {
+          request.numComputedTokens += tokens;
+          // The step that computes the whole sequence samples the next token.
+          const stopped =
+            request.numComputedTokens === request.totalTokens && request.sampleToken();
+          this.tracer.requestProgressed(request, this.stepCount); // hook: FIRST_TOKEN once
+          status = this.finishStatusOf(request, stopped);
+        } catch (caught) {
+          status = "error";
+          error = messageOf(caught);
+        }
         if (status !== undefined) {
-          outputs.push(this.finish(request, status, error));
+          ended ??= [];
+          ended.push(error === undefined ? { request, status } : { request, status, error });
         } else if (request.outputTokens > outputBefore) {
           outputs.push(outputOf(request, request.takeText(false)));
+        }
+      }
+      this.tracer.stepFinished(plan); // hook: llm_step, before the step's requests end
+    } finally {
+      // Whatever happened above, every request that ended leaves through the cleanup.
+      if (ended !== undefined) {
+        for (const { request, status, error } of ended) {
+          outputs.push(this.finish(request, status, error));
         }
       }
     }

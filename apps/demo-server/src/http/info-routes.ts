@@ -1,17 +1,20 @@
 import type { FastifyInstance } from "fastify";
 import type { JourneyStore } from "../journeys/journey-store.js";
 import type { LiveJourney } from "../journeys/live-journeys.js";
+import type { StepStore } from "../journeys/step-store.js";
 import type { ServerMetrics } from "../metrics.js";
 import { OpenAiHttpError } from "../openai/openai-error.js";
 
 export const SIMULATED_MODEL_ID = "llm-journey-simulated";
-const MAX_JOURNEYS_LIMIT = 500;
+/** The most `/debug/journeys` and `/debug/steps` return at once: what their stores hold. */
+const MAX_LIMIT = 500;
 
 /** Models, health, metrics and the journey data; the viewer page is registered beside them. */
 export function registerInfoRoutes(
   app: FastifyInstance,
   deps: {
     store: JourneyStore;
+    steps: StepStore;
     metrics: ServerMetrics;
     viewerPage: string;
     /** Anything but `ok` answers 503 with that status. */
@@ -59,23 +62,33 @@ export function registerInfoRoutes(
           "state",
         );
       }
-      const raw = request.query.limit ?? "50";
-      const limit = Number(raw);
-      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_JOURNEYS_LIMIT) {
-        throw new OpenAiHttpError(
-          400,
-          `limit must be an integer in [1, ${MAX_JOURNEYS_LIMIT}], got ${raw}`,
-          "invalid_request_error",
-          "limit",
-        );
-      }
+      const limit = limitOf(request.query.limit);
       // Active: the requests in flight now, oldest first; finished: the latest, newest first.
       if (state === "active") return { journeys: (await deps.liveJourneys()).slice(0, limit) };
       return { journeys: deps.store.recent(limit) };
     },
   );
 
+  // The latest sampled scheduler steps, newest first, each with its links to journeys.
+  app.get<{ Querystring: { limit?: string } }>("/debug/steps", async (request) => ({
+    steps: deps.steps.recent(limitOf(request.query.limit)),
+  }));
+
   app.get("/journeys", async (_request, reply) =>
     reply.type("text/html; charset=utf-8").send(deps.viewerPage),
   );
+}
+
+/** `?limit=N` of the debug routes: 50 when absent, else an integer in [1, 500]. */
+function limitOf(raw: string | undefined = "50"): number {
+  const limit = Number(raw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+    throw new OpenAiHttpError(
+      400,
+      `limit must be an integer in [1, ${MAX_LIMIT}], got ${raw}`,
+      "invalid_request_error",
+      "limit",
+    );
+  }
+  return limit;
 }

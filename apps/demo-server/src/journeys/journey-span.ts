@@ -18,6 +18,15 @@ export interface JourneySpan {
   status: { code: keyof typeof SpanStatusCode; message: string };
   attributes: Attributes;
   events: Array<{ name: string; timeUnixNano: string; attributes: Attributes }>;
+  /** The span's links, when it has any (an `llm_step` span's links to `llm_core` spans). */
+  links?: JourneySpanLink[];
+}
+
+/** One link of a span: the linked span's ids and the link's own attributes. */
+export interface JourneySpanLink {
+  traceId: string;
+  spanId: string;
+  attributes: Attributes;
 }
 
 /**
@@ -39,7 +48,7 @@ export function toJourneySpan(span: ReadableSpan): JourneySpan {
       attributes: event.attributes ?? {},
     };
   }
-  return {
+  const converted: JourneySpan = {
     name: span.name,
     kind: SpanKind[span.kind] as keyof typeof SpanKind,
     scope: span.instrumentationScope.name,
@@ -55,6 +64,14 @@ export function toJourneySpan(span: ReadableSpan): JourneySpan {
     attributes: span.attributes,
     events,
   };
+  if (span.links.length > 0) {
+    converted.links = span.links.map((link) => ({
+      traceId: link.context.traceId,
+      spanId: link.context.spanId,
+      attributes: link.attributes ?? {},
+    }));
+  }
+  return converted;
 }
 
 /** Nanoseconds since the epoch as a decimal string: too large for a double to hold exactly. */

@@ -1,0 +1,43 @@
+import type { JourneySpan } from "./journey-span.js";
+
+/**
+ * The most recent `llm_step` spans, bounded: past `capacity` the oldest is dropped, so
+ * the store's memory does not grow with the number of steps. Each kept span has a
+ * `links` array, empty when no traced request was in its batch.
+ */
+export class StepStore {
+  private readonly spans: JourneySpan[] = [];
+  /** Where the next span goes once the ring is full. */
+  private next = 0;
+
+  constructor(private readonly capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) {
+      throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
+    }
+  }
+
+  get size(): number {
+    return this.spans.length;
+  }
+
+  add(span: JourneySpan): void {
+    span.links ??= [];
+    if (this.spans.length < this.capacity) {
+      this.spans.push(span);
+      return;
+    }
+    this.spans[this.next] = span;
+    this.next = (this.next + 1) % this.capacity;
+  }
+
+  /** At most `limit` spans, the latest first. */
+  recent(limit: number): JourneySpan[] {
+    const result: JourneySpan[] = [];
+    const count = this.spans.length;
+    // The newest is just before `next` (or last, while the ring is not full).
+    for (let i = 1; i <= Math.min(limit, count); i++) {
+      result.push(this.spans[(this.next - i + count) % count] as JourneySpan);
+    }
+    return result;
+  }
+}
