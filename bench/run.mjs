@@ -110,9 +110,13 @@ function problems(report) {
       found.push(`scheduler ${variant}: entries left`);
   }
   const modeChecks = ["spans", "legacy", "dual"].map((mode) => s.micro?.modes?.[mode]?.checks);
-  for (const c of [s.micro?.sampled_out.checks, s.micro?.traced.checks, ...modeChecks].filter(
-    Boolean,
-  )) {
+  const watchdogChecks = s.micro?.watchdog?.checks;
+  for (const c of [
+    s.micro?.sampled_out.checks,
+    s.micro?.traced.checks,
+    watchdogChecks,
+    ...modeChecks,
+  ].filter(Boolean)) {
     if (c.sdkSpansStarted !== c.sdkSpansEnded || c.trackedEntriesLeft !== 0) {
       found.push(`micro: ${JSON.stringify(c)}`);
     }

@@ -123,6 +123,28 @@ export function markdown(result) {
       ),
     );
   }
+  if (s.micro?.watchdog) {
+    const w = s.micro.watchdog;
+    const l = s.micro.listing;
+    out.push("");
+    out.push(
+      "#### Watchdog and open-journey listing: added CPU per request against the baseline loop (IQR)",
+    );
+    out.push("");
+    out.push(
+      table(
+        ["request", "watchdog off", "watchdog on"],
+        [
+          ["sampled-out (ns)", cost(w.sampled_out_ns), cost(w.sampled_out_watchdog_on_ns)],
+          ["traced (µs)", cost(w.traced_ns, 1e-3), cost(w.traced_watchdog_on_ns, 1e-3)],
+        ],
+      ),
+    );
+    out.push("");
+    out.push(
+      `- Listing costs nothing until called: the rows above never call \`openJourneys()\`. One call with 100 journeys open: core ${cost(l.core_ns_per_call, 1e-3)} µs, API ${cost(l.api_ns_per_call, 1e-3)} µs.`,
+    );
+  }
   if (s.micro?.modes) {
     const modes = s.micro.modes;
     out.push("");

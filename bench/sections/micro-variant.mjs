@@ -107,6 +107,63 @@ serveVariant(async (variant, { group, requests }) => {
     };
   }
 
+  if (group === "watchdog") {
+    // The sampled-out and traced requests above, with both tracers' watchdog on beside
+    // off. Its limit is never reached: what is measured is what it costs to have it.
+    const watched = variant.endsWith("watchdog on");
+    const options = () => ({
+      tracerProvider: sdk.provider,
+      ...(watched ? { maxJourneyAgeMs: 600_000 } : {}),
+    });
+    let body = (i) => untracedRequest(ids(i));
+    if (variant.startsWith("sampled-out")) {
+      const a = createApiTracer({ ...options(), sampleRate: 0 });
+      const c = createCoreTracer(options());
+      for (let i = 0; i < 4; i++) c.requestAdded(newView(`traced-${i}`, sampledHeaders(i)), 0);
+      layers = [a, c];
+      body = (i) => tracedRequest(a, c, ids(i));
+    } else if (variant.startsWith("traced")) {
+      const [a, c] = [createApiTracer(options()), createCoreTracer(options())];
+      layers = [a, c];
+      body = (i) => tracedRequest(a, c, ids(i));
+    }
+    return {
+      async round() {
+        const t = await timeChunked(requests, 200, offset, body);
+        offset += requests;
+        return t;
+      },
+      finish: () => finishReport(sdk, layers),
+    };
+  }
+
+  if (group === "listing") {
+    // One openJourneys() call with `open` journeys in flight in the layer; the baseline
+    // calls a function that returns an empty list.
+    const open = 100;
+    let list = () => [];
+    if (variant === "core") {
+      const c = core();
+      for (let i = 0; i < open; i++) c.requestAdded(newView(ids(i), sampledHeaders(i)), 0);
+      layers = [c];
+      list = () => c.openJourneys();
+    } else if (variant === "api") {
+      const a = api(1);
+      for (let i = 0; i < open; i++) a.startJourney({ requestId: ids(i) });
+      layers = [a];
+      list = () => a.openJourneys();
+    }
+    return {
+      round() {
+        const t = timeBlock(requests, 0, list);
+        if (variant !== "baseline" && sink.length !== open)
+          throw new Error("listing lost journeys");
+        return { ns: t.ns / requests, cpuNs: t.cpuNs / requests };
+      },
+      finish: () => finishReport(sdk, layers),
+    };
+  }
+
   if (group === "modes") {
     // Cost per request of each tracing mode, all at rate 1, against the untraced request.
     let body = (i) => untracedRequest(ids(i));

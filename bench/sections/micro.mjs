@@ -36,6 +36,28 @@ export async function runMicro({ smoke }) {
     rounds: smoke ? 3 : 30,
   });
 
+  const watchdog = await runInterleaved({
+    script,
+    variants: [
+      "baseline",
+      "sampled-out",
+      "sampled-out, watchdog on",
+      "traced",
+      "traced, watchdog on",
+    ],
+    args: { group: "watchdog", requests: smoke ? 200 : 2_000 },
+    warmup: smoke ? 1 : 10,
+    rounds: smoke ? 3 : 30,
+    batches: smoke ? 1 : 2,
+  });
+  const listing = await runInterleaved({
+    script,
+    variants: ["baseline", "core", "api"],
+    args: { group: "listing", requests: smoke ? 50 : 2_000 },
+    warmup: smoke ? 1 : 5,
+    rounds: smoke ? 3 : 20,
+  });
+
   const modes = await runModes({ smoke });
   const ns = (value) => value.ns;
   const cpuNs = (value) => value.cpuNs;
@@ -81,6 +103,23 @@ export async function runMicro({ smoke }) {
     trace_stream: {
       what: "traceStream(no-op handle) around a 17-item async source, minus iterating the source directly",
       added_ns_per_request: streamCost,
+    },
+    watchdog: {
+      what: "the sampled-out and traced requests above with both tracers' maxJourneyAgeMs set (never reached) beside unset; no openJourneys() call: listing records nothing in advance",
+      sampled_out_ns: cost(paired(watchdog.results, "sampled-out", "baseline", cpuNs)),
+      sampled_out_watchdog_on_ns: cost(
+        paired(watchdog.results, "sampled-out, watchdog on", "baseline", cpuNs),
+      ),
+      traced_ns: cost(paired(watchdog.results, "traced", "baseline", cpuNs)),
+      traced_watchdog_on_ns: cost(
+        paired(watchdog.results, "traced, watchdog on", "baseline", cpuNs),
+      ),
+      checks: watchdog.finished["traced, watchdog on"],
+    },
+    listing: {
+      what: "one openJourneys() call with 100 journeys open in the layer, when it is called",
+      core_ns_per_call: cost(paired(listing.results, "core", "baseline", cpuNs)),
+      api_ns_per_call: cost(paired(listing.results, "api", "baseline", cpuNs)),
     },
     modes,
     sampled_out_ns_per_request: sig(sampledOutCost("both layers").median_diff, 3),
