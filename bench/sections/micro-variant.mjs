@@ -50,6 +50,15 @@ serveVariant(async (variant, { group, requests }) => {
   let offset = 0;
   const ids = (i) => `chatcmpl-${i}`;
   let layers = [];
+  /** Journeys timed in chunks of 200 (see timeChunked), each round on fresh request ids. */
+  const chunkedRunner = (body) => ({
+    async round() {
+      const t = await timeChunked(requests, 200, offset, body);
+      offset += requests;
+      return t;
+    },
+    finish: () => finishReport(sdk, layers),
+  });
 
   if (group === "sampled-out") {
     // Both layers enabled on a real provider; the API layer samples every request out
@@ -97,14 +106,7 @@ serveVariant(async (variant, { group, requests }) => {
       layers = [a, c];
       body = (i) => tracedRequest(a, c, ids(i), extra);
     }
-    return {
-      async round() {
-        const t = await timeChunked(requests, 200, offset, body);
-        offset += requests;
-        return t;
-      },
-      finish: () => finishReport(sdk, layers),
-    };
+    return chunkedRunner(body);
   }
 
   if (group === "watchdog") {
@@ -127,14 +129,7 @@ serveVariant(async (variant, { group, requests }) => {
       layers = [a, c];
       body = (i) => tracedRequest(a, c, ids(i));
     }
-    return {
-      async round() {
-        const t = await timeChunked(requests, 200, offset, body);
-        offset += requests;
-        return t;
-      },
-      finish: () => finishReport(sdk, layers),
-    };
+    return chunkedRunner(body);
   }
 
   if (group === "listing") {
@@ -187,14 +182,7 @@ serveVariant(async (variant, { group, requests }) => {
           legacyRequest(EMPTY_API, recorder, recorder, builder, ids(i), monotonicSeconds());
       }
     }
-    return {
-      async round() {
-        const t = await timeChunked(requests, 200, offset, body);
-        offset += requests;
-        return t;
-      },
-      finish: () => finishReport(sdk, layers),
-    };
+    return chunkedRunner(body);
   }
 
   if (group === "stream") {

@@ -1,13 +1,12 @@
-import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { LiveJourney } from "../journeys/live-journeys.js";
+import { launchChromium, runBrowserTests } from "../test-support/chromium.js";
 import { startTestServer, type TestServer } from "../test-support/test-server.js";
 import { renderViewerPage } from "./index.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const XSS = `<img src=x onerror="window.__xss = 1">`;
 
 function liveJourney(
@@ -31,10 +30,8 @@ function liveJourney(
   };
 }
 
-const hasChromium = existsSync(CHROMIUM);
-
-// In CI a missing Chromium fails the launch instead of skipping (as in viewer-page.test.ts).
-describe.skipIf(!hasChromium && !process.env.CI)(
+// Skipped without Chromium, as viewer-page.test.ts says; in CI a missing one fails the launch.
+describe.skipIf(!runBrowserTests)(
   "the viewer's In flight panel in Chromium",
   { timeout: 30_000 },
   () => {
@@ -43,16 +40,7 @@ describe.skipIf(!hasChromium && !process.env.CI)(
     let pageErrors: string[];
 
     beforeAll(async () => {
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-background-networking",
-          "--no-first-run",
-        ],
-      });
+      browser = await launchChromium();
     }, 60_000);
     afterAll(async () => {
       await browser?.close();

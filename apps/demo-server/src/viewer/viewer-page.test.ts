@@ -2,13 +2,13 @@ import { existsSync, mkdirSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Journey } from "../journeys/journey-store.js";
+import { CHROMIUM, launchChromium } from "../test-support/chromium.js";
 import { fixtureJourneys } from "./fixtures/journeys.js";
 import { renderViewerPage } from "./index.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const REFRESH_MS = 150;
 const XSS = `<img src=x onerror="window.__xss = 1">`;
 const ARTIFACTS = fileURLToPath(new URL("../../.test-artifacts/", import.meta.url));
@@ -104,18 +104,7 @@ describe.skipIf(!hasChromium && !process.env.CI)(
       });
       await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
       baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-          "--no-first-run",
-        ],
-      });
+      browser = await launchChromium();
     }, 60_000);
 
     afterAll(async () => {
