@@ -8,12 +8,23 @@ export const TRACEPARENT_HEADER = "traceparent";
 export interface Traceparent {
   readonly traceId: string;
   readonly spanId: string;
-  /** The whole flags byte, the Level 2 random-trace-id bit included. */
+  /** The flag bits version `00` defines (see `KNOWN_FLAGS`); reserved bits are always zero. */
   readonly traceFlags: number;
 }
 
-/** No valid header comes close; longer values are rejected before any regex work. */
-const MAX_LENGTH = 512;
+/**
+ * The flag bits version `00` defines: sampled (`0x01`) and, since Level 2, random trace
+ * id (`0x02`). The others are reserved and must be zero on output; they are dropped on
+ * input too, so that no writer, ours or another propagator, passes them on.
+ */
+export const KNOWN_FLAGS = 0x03;
+/**
+ * A later version may append fields, and pass-through services are told to expect larger
+ * values and refuse only prohibitively large ones. 8192 characters is the per-field limit
+ * of common HTTP servers and proxies, so no longer value arrives honestly; the fields
+ * read are the first 55 characters and one more, so the cost does not grow with length.
+ */
+const MAX_LENGTH = 8192;
 /** version-00 length: 2 + 1 + 32 + 1 + 16 + 1 + 2. */
 const FIELDS_LENGTH = 55;
 /** `test` only: a match with captures would build an array and four strings per call. */
@@ -22,14 +33,15 @@ const TRACE_ID = /^[0-9a-f]{32}$/;
 const SPAN_ID = /^[0-9a-f]{16}$/;
 const INVALID_TRACE_ID = "0".repeat(32);
 const INVALID_SPAN_ID = "0".repeat(16);
-/** The two-digit lowercase hex of every byte, for the flags field. */
-const HEX_BYTES = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+/** The flags field for every value of the known bits. */
+const FLAGS_FIELD = ["00", "01", "02", "03"];
 
 /**
  * Parses a `traceparent` by Trace Context Level 2: lowercase hex only, version `ff`
- * invalid, version `00` exactly 55 characters, a later version at least 55 with a `-`
- * after the known fields (whatever follows is ignored), non-zero ids. Surrounding
- * spaces and tabs are trimmed. Anything else yields undefined.
+ * invalid, version `00` exactly 55 characters, a later version read by its first 55
+ * characters, which must be followed by the end or a `-` (whatever follows is ignored),
+ * non-zero ids. Surrounding spaces and tabs are trimmed. Anything else, or a value over
+ * 8192 characters, yields undefined.
  */
 export function parseTraceparent(value: string): Traceparent | undefined {
   if (value.length > MAX_LENGTH) return undefined;
@@ -42,17 +54,23 @@ export function parseTraceparent(value: string): Traceparent | undefined {
   const spanId = header.slice(36, 52);
   // FIELDS already checked the lowercase hex: only the all-zero ids remain invalid.
   if (traceId === INVALID_TRACE_ID || spanId === INVALID_SPAN_ID) return undefined;
-  return { traceId, spanId, traceFlags: Number.parseInt(header.slice(53, 55), 16) };
+  // The known bits sit in the last hex digit; reading it builds no string.
+  return { traceId, spanId, traceFlags: hexDigit(header.charCodeAt(54)) & KNOWN_FLAGS };
 }
 
 function futureTail(header: string): boolean {
   return header.length === FIELDS_LENGTH || header[FIELDS_LENGTH] === "-";
 }
 
+/** The value of a lowercase hex digit already checked by FIELDS. */
+function hexDigit(code: number): number {
+  return code <= 0x39 ? code - 0x30 : code - 0x57;
+}
+
 /**
  * Formats a version-00 `traceparent`, or undefined when the span context is not valid.
  * Ids are lowercased because the OpenTelemetry validators accept uppercase hex, which
- * the header forbids.
+ * the header forbids. Only the known flag bits are written, whatever `traceFlags` holds.
  */
 export function formatTraceparent(spanContext: SpanContext): string | undefined {
   const { traceId, spanId, traceFlags } = spanContext;
@@ -63,7 +81,7 @@ export function formatTraceparent(spanContext: SpanContext): string | undefined 
   if (span === undefined || span === INVALID_SPAN_ID) return undefined;
   // join() builds one flat string; a template literal would build a chain of five
   // concatenation nodes, which the header map then keeps for the whole request.
-  return ["00", trace, span, HEX_BYTES[Number(traceFlags) & 0xff]].join("-");
+  return ["00", trace, span, FLAGS_FIELD[Number(traceFlags) & KNOWN_FLAGS]].join("-");
 }
 
 /**
