@@ -20,9 +20,9 @@ export interface Traceparent {
 export const KNOWN_FLAGS = 0x03;
 /**
  * A later version may append fields, and pass-through services are told to expect larger
- * values and refuse only prohibitively large ones. 8192 characters is the per-field limit
- * of common HTTP servers and proxies, so no longer value arrives honestly; the fields
- * read are the first 55 characters and one more, so the cost does not grow with length.
+ * values and refuse only prohibitively large ones. 8192 characters is about the per-field
+ * limit of common HTTP servers and proxies, so a longer value is prohibitively large. The
+ * fields read are the first 55 characters and one more: the cost does not grow with it.
  */
 const MAX_LENGTH = 8192;
 /** version-00 length: 2 + 1 + 32 + 1 + 16 + 1 + 2. */
