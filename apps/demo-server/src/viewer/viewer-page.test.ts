@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { Journey } from "../journeys/journey-store.js";
 import { CHROMIUM, launchChromium } from "../test-support/chromium.js";
 import { fixtureJourneys } from "./fixtures/journeys.js";
+import { fixtureSteps } from "./fixtures/steps.js";
 import { renderViewerPage } from "./index.js";
 
 const REFRESH_MS = 150;
@@ -55,6 +56,7 @@ describe.skipIf(!hasChromium && !process.env.CI)(
   () => {
     type Mode = "fixture" | "empty" | "error" | "xss";
     let mode: Mode = "fixture";
+    let stepsMode: "fixture" | "empty" | "error" = "fixture";
     const requests: string[] = [];
     let server: Server;
     let baseUrl: string;
@@ -82,6 +84,22 @@ describe.skipIf(!hasChromium && !process.env.CI)(
         if (url === "/journeys") {
           response.writeHead(200, { "content-type": "text/html; charset=utf-8" });
           response.end(html);
+        } else if (url.startsWith("/debug/steps")) {
+          if (stepsMode === "error") {
+            response.writeHead(500, { "content-type": "application/json" });
+            response.end(
+              '{"error":{"message":"boom","type":"server_error","param":null,"code":null}}',
+            );
+          } else {
+            const steps = stepsMode === "empty" ? [] : fixtureSteps();
+            if (mode === "xss") {
+              const link = steps.find((step) => step.attributes["scheduler.step"] === 2)
+                ?.links?.[1];
+              if (link) link.attributes["gen_ai.request.id"] = XSS;
+            }
+            response.writeHead(200, { "content-type": "application/json" });
+            response.end(JSON.stringify({ steps }));
+          }
         } else if (url.startsWith("/debug/journeys?state=active")) {
           // The "In flight" panel's own polling: live-view.test.ts covers it.
           response.writeHead(200, { "content-type": "application/json" });
@@ -114,6 +132,7 @@ describe.skipIf(!hasChromium && !process.env.CI)(
 
     beforeEach(async () => {
       mode = "fixture";
+      stepsMode = "fixture";
       requests.length = 0;
       pageErrors = [];
       page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
@@ -284,12 +303,97 @@ describe.skipIf(!hasChromium && !process.env.CI)(
       await error.waitFor({ state: "hidden" });
     });
 
+    it("draws, under the timeline, the sampled steps the request took part in and who shared them", async () => {
+      await open();
+      const timeline = page.getByTestId("timeline");
+      const marks = timeline.getByTestId("step-mark");
+      await marks.nth(3).waitFor();
+      // Only the steps linked to this journey's core span, in step order.
+      expect(
+        await marks.evaluateAll((nodes) =>
+          nodes.map((node) => [node.getAttribute("data-step"), node.getAttribute("data-reason")]),
+        ),
+      ).toEqual([
+        ["2", "rate"],
+        ["20", "rate"],
+        ["34", "slow"],
+        ["62", "preemption"],
+      ]);
+      // On the journey's time axis: inside its core span's bar.
+      const coreBox = await timeline.getByTestId("span-bar").nth(1).boundingBox();
+      if (!coreBox) throw new Error("the core span bar has no layout");
+      for (const box of await Promise.all([0, 1, 2, 3].map((i) => marks.nth(i).boundingBox()))) {
+        if (!box) throw new Error("a step mark has no layout");
+        expect(box.x).toBeGreaterThanOrEqual(coreBox.x - 0.5);
+        expect(box.x + box.width).toBeLessThanOrEqual(coreBox.x + coreBox.width + 0.5);
+        expect(box.y).toBeGreaterThan(coreBox.y + coreBox.height);
+      }
+      expect(await marks.nth(2).locator("title").textContent()).toContain(
+        "shared with: chatcmpl-0a6e-long-prompt (prefill 512 tokens)",
+      );
+
+      const rows = page.getByTestId("step-row");
+      expect(await rows.count()).toBe(4);
+      const cells = await rows.nth(0).locator("td").allInnerTexts();
+      expect(cells[0]).toBe("2");
+      expect(cells[3]).toBe("rate");
+      expect(cells[4]).toBe("prefill 15 tokens");
+      expect(cells[5]).toContain("chatcmpl-0a6e-long-prompt prefill 512 tokens");
+      expect(cells[5]).toContain("+ 1 untraced request");
+      expect(cells[6]).toContain("prefill 527 tok · decode 1 seq");
+      expect(cells[7]).toBe("3 / 0");
+      expect(cells[8]).toBe("41 / 512");
+      expect(await rows.nth(3).locator("td").nth(3).innerText()).toBe("preemption");
+      expect(await page.getByTestId("steps-note").isVisible()).toBe(false);
+      await screenshot("viewer-steps.png", "#details");
+      expect(pageErrors).toEqual([]);
+    });
+
+    it("shows another journey's own steps, and says so when none was sampled", async () => {
+      await open();
+      await rows().nth(1).click();
+      const marks = page.getByTestId("timeline").getByTestId("step-mark");
+      await expect
+        .poll(() =>
+          marks.evaluateAll((nodes) => nodes.map((node) => node.getAttribute("data-step"))),
+        )
+        .toEqual(["1"]);
+      expect(await page.getByTestId("shared-with").innerText()).toBe("nobody");
+
+      stepsMode = "empty";
+      const note = page.getByTestId("steps-note");
+      await note.waitFor({ state: "visible" });
+      expect(await note.textContent()).toContain("None of this request's steps was sampled");
+      expect(await marks.count()).toBe(0);
+      expect(await page.getByTestId("step-table").isVisible()).toBe(false);
+      expect(pageErrors).toEqual([]);
+    });
+
+    it("keeps showing the journeys when /debug/steps fails, and says why the steps are missing", async () => {
+      stepsMode = "error";
+      await open();
+      const note = page.getByTestId("steps-note");
+      await note.waitFor({ state: "visible" });
+      expect(await note.textContent()).toContain(
+        "Could not load the sampled steps from /debug/steps?limit=500: HTTP 500",
+      );
+      expect(await rows().count()).toBe(2);
+      expect(await page.getByTestId("error-state").isVisible()).toBe(false);
+      expect(await page.getByTestId("timeline").getByTestId("span-bar").count()).toBe(2);
+
+      stepsMode = "fixture";
+      await note.waitFor({ state: "hidden" });
+      expect(await page.getByTestId("step-row").count()).toBe(4);
+    });
+
     it("renders markup in a request id as text", async () => {
       mode = "xss";
       await open();
       await rows().nth(1).waitFor();
       expect(await rows().nth(0).locator("td").first().textContent()).toBe(XSS);
       expect(await page.locator("#detail-id").textContent()).toBe(XSS);
+      await page.getByTestId("step-row").nth(3).waitFor();
+      expect(await page.getByTestId("shared-with").nth(0).innerText()).toContain(XSS);
       await rows().nth(1).click();
       await expect
         .poll(() => page.getByTestId("event-table").textContent())

@@ -114,8 +114,25 @@ export function renderViewerPage(options: ViewerPageOptions): string {
         <span><i class="swatch streaming"></i>streaming to the client</span>
         <span><i class="swatch idle"></i>rest of the span</span>
         <span><i class="swatch marker"></i>event (hover for attributes)</span>
+        <span><i class="swatch mine"></i>step: this request's tokens</span>
+        <span><i class="swatch shared"></i>other traced requests'</span>
+        <span><i class="swatch untraced"></i>untraced requests'</span>
       </div>
       <div id="timeline" data-testid="timeline" class="timeline"></div>
+      <section id="steps" data-testid="steps" class="steps">
+        <h3>Scheduler steps it shared <span class="muted">(sampled <code>llm_step</code> spans linked to this request; hover a step in the timeline for its batch)</span></h3>
+        <p id="steps-note" data-testid="steps-note" class="muted" hidden></p>
+        <div id="step-table-wrap" class="table-scroll" hidden>
+          <table id="step-table" data-testid="step-table" class="events steps-table">
+            <thead><tr>
+              <th class="num">Step</th><th class="num">t (ms)</th><th class="num">Duration (ms)</th><th>Kept</th>
+              <th>This request</th><th>Shared with</th><th>Batch (tokens by whose)</th>
+              <th class="num">Running / waiting</th><th class="num">KV blocks</th><th class="num">Preempted</th>
+            </tr></thead>
+            <tbody></tbody>
+          </table>
+        </div>
+      </section>
       <h3>Events <span class="muted">(ms from the start of the API span)</span></h3>
       <div class="table-scroll">
         <table id="event-table" data-testid="event-table" class="events">

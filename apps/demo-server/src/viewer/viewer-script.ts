@@ -1,3 +1,5 @@
+import { stepLaneScript } from "./step-lane-script.js";
+
 /**
  * The viewer page's browser script, as source text. It builds every node with
  * `createElement` / `textContent` / `setAttribute`: nothing from the JSON reaches
@@ -32,7 +34,10 @@ export function viewerScript(options: { refreshMs: number; model: string }): str
     lastText: null,
     timer: null,
     inFlight: false,
-    everLoaded: false
+    everLoaded: false,
+    steps: [],
+    lastStepsText: null,
+    stepsError: null
   };
 
   function byId(id) { return document.getElementById(id); }
@@ -268,6 +273,8 @@ export function viewerScript(options: { refreshMs: number; model: string }): str
     var base = summary.start;
     if (base === null) return null;
     var lo = Infinity, hi = -Infinity;
+    var steps = summary.steps || [];
+    steps.forEach(function (step) { lo = Math.min(lo, step.start); hi = Math.max(hi, step.end); });
     var rows = spans.map(function (span) {
       var start = msSince(base, toNs(span.startTimeUnixNano));
       var endNs = toNs(span.endTimeUnixNano);
@@ -288,7 +295,7 @@ export function viewerScript(options: { refreshMs: number; model: string }): str
       };
     });
     if (!rows.length) return null;
-    return { rows: rows, lo: lo, hi: hi };
+    return { rows: rows, lo: lo, hi: hi, steps: steps };
   }
 
   // ---- rendering: the list
@@ -362,8 +369,10 @@ export function viewerScript(options: { refreshMs: number; model: string }): str
     var pill = byId("detail-status");
     pill.textContent = summary.status;
     pill.className = "pill " + (summary.isError ? "err" : summary.status === "OK" ? "ok" : "");
+    summary.steps = stepsOf(summary, summary.start);
     renderSummary(summary);
     renderTimeline(summary);
+    renderSteps(summary);
     renderEvents(summary);
     renderSpanAttributes(summary);
   }
@@ -487,6 +496,8 @@ export function viewerScript(options: { refreshMs: number; model: string }): str
       layout.height = BAR_TOP + BAR_H + (layout.lanes ? 10 + layout.lanes * LANE : 0) + 16;
       height += layout.height;
     });
+    var stepLaneTop = height;
+    if (model.steps.length) height += STEP_LANE_HEIGHT + 24;
     height += 4;
 
     var svg = svgEl("svg", {
@@ -595,6 +606,7 @@ export function viewerScript(options: { refreshMs: number; model: string }): str
       svg.appendChild(group);
       svg.appendChild(labels);
     });
+    if (model.steps.length) drawStepLane(svg, model.steps, x, stepLaneTop, width);
 
     host.replaceChildren(svg);
   }
@@ -662,6 +674,7 @@ export function viewerScript(options: { refreshMs: number; model: string }): str
     }));
   }
 
+${stepLaneScript()}
   // ---- loading
 
   function showError(message) {
@@ -690,16 +703,25 @@ export function viewerScript(options: { refreshMs: number; model: string }): str
   function load() {
     if (state.inFlight) return;
     state.inFlight = true;
+    // The steps are optional: a failure there is shown beside them, never instead of the journeys.
+    var steps = loadSteps();
     fetch(ENDPOINT, { cache: "no-store", headers: { accept: "application/json" } })
       .then(function (response) {
         if (!response.ok) throw new Error("HTTP " + response.status + (response.statusText ? " " + response.statusText : ""));
         return response.text();
       })
       .then(function (text) {
+        return steps.then(function (stepsResult) { return { text: text, steps: stepsResult }; });
+      })
+      .then(function (loaded) {
+        var text = loaded.text;
         byId("error-state").hidden = true;
+        var stepsChanged = applySteps(loaded.steps);
         if (text !== state.lastText) {
           apply(text);
           state.lastText = text;
+        } else if (stepsChanged && state.everLoaded && !byId("content").hidden) {
+          renderDetails();
         }
         byId("last-updated").textContent = "Updated " + formatClock(BigInt(Date.now()) * 1000000n);
       })

@@ -150,6 +150,24 @@ th { font-size: 12px; font-weight: 600; color: var(--muted); background: #f6f8fa
 .timeline { width: 100%; overflow-x: auto; border: 1px solid var(--border); border-radius: 6px; background: #fff; }
 .timeline svg { display: block; }
 .timeline text { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+.swatch.mine, .bar-mine { background: #0969da; }
+.swatch.shared, .bar-shared { background: #a475f9; }
+.swatch.untraced, .bar-untraced { background: #c9d1d9; }
+.timeline .fill-mine { fill: #0969da; }
+.timeline .fill-shared { fill: #a475f9; }
+.timeline .fill-untraced { fill: #c9d1d9; }
+.timeline .fill-step-bg { fill: #f6f8fa; }
+.steps { margin-top: 4px; }
+.steps-table td { vertical-align: top; white-space: nowrap; }
+.steps-table td:nth-child(6) { white-space: normal; min-width: 260px; }
+.shared-request { white-space: nowrap; }
+.batch { white-space: nowrap; }
+.batch-bar { display: inline-flex; width: 96px; height: 10px; border-radius: 3px; overflow: hidden;
+  border: 1px solid var(--border); vertical-align: middle; background: #f6f8fa; }
+.batch-bar > span { display: block; height: 100%; }
+.reason { font-size: 12px; padding: 1px 6px; border-radius: 10px; border: 1px solid var(--border); }
+.reason-preemption { color: #9a6700; border-color: #eed888; background: #fff8c5; }
+.reason-slow { color: var(--error); border-color: #ffcecb; background: #ffebe9; }
 .timeline .fill-queue { fill: var(--queue); }
 .timeline .fill-prefill { fill: var(--prefill); }
 .timeline .fill-decode { fill: var(--decode); }
