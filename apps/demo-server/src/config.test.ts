@@ -26,12 +26,31 @@ describe("parseConfig", () => {
       serviceName: "llm-journey-demo",
       trustClientContext: true,
       captureContent: false,
+      attributeValueLengthLimit: 16_384,
       mode: "spans",
       maxJourneyAgeMs: 300_000,
       stepSampleRate: 0.01,
       stepSlowMs: undefined,
     });
     expect(config.engine.stepTime).toBeUndefined();
+    expect(config.uploadTimeoutMs).toBe(30_000);
+    expect(config.engineHeartbeatTimeoutMs).toBe(5_000);
+    expect(config.journeyStoreMaxBytes).toBe(64 * 1024 * 1024);
+  });
+
+  it("reads the attribute length limit from the flag, then OpenTelemetry's two variables", () => {
+    const limitOf = (argv: string[], env: NodeJS.ProcessEnv) =>
+      parse(argv, env).tracing.attributeValueLengthLimit;
+    const env = {
+      OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: "300",
+      OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: "200",
+    };
+    expect(limitOf(["--attribute-value-length-limit", "100"], env)).toBe(100);
+    expect(limitOf([], env)).toBe(300);
+    expect(limitOf([], { OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: "200" })).toBe(200);
+    expect(errorOf([], { OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: "lots" })).toMatch(
+      "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT must be an integer >= 1, got lots",
+    );
   });
 
   it("takes the watchdog's age, 0 to turn it off, and refuses anything else", () => {
@@ -77,6 +96,16 @@ describe("parseConfig", () => {
     [["--port", "70000"], "--port must be an integer in [0, 65535], got 70000"],
     [["--max-num-seqs", "0"], "--max-num-seqs must be an integer >= 1, got 0"],
     [["--block-size", "2.5"], "--block-size must be an integer >= 1, got 2.5"],
+    [["--upload-timeout-ms", "0"], "--upload-timeout-ms must be an integer >= 1, got 0"],
+    [
+      ["--engine-heartbeat-timeout-ms", "soon"],
+      "--engine-heartbeat-timeout-ms must be an integer >= 1, got soon",
+    ],
+    [
+      ["--attribute-value-length-limit", "0"],
+      "--attribute-value-length-limit must be an integer >= 1, got 0",
+    ],
+    [["--journey-store-max-bytes", "1e6"], "--journey-store-max-bytes must be an integer >= 1"],
     [["--tracing-mode", "both"], "--tracing-mode must be one of: spans, dual, legacy (got both)"],
     [["--otlp-traces-endpoint", "ftp://x"], "must be an http(s) URL, got ftp://x"],
     [["--fast", "--step-time-base-ms", "3"], "--fast cannot be combined with --step-time-* flags"],

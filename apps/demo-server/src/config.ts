@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_STEP_SAMPLE_RATE } from "@llm-journey/tracer-core";
+import { DEFAULT_JOURNEY_STORE_MAX_BYTES } from "./journeys/journey-store.js";
 
 export const TRACING_MODES = ["spans", "dual", "legacy"] as const;
 export type TracingMode = (typeof TRACING_MODES)[number];
@@ -21,6 +22,8 @@ export interface ServerConfig {
     trustClientContext: boolean;
     /** Record prompt and completion text on llm_request (opt-in: it may hold personal data). */
     captureContent: boolean;
+    /** Every string attribute is cut to this many characters (OpenTelemetry's span limit). */
+    attributeValueLengthLimit: number;
     /**
      * Which streams a traced request produces: `spans` (the default) the two linked spans;
      * `legacy` only the old buffered span built after the fact; `dual` all three, to
@@ -59,6 +62,8 @@ export interface ServerConfig {
   journeyStoreSize: number;
   /** `llm_step` spans kept for `/debug/steps`. */
   stepStoreSize: number;
+  /** The journey store drops its oldest traces past about this many bytes of JSON. */
+  journeyStoreMaxBytes: number;
   logLevel: string;
 }
 
@@ -73,6 +78,9 @@ export const USAGE = `Usage: npm run demo -- [flags]
                                        [OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_EXPORTER_OTLP_ENDPOINT]
   --no-trust-client-trace-context      ignore clients' traceparent (untrusted clients)
   --capture-content                    record prompt and completion text on spans (personal data!)
+  --attribute-value-length-limit N     cut every string attribute, captured content included, to N
+                                       characters [OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT,
+                                       OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT] (default 16384)
   --tracing-mode spans|dual|legacy     spans: llm_request + llm_core (default);
                                        legacy: only the old buffered span; dual: both streams
   --max-journey-age-ms MS              close journeys still open after MS, in both layers
@@ -94,6 +102,8 @@ export const USAGE = `Usage: npm run demo -- [flags]
                                        else 408 and the connection closes (default 30000)
   --engine-heartbeat-timeout-ms MS     /health answers 503 once the engine has not answered a
                                        heartbeat for this long (default 5000)
+  --journey-store-max-bytes N          the in-memory journey store keeps its last 500 traces
+                                       within about N bytes of JSON (default 67108864, 64 MiB)
   --shutdown-grace-ms MS               time in-flight requests get at shutdown (default 10000)
   --log-level LEVEL                    pino level (default warn)
   --help                               this text
@@ -109,6 +119,9 @@ export class ConfigError extends Error {
  * only closes journeys that nothing else closed.
  */
 export const DEFAULT_MAX_JOURNEY_AGE_MS = 300_000;
+
+/** Long enough for a chat of a few pages, short enough that 500 captured traces stay small. */
+const DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT = 16_384;
 
 const ENGINE_DEFAULTS = {
   maxNumSeqs: 16,
@@ -139,6 +152,8 @@ export function parseConfig(
         "no-trust-client-trace-context": { type: "boolean" },
         "capture-content": { type: "boolean" },
         "no-capture-content": { type: "boolean" },
+        "attribute-value-length-limit": { type: "string" },
+        "journey-store-max-bytes": { type: "string" },
         "tracing-mode": { type: "string" },
         "max-journey-age-ms": { type: "string" },
         "step-tracing-sample-rate": { type: "string" },
@@ -201,6 +216,10 @@ export function parseConfig(
       serviceName: env.OTEL_SERVICE_NAME || "llm-journey-demo",
       trustClientContext: trustFlag !== false,
       captureContent: captureFlag === true,
+      attributeValueLengthLimit: attributeValueLengthLimit(
+        str("attribute-value-length-limit"),
+        env,
+      ),
       mode,
       maxJourneyAgeMs: integer(
         "max-journey-age-ms",
@@ -264,8 +283,32 @@ export function parseConfig(
     bodyLimitBytes: 1024 * 1024,
     journeyStoreSize: 500,
     stepStoreSize: 500,
+    journeyStoreMaxBytes: integer(
+      "journey-store-max-bytes",
+      str("journey-store-max-bytes"),
+      DEFAULT_JOURNEY_STORE_MAX_BYTES,
+      { min: 1 },
+    ),
     logLevel: str("log-level") ?? "warn",
   };
+}
+
+/** The flag, else OpenTelemetry's own variables, else a bound that keeps captured content small. */
+function attributeValueLengthLimit(flag: string | undefined, env: NodeJS.ProcessEnv): number {
+  if (flag !== undefined) return integer("attribute-value-length-limit", flag, 0, { min: 1 });
+  for (const name of [
+    "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+    "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+  ]) {
+    const raw = env[name];
+    if (raw !== undefined && raw.trim() !== "") {
+      if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1) {
+        throw new ConfigError(`${name} must be an integer >= 1, got ${raw}`);
+      }
+      return Number(raw);
+    }
+  }
+  return DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT;
 }
 
 function otlpEndpoint(flag: string | undefined, env: NodeJS.ProcessEnv): string | undefined {

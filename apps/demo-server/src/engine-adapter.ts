@@ -34,6 +34,7 @@ export async function startEngine(
         maxJourneyAgeMs: tracing.maxJourneyAgeMs,
         stepSampleRate: tracing.stepSampleRate,
         ...(tracing.stepSlowMs !== undefined ? { stepSlowMs: tracing.stepSlowMs } : {}),
+        attributeValueLengthLimit: tracing.attributeValueLengthLimit,
       },
     },
     {

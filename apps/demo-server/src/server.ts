@@ -63,7 +63,9 @@ export async function startServer(
   engine: ServerEngine,
   options: StartServerOptions = {},
 ): Promise<DemoServer> {
-  const store = new JourneyStore(config.journeyStoreSize);
+  const store = new JourneyStore(config.journeyStoreSize, {
+    maxBytes: config.journeyStoreMaxBytes,
+  });
   const steps = new StepStore(config.stepStoreSize);
   let metrics: ServerMetrics | undefined;
   const onError = createRateLimitedErrorHandler();

@@ -110,7 +110,10 @@ function buildProvider(
   }
   return new BasicTracerProvider({
     resource: resourceFromAttributes({ "service.name": config.tracing.serviceName }),
-    spanLimits: { eventCountLimit: DEFAULT_MAX_EVENTS_PER_SPAN },
+    spanLimits: {
+      eventCountLimit: DEFAULT_MAX_EVENTS_PER_SPAN,
+      attributeValueLengthLimit: config.tracing.attributeValueLengthLimit,
+    },
     spanProcessors: processors,
   });
 }

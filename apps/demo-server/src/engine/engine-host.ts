@@ -113,7 +113,12 @@ export class EngineHost {
       this.provider = new BasicTracerProvider({
         resource: resourceFromAttributes({ "service.name": options.tracing.serviceName }),
         // Equal to the core tracer's budget, so the SDK never drops journey.FINISHED.
-        spanLimits: { eventCountLimit: DEFAULT_MAX_EVENTS_PER_SPAN },
+        spanLimits: {
+          eventCountLimit: DEFAULT_MAX_EVENTS_PER_SPAN,
+          ...(options.tracing.attributeValueLengthLimit !== undefined
+            ? { attributeValueLengthLimit: options.tracing.attributeValueLengthLimit }
+            : {}),
+        },
         spanProcessors: processors,
       });
     }

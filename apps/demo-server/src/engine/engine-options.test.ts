@@ -55,6 +55,11 @@ describe("resolveEngineOptions", () => {
     [{ injectEngineErrorRate: 2 }, RangeError, "injectEngineErrorRate must be in [0, 1], got 2"],
     [{ seed: 0.5 }, RangeError, "seed must be an integer, got 0.5"],
     [
+      { tracing: { attributeValueLengthLimit: 0 } },
+      RangeError,
+      "tracing.attributeValueLengthLimit must be a positive integer, got 0",
+    ],
+    [
       { stepTime: { ...DEFAULT_STEP_TIME, baseMs: -1 } },
       RangeError,
       "stepTime.baseMs must be a finite number >= 0, got -1",

@@ -30,6 +30,11 @@ export interface EngineTracingOptions {
   stepSampleRate: number;
   /** Steps at least this long (ms) are kept whatever the rate. Default: none. */
   stepSlowMs?: number | undefined;
+  /**
+   * Every string attribute of the engine's spans is cut to this many characters. Default:
+   * the SDK's, from `OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT` or `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`.
+   */
+  attributeValueLengthLimit?: number | undefined;
 }
 
 /**
@@ -109,6 +114,14 @@ export function resolveEngineOptions(input: EngineOptionsInput = {}): EngineOpti
       ),
       ...(tracing.stepSlowMs !== undefined
         ? { stepSlowMs: positiveNumber(tracing.stepSlowMs, "tracing.stepSlowMs") }
+        : {}),
+      ...(tracing.attributeValueLengthLimit !== undefined
+        ? {
+            attributeValueLengthLimit: positiveInteger(
+              tracing.attributeValueLengthLimit,
+              "tracing.attributeValueLengthLimit",
+            ),
+          }
         : {}),
     },
   };

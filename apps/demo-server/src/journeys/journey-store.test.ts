@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { JourneySpan } from "./journey-span.js";
 import { JourneyStore } from "./journey-store.js";
@@ -57,5 +58,75 @@ describe("the journey store", () => {
       ["req-28", 1],
       ["req-27", 1],
     ]);
+  });
+
+  it("drops the oldest traces past its bound in bytes, and never holds more", () => {
+    const store = new JourneyStore(500, { maxBytes: 100_000 });
+    for (let i = 0; i < 60; i++) {
+      store.add({ ...span(`t${i}`, "llm_request"), attributes: { big: "x".repeat(20_000) } });
+    }
+    // Four traces of ~20,400 bytes fit in 100,000; a fifth does not.
+    expect(store.size).toBe(4);
+    expect(store.bytes).toBeLessThanOrEqual(100_000);
+    const json = JSON.stringify(store.recent(500));
+    expect(json.length).toBeLessThanOrEqual(100_000);
+    expect(store.recent(500).map((journey) => journey.traceId)).toEqual([
+      "t59",
+      "t58",
+      "t57",
+      "t56",
+    ]);
+  });
+
+  it("keeps no trace larger than its whole bound", () => {
+    const store = new JourneyStore(10, { maxBytes: 10_000 });
+    store.add(span("small", "llm_core"));
+    store.add({ ...span("huge", "llm_request"), attributes: { big: "x".repeat(50_000) } });
+    expect(store.size).toBe(0);
+    expect(store.bytes).toBe(0);
+    store.add(span("next", "llm_core"));
+    expect(store.recent(10).map((journey) => journey.traceId)).toEqual(["next"]);
+  });
+
+  it("holds at most its capacity and its bytes whatever arrives, and its JSON stays under the bound", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            trace: fc.integer({ min: 0, max: 20 }),
+            name: fc.constantFrom("llm_request", "llm_core"),
+            text: fc.string({ maxLength: 3_000 }),
+            events: fc.integer({ min: 0, max: 5 }),
+          }),
+          { maxLength: 80 },
+        ),
+        (arrivals) => {
+          const store = new JourneyStore(8, { maxBytes: 20_000 });
+          for (const { trace, name, text, events } of arrivals) {
+            store.add({
+              ...span(`t${trace}`, name),
+              attributes: { "gen_ai.request.id": `req-${trace}`, text },
+              events: Array.from({ length: events }, (_, i) => ({
+                name: "journey.SCHEDULED",
+                timeUnixNano: "1",
+                attributes: { "scheduler.step": i, note: text.slice(0, 100) },
+              })),
+            });
+            expect(store.size).toBeLessThanOrEqual(8);
+            expect(store.bytes).toBeLessThanOrEqual(20_000);
+          }
+          // Escaped characters (quotes, control characters) are the estimate's only misses.
+          const escaped = JSON.stringify(store.recent(8)).replace(/\\./g, ".");
+          expect(escaped.length).toBeLessThanOrEqual(20_000);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it("rejects a bound in bytes that is not a positive integer", () => {
+    expect(() => new JourneyStore(1, { maxBytes: 0 })).toThrow(
+      /maxBytes must be a positive integer/,
+    );
   });
 });

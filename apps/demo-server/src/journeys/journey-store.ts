@@ -1,6 +1,7 @@
 import type { Attributes } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { type JourneySpan, toJourneySpan } from "./journey-span.js";
+import { approximateJsonSize } from "./span-size.js";
 
 /** One trace: the spans of one request, in the order they ended. */
 export interface Journey {
@@ -22,11 +23,26 @@ interface StoredJourney {
   readonly traceId: string;
   readonly requestId: string | null;
   readonly spans: StoredSpan[];
+  /** About how many characters its spans take in `/debug/journeys`' JSON. */
+  size: number;
+}
+
+/** The store's default bound in bytes: 64 MiB of JSON at most, whatever the spans hold. */
+export const DEFAULT_JOURNEY_STORE_MAX_BYTES = 64 * 1024 * 1024;
+
+export interface JourneyStoreOptions {
+  /**
+   * Traces are dropped, oldest first, while the store's spans would take more than this
+   * many bytes of JSON (approximately; a character counted as a byte). A trace larger
+   * than the whole bound is not kept. Default: `DEFAULT_JOURNEY_STORE_MAX_BYTES`.
+   */
+  readonly maxBytes?: number;
 }
 
 /**
  * The most recent finished traces, bounded: the oldest trace is dropped past
- * `capacity`, so the store's memory does not grow with traffic. A trace moves to the
+ * `capacity` traces or past `maxBytes` of JSON, so the store's memory does not grow with
+ * traffic, and `/debug/journeys` can always serialize what it holds. A trace moves to the
  * front whenever one of its spans arrives (the API and core spans end apart, and the
  * core's arrive from the engine thread).
  *
@@ -38,15 +54,30 @@ export class JourneyStore {
   private readonly journeys = new Map<string, StoredJourney>();
   private readonly finishedListeners: Array<(span: FinishedSpan) => void> = [];
   private readonly spanListeners: Array<(span: JourneySpan) => void> = [];
+  private readonly maxBytes: number;
+  private totalBytes = 0;
 
-  constructor(private readonly capacity: number) {
+  constructor(
+    private readonly capacity: number,
+    options: JourneyStoreOptions = {},
+  ) {
     if (!Number.isInteger(capacity) || capacity < 1) {
       throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
     }
+    this.maxBytes = options.maxBytes ?? DEFAULT_JOURNEY_STORE_MAX_BYTES;
+    if (!Number.isInteger(this.maxBytes) || this.maxBytes < 1) {
+      throw new RangeError(`maxBytes must be a positive integer, got ${options.maxBytes}`);
+    }
   }
 
+  /** Traces held. */
   get size(): number {
     return this.journeys.size;
+  }
+
+  /** About how many bytes of JSON the held spans take; at most `maxBytes`. */
+  get bytes(): number {
+    return this.totalBytes;
   }
 
   /** Adds a converted span (the engine thread's, posted here). */
@@ -94,6 +125,7 @@ export class JourneyStore {
   }
 
   private insert(traceId: string, span: FinishedSpan, stored: StoredSpan): void {
+    const size = approximateJsonSize(stored);
     const id = span.attributes["gen_ai.request.id"];
     const requestId = typeof id === "string" ? id : null;
     // One journey per request: requests sharing a client's trace id must not pile up in one entry.
@@ -101,19 +133,26 @@ export class JourneyStore {
     const journeys = this.journeys;
     let journey = journeys.get(key);
     if (journey === undefined) {
-      journey = { traceId, requestId, spans: [stored] };
-      if (journeys.size >= this.capacity) {
-        journeys.delete(journeys.keys().next().value as string);
-      }
+      journey = { traceId, requestId, spans: [stored], size };
+      if (journeys.size >= this.capacity) this.dropOldest();
     } else {
       journey.spans.push(stored);
+      journey.size += size;
       journeys.delete(key); // re-inserted below, as the newest
     }
     journeys.set(key, journey);
+    this.totalBytes += size;
+    while (this.totalBytes > this.maxBytes && this.journeys.size > 0) this.dropOldest();
     for (const listener of this.finishedListeners) listener(span);
     if (this.spanListeners.length > 0) {
       for (const listener of this.spanListeners) listener(stored as JourneySpan);
     }
+  }
+
+  private dropOldest(): void {
+    const [key, journey] = this.journeys.entries().next().value as [string, StoredJourney];
+    this.journeys.delete(key);
+    this.totalBytes -= journey.size;
   }
 }
 
