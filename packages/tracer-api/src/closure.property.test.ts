@@ -34,20 +34,28 @@ const scenario = fc.record({
 });
 type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
 
+/** Sources started and not yet through their `finally`: the engine work still running. */
+let runningSources = 0;
+
 async function* source(steps: Scenario["steps"], signal: AbortSignal): AsyncGenerator<number> {
-  let index = 0;
-  for (const step of steps) {
-    await Promise.resolve();
-    if (step.kind === "fail") {
-      throw step.reason ? new JourneyError(step.reason, "injected") : new Error("injected");
+  runningSources++;
+  try {
+    let index = 0;
+    for (const step of steps) {
+      await Promise.resolve();
+      if (step.kind === "fail") {
+        throw step.reason ? new JourneyError(step.reason, "injected") : new Error("injected");
+      }
+      if (step.kind === "wait-for-disconnect") {
+        // Like an engine that is told to stop when the client leaves.
+        if (!signal.aborted)
+          await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+        return;
+      }
+      yield index++;
     }
-    if (step.kind === "wait-for-disconnect") {
-      // Like an engine that is told to stop when the client leaves.
-      if (!signal.aborted)
-        await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
-      return;
-    }
-    yield index++;
+  } finally {
+    runningSources--;
   }
 }
 
@@ -94,6 +102,7 @@ describe("API closure under random interleavings", () => {
     await fc.assert(
       fc.asyncProperty(fc.array(scenario, { minLength: 1, maxLength: 6 }), async (scenarios) => {
         testing.reset();
+        runningSources = 0;
         const api = createApiTracer({ tracerProvider: testing.provider });
         await Promise.all(
           scenarios.map((s, i) => run(api.startJourney({ requestId: `r${i}` }), s)),
@@ -113,6 +122,10 @@ describe("API closure under random interleavings", () => {
         }
         testing.assertEverySpanEndedOnce();
         assertNoTrackedEntries(api, "api");
+        // Whatever ended each stream (its end, a failure, the consumer leaving, the
+        // signal), every source was told to stop and ran its finally.
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        expect(runningSources).toBe(0);
       }),
       { numRuns: 300 },
     );

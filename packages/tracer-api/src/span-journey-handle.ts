@@ -140,6 +140,11 @@ export class SpanJourneyHandle implements JourneyHandle, OpenJourneyLinks<SpanJo
     };
   }
 
+  /** Reports a failure of code run on this journey's behalf, such as `beforeDeparted`. */
+  reportError(error: unknown, operation: string): void {
+    this.settings.onError(error, operation);
+  }
+
   departed(): void {
     this.close(ApiEvent.DEPARTED, undefined, undefined);
   }

@@ -112,7 +112,7 @@ describe("API termination paths", () => {
     await stream.next();
     disconnect.abort();
     expect(handle.closed).toBe(true); // closed at the disconnect, not when the source ends
-    await drain(stream);
+    await expect(drain(stream)).rejects.toMatchObject({ reason: "client_disconnect" });
     expectClosed("client_disconnect");
   });
 
@@ -148,11 +148,17 @@ describe("API termination paths", () => {
     expectClosed("client_disconnect");
   });
 
-  it("a stream created with an already-aborted signal is closed at once and still passes items", async () => {
+  it("a stream created with an already-aborted signal is closed at once and reads nothing", async () => {
     const handle = tracer.startJourney({ requestId: "r" });
-    const stream = traceStream(handle, chunks(2), { signal: AbortSignal.abort() });
+    let read = false;
+    async function* source() {
+      read = true;
+      yield "never";
+    }
+    const stream = traceStream(handle, source(), { signal: AbortSignal.abort() });
     expect(handle.closed).toBe(true);
-    expect(await drain(stream)).toEqual(["chunk-0", "chunk-1"]);
+    await expect(drain(stream)).rejects.toMatchObject({ reason: "client_disconnect" });
+    expect(read).toBe(false);
     expectClosed("client_disconnect");
   });
 
@@ -200,8 +206,7 @@ describe("API termination paths", () => {
       },
     };
     const stream = traceStream(handle, never, { signal: AbortSignal.timeout(5) });
-    void stream.next();
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await expect(stream.next()).rejects.toMatchObject({ reason: "timeout" });
     expectClosed("timeout");
   });
 

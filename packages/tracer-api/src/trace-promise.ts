@@ -1,15 +1,24 @@
 import { type AbortReason, abortReasonOf, JourneyError } from "./abort-reason.js";
 import type { JourneyHandle } from "./journey-handle.js";
 import { NOOP_JOURNEY_HANDLE } from "./noop-journey-handle.js";
+import { recordBeforeDeparted } from "./record-before-departed.js";
 import { signalReason } from "./trace-stream.js";
 
-export interface TracePromiseOptions {
+export interface TracePromiseOptions<T = unknown> {
   /** Aborted when the client goes away or the caller cancels: closes with `client_disconnect`. */
   signal?: AbortSignal;
   /** Closes the journey with `timeout` and rejects after this many milliseconds. */
   timeoutMs?: number;
   /** The reason for a rejection. Default: `abortReasonOf(error, "exception")`. */
   classifyError?: (error: unknown) => AbortReason;
+  /**
+   * Records what is only known at the end, such as usage and finish reasons, on the
+   * still-open journey: called with the result when the work resolves, just before
+   * `api.DEPARTED`. Not called for a request that is not traced (there is nothing to
+   * record on) or whose journey already closed. A throw from it is reported to the
+   * tracer's `onError`; the promise still resolves.
+   */
+  beforeDeparted?: (result: T) => void;
 }
 
 /**
@@ -26,7 +35,7 @@ export interface TracePromiseOptions {
 export function tracePromise<T>(
   handle: JourneyHandle,
   work: Promise<T> | (() => Promise<T>),
-  options: TracePromiseOptions = {},
+  options: TracePromiseOptions<T> = {},
 ): Promise<T> {
   const { signal, timeoutMs } = options;
   if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
@@ -77,6 +86,7 @@ export function tracePromise<T>(
       (value) => {
         settle();
         handle.firstResponse();
+        recordBeforeDeparted(handle, options.beforeDeparted, value);
         handle.departed();
         resolve(value);
       },
