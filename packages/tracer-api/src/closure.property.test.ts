@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { ABORT_REASONS, JourneyError } from "./abort-reason.js";
 import { createApiTracer } from "./create-api-tracer.js";
 import type { JourneyHandle } from "./journey-handle.js";
+import { NOOP_JOURNEY_HANDLE } from "./noop-journey-handle.js";
 import { tracePromise } from "./trace-promise.js";
 import { traceStream } from "./trace-stream.js";
 
@@ -59,7 +60,8 @@ async function* source(steps: Scenario["steps"], signal: AbortSignal): AsyncGene
   }
 }
 
-async function run(handle: JourneyHandle, s: Scenario): Promise<void> {
+/** How a request ended for its consumer: the chunks it read, and `ok` or the error's reason. */
+async function run(handle: JourneyHandle, s: Scenario): Promise<string> {
   const client = new AbortController();
   const turns = s.disconnectAfter ?? 0;
   // Every scenario ends: a source waiting for the client always gets its disconnect.
@@ -72,9 +74,10 @@ async function run(handle: JourneyHandle, s: Scenario): Promise<void> {
       client.abort();
     }
   })();
+  let read = 0;
+  let outcome = "ok";
   try {
     if (s.streaming) {
-      let read = 0;
       for await (const _chunk of traceStream(handle, source(s.steps, client.signal), {
         signal: client.signal,
       })) {
@@ -91,10 +94,12 @@ async function run(handle: JourneyHandle, s: Scenario): Promise<void> {
         ...(s.timeoutMs !== undefined ? { timeoutMs: s.timeoutMs } : {}),
       });
     }
-  } catch {
+  } catch (error) {
     // Failures are the point: the journey must be closed all the same.
+    outcome = error instanceof JourneyError ? error.reason : "error";
   }
   await disconnect;
+  return `${read} ${outcome}`;
 }
 
 describe("API closure under random interleavings", () => {
@@ -126,6 +131,21 @@ describe("API closure under random interleavings", () => {
         // signal), every source was told to stop and ran its finally.
         await new Promise((resolve) => setTimeout(resolve, 0));
         expect(runningSources).toBe(0);
+      }),
+      { numRuns: 300 },
+    );
+  }, 60_000);
+
+  it("ends every request the same way for its consumer, traced or sampled out", async () => {
+    await fc.assert(
+      fc.asyncProperty(scenario, async (s) => {
+        testing.reset();
+        const api = createApiTracer({ tracerProvider: testing.provider });
+        const traced = await run(api.startJourney({ requestId: "r" }), s);
+        const untraced = await run(NOOP_JOURNEY_HANDLE, s);
+        expect(traced).toBe(untraced);
+        expect(testing.spansNamed("llm_request")).toHaveLength(1);
+        assertNoTrackedEntries(api, "api");
       }),
       { numRuns: 300 },
     );
