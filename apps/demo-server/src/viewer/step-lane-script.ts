@@ -211,7 +211,10 @@ export function stepLaneScript(): string {
       list.setAttribute("data-testid", "shared-with");
       step.others.forEach(function (other) {
         var chip = el("span", "attr shared-request");
-        chip.appendChild(el("span", "mono", other.requestId));
+        // Server ids are long (chatcmpl-<uuid>): the start tells them apart, the tooltip has it all.
+        chip.setAttribute("title", other.requestId);
+        chip.appendChild(el("span", "mono",
+          other.requestId.length > 24 ? other.requestId.slice(0, 18) + "…" : other.requestId));
         chip.appendChild(document.createTextNode(" " + workOf(other.phase, other.tokens)));
         list.appendChild(chip);
       });
