@@ -95,7 +95,8 @@ export class SpanApiTracer implements ApiJourneyTracer {
   }
 
   startJourney(start: JourneyStart): JourneyHandle {
-    // The one decision for both layers; a client-sent sampled header is never read.
+    // The one decision for both layers, with the SDK's sampler below: a request is traced
+    // when both say yes. A client-sent sampled header is never read.
     if (!decideSampled(this.rate)) return NOOP_JOURNEY_HANDLE;
     try {
       const parent = this.options.trustClientContext ? extractContext(start.headers) : ROOT_CONTEXT;
@@ -104,6 +105,12 @@ export class SpanApiTracer implements ApiJourneyTracer {
         { kind: SpanKind.SERVER, attributes: { [ApiAttr.REQUEST_ID]: start.requestId } },
         parent,
       );
+      if (!isRecording(span)) {
+        // The SDK's sampler said no (AlwaysOff, a ratio, or ParentBased under an unsampled
+        // parent): the request is sampled out on both layers, and "0" is what travels.
+        span.end();
+        return NOOP_JOURNEY_HANDLE;
+      }
       // Straight from the span context: no context object built only to be read back.
       const coreHeaders = injectSpanContext(undefined, spanContextOf(span));
       coreHeaders[SAMPLED_HEADER] = "1";
@@ -154,5 +161,14 @@ function spanContextOf(span: Span): SpanContext | undefined {
     return span.spanContext();
   } catch {
     return undefined;
+  }
+}
+
+/** A span that cannot say whether it records is kept, so that its handle still ends it. */
+function isRecording(span: Span): boolean {
+  try {
+    return span.isRecording();
+  } catch {
+    return true;
   }
 }

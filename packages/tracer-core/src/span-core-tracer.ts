@@ -1,9 +1,9 @@
 import {
   extractContext,
-  type HeaderMap,
   readSampledHeader,
+  SAMPLED_HEADER,
 } from "@llm-journey/context-propagation";
-import { type SpanContext, SpanKind, type Tracer } from "@opentelemetry/api";
+import { type Span, type SpanContext, SpanKind, type Tracer } from "@opentelemetry/api";
 import { CoreJourney } from "./core-journey.js";
 import type { CoreJourneyTracer, CoreLatencies } from "./core-tracer.js";
 import { MisuseReporter } from "./hook-misuse.js";
@@ -50,6 +50,8 @@ export class SpanCoreTracer implements CoreJourneyTracer {
    * request then most likely lost the API layer's headers on the way to the engine.
    */
   private rateIsDefault: boolean;
+  /** Set when the SDK's sampler dropped a journey the API layer traced; reported once. */
+  private samplerDroppedTraced = false;
 
   constructor(
     private readonly tracer: Tracer,
@@ -116,7 +118,11 @@ export class SpanCoreTracer implements CoreJourneyTracer {
   requestAdded(request: CoreRequestView, step: number): void {
     try {
       const headers = request.traceHeaders;
-      if (isMarkedNotSampled(headers) || !this.shouldTrace(request, headers)) return;
+      if (isMarkedNotSampled(headers)) return;
+      // The API layer's decision wins; without it the core applies its own rate.
+      const decided = readSampledHeader(headers);
+      if (decided === false || (decided === undefined && !this.decideWithoutHeader(request)))
+        return;
       const requestId = request.requestId;
       if (this.journeys.has(requestId)) return;
       const span = this.tracer.startSpan(
@@ -124,6 +130,12 @@ export class SpanCoreTracer implements CoreJourneyTracer {
         { kind: SpanKind.INTERNAL, attributes: { [CoreAttr.REQUEST_ID]: requestId } },
         extractContext(headers),
       );
+      if (!isRecording(span)) {
+        // The SDK's sampler said no: nothing is kept for the request.
+        span.end();
+        if (decided === true) this.reportSamplerOverride();
+        return;
+      }
       const journey = new CoreJourney(span, request, this.options.eventBudget);
       // Tracked before the first event, so a throwing span is still ended by the cleanup.
       this.journeys.set(requestId, journey);
@@ -278,6 +290,8 @@ export class SpanCoreTracer implements CoreJourneyTracer {
     // be told from a request never added without keeping its id: the watchdog's own
     // reports already name the integration's fault.
     if (this.watchdogClosedCount > 0) return;
+    // Nor after the SDK's sampler dropped a traced request's span: that report names the fault.
+    if (this.samplerDroppedTraced) return;
     this.misuse.report(
       "unknown-request",
       hook,
@@ -292,10 +306,8 @@ export class SpanCoreTracer implements CoreJourneyTracer {
     return this.journeys.get(requestId)?.spanContext();
   };
 
-  private shouldTrace(request: CoreRequestView, headers: HeaderMap | undefined): boolean {
-    // The API layer's decision wins; without it the core applies its own rate.
-    const decided = readSampledHeader(headers);
-    if (decided !== undefined) return decided;
+  /** The core's own decision, for a request that came without the API layer's header. */
+  private decideWithoutHeader(request: CoreRequestView): boolean {
     if (this.rateIsDefault) {
       this.misuse.report(
         "missing-trace-headers",
@@ -317,5 +329,30 @@ export class SpanCoreTracer implements CoreJourneyTracer {
         `requestFinished for request ${requestId} with status ${String(status)}, not one of ${FINISH_STATUSES.join(", ")}: recorded as error.`,
     );
     return "error";
+  }
+
+  /**
+   * The API layer traced the request, yet the SDK here dropped its core span: the trace
+   * will have an `llm_request` with no `llm_core`. Said once, as it holds for every
+   * such request until the sampler is changed.
+   */
+  private reportSamplerOverride(): void {
+    if (this.samplerDroppedTraced) return;
+    this.samplerDroppedTraced = true;
+    this.options.onError(
+      new Error(
+        `the tracer provider's sampler made ${CORE_SPAN_NAME} non-recording for a request the API layer traced (${SAMPLED_HEADER}: 1), so its trace has no core span; give the engine's provider a sampler that follows the parent span, such as the SDK's default ParentBased, or AlwaysOn`,
+      ),
+      "requestAdded",
+    );
+  }
+}
+
+/** A span that cannot say whether it records is kept, so that the cleanup still ends it. */
+function isRecording(span: Span): boolean {
+  try {
+    return span.isRecording();
+  } catch {
+    return true;
   }
 }

@@ -3,6 +3,7 @@ import {
   BasicTracerProvider,
   InMemorySpanExporter,
   type ReadableSpan,
+  type Sampler,
   SimpleSpanProcessor,
   type SpanLimits,
 } from "@opentelemetry/sdk-trace-base";
@@ -34,15 +35,19 @@ interface SpanRecord {
 }
 
 /**
- * Builds a provider on the real SDK that exports synchronously to memory. Every span it
- * starts is wrapped so calls to `end()` are counted: a missing or second `end()` fails
- * `assertEverySpanEndedOnce`, which the exported spans alone could not show.
+ * Builds a provider on the real SDK that exports synchronously to memory, with the SDK's
+ * default sampler unless `sampler` is given. Every span it starts is wrapped so calls to
+ * `end()` are counted: a missing or second `end()` fails `assertEverySpanEndedOnce`,
+ * which the exported spans alone could not show.
  */
-export function createTestTracing(options: { spanLimits?: SpanLimits } = {}): TestTracing {
+export function createTestTracing(
+  options: { spanLimits?: SpanLimits; sampler?: Sampler } = {},
+): TestTracing {
   const exporter = new InMemorySpanExporter();
   const sdk = new BasicTracerProvider({
     spanProcessors: [new SimpleSpanProcessor(exporter)],
     ...(options.spanLimits ? { spanLimits: options.spanLimits } : {}),
+    ...(options.sampler ? { sampler: options.sampler } : {}),
   });
   const records = new Map<string, SpanRecord>();
 
