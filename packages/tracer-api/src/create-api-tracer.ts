@@ -5,16 +5,21 @@ import {
   resolveMaxJourneyAge,
   type TracingErrorHandler,
 } from "@llm-journey/tracer-core";
-import { type TracerProvider, trace } from "@opentelemetry/api";
+import { type Tracer, type TracerProvider, trace } from "@opentelemetry/api";
 import { API_TRACER_SCOPE } from "./api-attributes.js";
 import type { ApiJourneyTracer } from "./api-tracer.js";
+import { DeferredApiTracer } from "./deferred-api-tracer.js";
 import { NoopApiTracer } from "./noop-api-tracer.js";
 import { SpanApiTracer } from "./span-api-tracer.js";
 
 export interface ApiTracerOptions {
   /** Turn journey tracing on or off. Default: true. */
   enabled?: boolean;
-  /** Where spans go. Default: the global provider; with none registered, the no-op. */
+  /**
+   * Where spans go. Default: the global provider. Created before an SDK is registered
+   * there, the tracer traces nothing (and `enabled` is false) until one is, then traces
+   * the requests that start from that moment.
+   */
   tracerProvider?: TracerProvider;
   /** Share of requests traced, in [0, 1]; changeable later through `sampleRate`. Default: 1. */
   sampleRate?: number;
@@ -58,17 +63,29 @@ export function createApiTracer(options: ApiTracerOptions = {}): ApiJourneyTrace
   const maxJourneyAgeMs = resolveMaxJourneyAge(options.maxJourneyAgeMs, "maxJourneyAgeMs");
   if (options.enabled === false) return new NoopApiTracer();
   const onError = options.onError ?? createRateLimitedErrorHandler();
-  try {
-    const provider = options.tracerProvider ?? trace.getTracerProvider();
-    if (isUnconfiguredGlobal(provider, API_TRACER_SCOPE)) return new NoopApiTracer();
-    const tracer = provider.getTracer(API_TRACER_SCOPE, options.instrumentationVersion);
-    return new SpanApiTracer(tracer, {
-      sampleRate,
+  const version = options.instrumentationVersion;
+  const build = (tracer: Tracer, rate: number): ApiJourneyTracer =>
+    new SpanApiTracer(tracer, {
+      sampleRate: rate,
       trustClientContext: options.trustClientContext ?? true,
       captureContent: options.captureContent === true,
       onError,
       maxJourneyAgeMs,
     });
+  try {
+    const provider = options.tracerProvider ?? trace.getTracerProvider();
+    if (isUnconfiguredGlobal(provider, API_TRACER_SCOPE)) {
+      return new DeferredApiTracer((rate) => {
+        try {
+          const tracer = provider.getDelegateTracer(API_TRACER_SCOPE, version);
+          return tracer === undefined ? undefined : build(tracer, rate);
+        } catch (error) {
+          onError(error, "createApiTracer");
+          return new NoopApiTracer();
+        }
+      }, sampleRate);
+    }
+    return build(provider.getTracer(API_TRACER_SCOPE, version), sampleRate);
   } catch (error) {
     onError(error, "createApiTracer");
     return new NoopApiTracer();

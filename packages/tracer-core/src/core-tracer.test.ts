@@ -399,10 +399,6 @@ describe("tracing off", () => {
     assertNoTrackedEntries(core, "core");
   });
 
-  it("uses the no-op when no provider is given and none is registered globally", () => {
-    expect(createCoreTracer()).toBe(NOOP_CORE_TRACER);
-  });
-
   it("yields the no-op and reports once when acquiring the tracer fails", () => {
     const errors: string[] = [];
     const core = createCoreTracer({

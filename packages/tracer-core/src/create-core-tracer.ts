@@ -1,5 +1,6 @@
-import { ProxyTracerProvider, type TracerProvider, trace } from "@opentelemetry/api";
+import { ProxyTracerProvider, type Tracer, type TracerProvider, trace } from "@opentelemetry/api";
 import type { CoreJourneyTracer } from "./core-tracer.js";
+import { DeferredCoreTracer } from "./deferred-core-tracer.js";
 import { CORE_TRACER_SCOPE } from "./journey-types.js";
 import { resolveMaxJourneyAge } from "./journey-watchdog.js";
 import { NOOP_CORE_TRACER } from "./noop-core-tracer.js";
@@ -18,8 +19,9 @@ export interface CoreTracerOptions {
   /** Turn journey tracing on or off. Default: true. */
   enabled?: boolean;
   /**
-   * Where spans go. Default: the globally registered provider; when none is registered
-   * the core tracer is the no-op.
+   * Where spans go. Default: the global provider. Created before an SDK is registered
+   * there, the tracer records nothing (and `enabled` is false) until one is, then starts
+   * tracing the requests added from that moment.
    */
   tracerProvider?: TracerProvider;
   /**
@@ -73,18 +75,30 @@ export function createCoreTracer(options: CoreTracerOptions = {}): CoreJourneyTr
   const steps = resolveStepTracing(options.steps);
   if (options.enabled === false) return NOOP_CORE_TRACER;
   const onError = options.onError ?? createRateLimitedErrorHandler();
-  try {
-    const provider = options.tracerProvider ?? trace.getTracerProvider();
-    if (isUnconfiguredGlobal(provider, CORE_TRACER_SCOPE)) return NOOP_CORE_TRACER;
-    const tracer = provider.getTracer(CORE_TRACER_SCOPE, options.instrumentationVersion);
-    return new SpanCoreTracer(tracer, {
-      sampleRate,
-      sampleRateIsDefault: options.sampleRate === undefined,
+  const version = options.instrumentationVersion;
+  const build = (tracer: Tracer, rateSet?: number): CoreJourneyTracer =>
+    new SpanCoreTracer(tracer, {
+      sampleRate: rateSet ?? sampleRate,
+      sampleRateIsDefault: rateSet === undefined && options.sampleRate === undefined,
       eventBudget: maxEvents,
       onError,
       maxJourneyAgeMs,
       steps,
     });
+  try {
+    const provider = options.tracerProvider ?? trace.getTracerProvider();
+    if (isUnconfiguredGlobal(provider, CORE_TRACER_SCOPE)) {
+      return new DeferredCoreTracer((rateSet) => {
+        try {
+          const tracer = provider.getDelegateTracer(CORE_TRACER_SCOPE, version);
+          return tracer === undefined ? undefined : build(tracer, rateSet);
+        } catch (error) {
+          onError(error, "createCoreTracer");
+          return NOOP_CORE_TRACER;
+        }
+      }, sampleRate);
+    }
+    return build(provider.getTracer(CORE_TRACER_SCOPE, version));
   } catch (error) {
     onError(error, "createCoreTracer");
     return NOOP_CORE_TRACER;
@@ -93,9 +107,13 @@ export function createCoreTracer(options: CoreTracerOptions = {}): CoreJourneyTr
 
 /**
  * True for the API's global provider before any SDK registered one: a proxy with no
- * delegate. Tracing through it would create non-recording spans at a cost, so the
- * layers choose their no-op instead.
+ * delegate. Tracing through it would create a non-recording span per request at a cost,
+ * so a layer created then waits for the SDK instead (`getDelegateTracer` returns its
+ * tracer once registered).
  */
-export function isUnconfiguredGlobal(provider: TracerProvider, scope: string): boolean {
+export function isUnconfiguredGlobal(
+  provider: TracerProvider,
+  scope: string,
+): provider is ProxyTracerProvider {
   return provider instanceof ProxyTracerProvider && provider.getDelegateTracer(scope) === undefined;
 }

@@ -1,0 +1,7 @@
+import { createCoreTracer } from "@llm-journey/tracer-core";
+import { createApiTracer } from "../create-api-tracer.js";
+
+// Both layers created at module level with the global provider, as an ESM application
+// does: its imports run before the body of the module that registers the SDK.
+export const api = createApiTracer({ sampleRate: 1 });
+export const core = createCoreTracer();
