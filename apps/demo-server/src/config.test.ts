@@ -25,6 +25,7 @@ describe("parseConfig", () => {
       otlpEndpoint: undefined,
       serviceName: "llm-journey-demo",
       trustClientContext: true,
+      followClientSampling: false,
       captureContent: false,
       attributeValueLengthLimit: 16_384,
       mode: "spans",
@@ -75,6 +76,8 @@ describe("parseConfig", () => {
     expect(parse(["--enable-journey-tracing"]).tracing.enabled).toBe(true);
     expect(parse(["--capture-content"]).tracing.captureContent).toBe(true);
     expect(parse(["--no-capture-content"]).tracing.captureContent).toBe(false);
+    expect(parse(["--follow-client-sampling"]).tracing.followClientSampling).toBe(true);
+    expect(parse(["--no-follow-client-sampling"]).tracing.followClientSampling).toBe(false);
   });
 
   it("refuses a flag and its negation together", () => {
@@ -113,6 +116,10 @@ describe("parseConfig", () => {
     [["--step-tracing-slow-ms", "0"], "--step-tracing-slow-ms must be a number > 0, got 0"],
     [["--step-tracing-slow-ms", "soon"], "--step-tracing-slow-ms must be a non-negative number"],
     [["--bogus"], "Unknown option '--bogus'"],
+    [
+      ["--follow-client-sampling", "--no-trust-client-trace-context"],
+      "--follow-client-sampling needs the client's traceparent",
+    ],
   ])("refuses %j with a message naming the flag", (argv, message) => {
     const text = errorOf(argv);
     expect(text).toContain(message);

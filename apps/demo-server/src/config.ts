@@ -20,6 +20,11 @@ export interface ServerConfig {
     otlpEndpoint: string | undefined;
     serviceName: string;
     trustClientContext: boolean;
+    /**
+     * Let a client's W3C sampled flag decide too: off by default, so the sample rate alone
+     * decides what is traced and a client can switch tracing neither on nor off.
+     */
+    followClientSampling: boolean;
     /** Record prompt and completion text on llm_request (opt-in: it may hold personal data). */
     captureContent: boolean;
     /** Every string attribute is cut to this many characters (OpenTelemetry's span limit). */
@@ -77,6 +82,8 @@ export const USAGE = `Usage: npm run demo -- [flags]
   --otlp-traces-endpoint URL           also export spans over OTLP/HTTP
                                        [OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_EXPORTER_OTLP_ENDPOINT]
   --no-trust-client-trace-context      ignore clients' traceparent (untrusted clients)
+  --follow-client-sampling             also obey the sampled flag of a client's traceparent
+                                       (default: the sample rate alone decides)
   --capture-content                    record prompt and completion text on spans (personal data!)
   --attribute-value-length-limit N     cut every string attribute, captured content included, to N
                                        characters [OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT,
@@ -150,6 +157,8 @@ export function parseConfig(
         "otlp-traces-endpoint": { type: "string" },
         "trust-client-trace-context": { type: "boolean" },
         "no-trust-client-trace-context": { type: "boolean" },
+        "follow-client-sampling": { type: "boolean" },
+        "no-follow-client-sampling": { type: "boolean" },
         "capture-content": { type: "boolean" },
         "no-capture-content": { type: "boolean" },
         "attribute-value-length-limit": { type: "string" },
@@ -192,6 +201,12 @@ export function parseConfig(
   const tracingFlag = toggle("journey-tracing", ["enable-journey-tracing", "journey-tracing"]);
   const trustFlag = toggle("trust-client-trace-context", ["trust-client-trace-context"]);
   const captureFlag = toggle("capture-content", ["capture-content"]);
+  const followFlag = toggle("follow-client-sampling", ["follow-client-sampling"]);
+  if (followFlag === true && trustFlag === false) {
+    throw new ConfigError(
+      "--follow-client-sampling needs the client's traceparent: it cannot be combined with --no-trust-client-trace-context",
+    );
+  }
   const mode = str("tracing-mode") ?? "spans";
   if (!isTracingMode(mode)) {
     throw new ConfigError(
@@ -215,6 +230,7 @@ export function parseConfig(
       otlpEndpoint: otlpEndpoint(str("otlp-traces-endpoint"), env),
       serviceName: env.OTEL_SERVICE_NAME || "llm-journey-demo",
       trustClientContext: trustFlag !== false,
+      followClientSampling: followFlag === true,
       captureContent: captureFlag === true,
       attributeValueLengthLimit: attributeValueLengthLimit(
         str("attribute-value-length-limit"),

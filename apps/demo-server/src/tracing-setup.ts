@@ -5,6 +5,7 @@ import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BasicTracerProvider, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import type { ServerConfig, TracingMode } from "./config.js";
 import type { GenerationEngine } from "./http/generation-engine.js";
+import { journeySampler } from "./journeys/journey-sampler.js";
 import type { JourneyStore } from "./journeys/journey-store.js";
 import { createOtlpSpanProcessor } from "./journeys/otlp-span-processor.js";
 import { StoreSpanProcessor } from "./journeys/store-span-processor.js";
@@ -110,6 +111,7 @@ function buildProvider(
   }
   return new BasicTracerProvider({
     resource: resourceFromAttributes({ "service.name": config.tracing.serviceName }),
+    sampler: journeySampler(config.tracing),
     spanLimits: {
       eventCountLimit: DEFAULT_MAX_EVENTS_PER_SPAN,
       attributeValueLengthLimit: config.tracing.attributeValueLengthLimit,

@@ -7,7 +7,11 @@ import {
 } from "@llm-journey/tracer-core";
 import type { TracerProvider } from "@opentelemetry/api";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import { BasicTracerProvider, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import {
+  AlwaysOnSampler,
+  BasicTracerProvider,
+  type SpanProcessor,
+} from "@opentelemetry/sdk-trace-base";
 import { createOtlpSpanProcessor } from "../journeys/otlp-span-processor.js";
 import { importLegacyWiring } from "../legacy-wiring.js";
 import type { EngineOptions } from "./engine-options.js";
@@ -112,6 +116,9 @@ export class EngineHost {
       }
       this.provider = new BasicTracerProvider({
         resource: resourceFromAttributes({ "service.name": options.tracing.serviceName }),
+        // The API layer's x-llm-journey-sampled decides here: the SDK records every span
+        // it is asked for, whatever its environment's OTEL_TRACES_SAMPLER says.
+        sampler: new AlwaysOnSampler(),
         // Equal to the core tracer's budget, so the SDK never drops journey.FINISHED.
         spanLimits: {
           eventCountLimit: DEFAULT_MAX_EVENTS_PER_SPAN,
