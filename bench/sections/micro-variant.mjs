@@ -83,6 +83,17 @@ serveVariant(async (variant, { group, requests }) => {
       const c = inFlight(core());
       layers = [c];
       body = (i) => tracedRequest(EMPTY_API, c, ids(i));
+    } else if (variant === "both layers disabled") {
+      const [a, c] = [createApiTracer({ enabled: false }), createCoreTracer({ enabled: false })];
+      layers = [a, c];
+      body = (i) => tracedRequest(a, c, ids(i));
+    } else if (variant === "both layers, no SDK registered") {
+      // The global provider of a process that never registers an SDK: both tracers wait
+      // for one, checking on every request.
+      const [a, c] = [createApiTracer(), createCoreTracer()];
+      if (a.enabled || c.enabled) throw new Error("an SDK is registered in the bench process");
+      layers = [a, c];
+      body = (i) => tracedRequest(a, c, ids(i));
     }
     return {
       round() {
