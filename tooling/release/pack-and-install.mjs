@@ -23,6 +23,7 @@ import {
   consumerTsconfig,
   explainTscOutput,
   IMPORT_CHECK_SCRIPT,
+  REQUIRE_CHECK_SCRIPT,
 } from "./consumer.mjs";
 import {
   brokenReadmeLinks,
@@ -31,6 +32,8 @@ import {
   licenseFileOf,
   manifestProblems,
   readmeFileOf,
+  SUPPORTED_NODE,
+  sourceMapProblems,
   specifierOf,
   undeclaredImports,
 } from "./package-rules.mjs";
@@ -266,7 +269,18 @@ export async function checkPackage(dir, options = {}) {
     });
     if (pack.status !== "passed" || !result.tarball) {
       skip(
-        ["manifest", "contents", "imports", "install", "import", "typecheck", "publint", "attw"],
+        [
+          "manifest",
+          "contents",
+          "source maps",
+          "imports",
+          "install",
+          "import",
+          "require",
+          "typecheck",
+          "publint",
+          "attw",
+        ],
         "not packed",
       );
       return result;
@@ -298,14 +312,15 @@ export async function checkPackage(dir, options = {}) {
         : [];
       return { problems, warnings };
     });
-    await step("imports", async () => {
-      /** @type {Map<string, string>} */
-      const sources = new Map();
-      for (const file of files.filter((name) => /\.[cm]?js$|\.d\.[cm]?ts$/.test(name))) {
-        sources.set(file, await readFile(path.join(packageRoot, file), "utf8"));
-      }
-      return undeclaredImports(manifest, sources);
-    });
+    /** @type {Map<string, string>} the packed JavaScript, declarations and source maps */
+    const texts = new Map();
+    for (const file of files.filter((name) => /\.[cm]?js$|\.d\.[cm]?ts$|\.map$/.test(name))) {
+      texts.set(file, await readFile(path.join(packageRoot, file), "utf8"));
+    }
+    await step("source maps", async () => sourceMapProblems(files, texts));
+    await step("imports", async () =>
+      undeclaredImports(manifest, new Map([...texts].filter(([file]) => !file.endsWith(".map")))),
+    );
 
     // 3. A fresh project outside the workspace that has only what the package declares.
     await writeFile(
@@ -313,6 +328,7 @@ export async function checkPackage(dir, options = {}) {
       `${JSON.stringify({ name: "consumer", version: "0.0.0", private: true, type: "module" }, null, 2)}\n`,
     );
     await writeFile(path.join(consumerDir, "import-check.mjs"), IMPORT_CHECK_SCRIPT);
+    await writeFile(path.join(consumerDir, "require-check.cjs"), REQUIRE_CHECK_SCRIPT);
     /** @param {string[]} specs */
     const npmInstall = async (specs) => {
       const flags = ["--no-audit", "--no-fund", "--ignore-scripts", "--prefer-offline"];
@@ -326,13 +342,17 @@ export async function checkPackage(dir, options = {}) {
     const subpaths = entrySubpaths(manifest);
     const specifiers = subpaths.map((subpath) => specifierOf(manifest.name, subpath));
 
-    /** @returns {Promise<Record<string, ImportOutcome>>} */
-    const importAll = async () => {
-      const ran = await run(process.execPath, ["import-check.mjs", ...specifiers], {
+    /**
+     * Loads every entry point with `import` (or `require()`) in a fresh Node process.
+     * @param {"import-check.mjs" | "require-check.cjs"} script
+     * @returns {Promise<Record<string, ImportOutcome>>}
+     */
+    const loadAll = async (script = "import-check.mjs") => {
+      const ran = await run(process.execPath, [script, ...specifiers], {
         cwd: consumerDir,
         timeoutMs: 60_000,
       });
-      if (ran.code !== 0) throw new Error(`the import check crashed:\n${lastLines(ran.stderr)}`);
+      if (ran.code !== 0) throw new Error(`${script} crashed:\n${lastLines(ran.stderr)}`);
       return JSON.parse(ran.stdout);
     };
     /** @param {Record<string, ImportOutcome>} outcomes @param {string[]} required */
@@ -395,9 +415,10 @@ export async function checkPackage(dir, options = {}) {
           "typecheck without optional peers",
           "install optional peers",
           "import",
+          "require",
           "typecheck",
         ]
-      : ["import", "typecheck"];
+      : ["import", "require", "typecheck"];
     if (installed.status !== "passed") skip(remaining, "not installed");
     else {
       let canGoOn = true;
@@ -405,7 +426,7 @@ export async function checkPackage(dir, options = {}) {
         /** @type {Record<string, ImportOutcome>} */
         let bare = {};
         await step("import without optional peers", async () => {
-          bare = await importAll();
+          bare = await loadAll();
           const problems = importProblems(bare, [manifest.name]);
           const notes = [];
           for (const [specifier, outcome] of Object.entries(bare)) {
@@ -423,14 +444,34 @@ export async function checkPackage(dir, options = {}) {
         );
         const withPeers = await step("install optional peers", () => npmInstall(peers.optional));
         canGoOn = withPeers.status === "passed";
-        if (!canGoOn) skip(["import", "typecheck"], "optional peers not installed");
+        if (!canGoOn) skip(["import", "require", "typecheck"], "optional peers not installed");
       }
       if (canGoOn) {
         /** @type {Record<string, ImportOutcome>} */
         let outcomes = {};
         await step("import", async () => {
-          outcomes = await importAll();
+          outcomes = await loadAll();
           return importProblems(outcomes, specifiers);
+        });
+        // CommonJS users load the same modules through require(esm), on every Node that
+        // engines.node admits: same entry points, same names.
+        await step("require", async () => {
+          const required = await loadAll("require-check.cjs");
+          const problems = [];
+          for (const specifier of specifiers) {
+            const outcome = required[specifier];
+            if (!outcome?.ok) {
+              problems.push(
+                `require("${specifier}") failed on Node ${process.versions.node}: ${outcome?.code} ${outcome?.message} (engines.node should be "${SUPPORTED_NODE}")`,
+              );
+            } else if (
+              JSON.stringify([...(outcome.names ?? [])].sort()) !==
+              JSON.stringify([...(outcomes[specifier]?.names ?? [])].sort())
+            ) {
+              problems.push(`require("${specifier}") exports other names than import does`);
+            }
+          }
+          return problems;
         });
         await step("typecheck", () => typecheck(specifiers, outcomes, "consumer"));
       }

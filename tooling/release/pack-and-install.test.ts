@@ -8,6 +8,7 @@ import {
   readWorkspacePackages,
   workspaceCheckOptions,
 } from "./pack-and-install.mjs";
+import { SUPPORTED_NODE } from "./package-rules.mjs";
 
 // Runs after `turbo run build` (as `npm test` does): it packs what is built.
 
@@ -51,17 +52,21 @@ beforeAll(async () => {
   const [packageResults, ...fixtureResults] = await Promise.all([
     checkPackages(publishable, { ...(await workspaceCheckOptions()), expectedExports }),
     // The fixtures need no Node types, and only the first one needs the linters.
-    ...["broken-exports", "undeclared-dependency", "missing-types", "stale-types"].map(
-      async (name) => {
-        const [result] = await checkPackages([fixture(name)], {
-          consumerTypes: [],
-          publint: name === "broken-exports",
-          attw: name === "broken-exports",
-          expectedExports: { "@llm-journey-fixtures/stale-types": { ".": ["greet", "farewell"] } },
-        });
-        return [name, result as PackageResult] as const;
-      },
-    ),
+    ...[
+      "broken-exports",
+      "undeclared-dependency",
+      "missing-types",
+      "stale-types",
+      "dangling-source-maps",
+    ].map(async (name) => {
+      const [result] = await checkPackages([fixture(name)], {
+        consumerTypes: [],
+        publint: name === "broken-exports",
+        attw: name === "broken-exports",
+        expectedExports: { "@llm-journey-fixtures/stale-types": { ".": ["greet", "farewell"] } },
+      });
+      return [name, result as PackageResult] as const;
+    }),
   ]);
   packages = packageResults;
   fixtures = new Map(fixtureResults);
@@ -77,7 +82,7 @@ describe("every publishable package, installed on its own from its tarball", () 
   });
 
   it.each(publishable.map((dir) => [path.basename(dir), dir]))(
-    "%s passes every step: pack, manifest, contents, imports, install, import, typecheck, publint, attw",
+    "%s passes every step: pack, manifest, contents, source maps, imports, install, import, require, typecheck, publint, attw",
     (_name, dir) => {
       const result = packages.find((candidate) => candidate.dir === dir);
       expect(result).toBeDefined();
@@ -103,6 +108,25 @@ describe("every publishable package, installed on its own from its tarball", () 
     }
   });
 
+  it("ships no source map that points at a file outside the tarball", () => {
+    for (const result of packages) {
+      expect(stepOf(result, "source maps"), result.name).toMatchObject({
+        status: "passed",
+        messages: [],
+      });
+    }
+  });
+
+  it(`declares engines.node "${SUPPORTED_NODE}" and loads with require() as well as import`, () => {
+    for (const result of packages) {
+      expect(result.manifest?.engines?.node, result.name).toBe(SUPPORTED_NODE);
+      expect(stepOf(result, "require"), result.name).toMatchObject({
+        status: "passed",
+        messages: [],
+      });
+    }
+  });
+
   it("loads tracer-core's main entry without its optional SDK peers", () => {
     const core = packages.find((result) => result.name === "@llm-journey/tracer-core");
     expect(core).toBeDefined();
@@ -112,6 +136,17 @@ describe("every publishable package, installed on its own from its tarball", () 
 });
 
 describe("a deliberately broken package fails the check, which names the problem", () => {
+  it("source maps pointing at unpacked sources, or a map that is not packed, fail the source maps step", () => {
+    const result = fixtures.get("dangling-source-maps");
+    expect(result?.ok).toBe(false);
+    expect(stepOf(result, "source maps").messages).toEqual([
+      "lib/index.d.ts names its source map index.d.ts.map, which is not in the tarball",
+      "lib/index.js.map maps to ../src/index.ts, which is not in the tarball",
+    ]);
+    expect(stepOf(result, "import").status).toBe("passed");
+    expect(stepOf(result, "require").status).toBe("passed");
+  });
+
   it("an exports map pointing to a file that is not there fails contents, import, publint and attw", () => {
     const result = fixtures.get("broken-exports");
     expect(result?.ok).toBe(false);

@@ -8,6 +8,13 @@ import { DEPENDENCY_FIELDS } from "./workspace.mjs";
 /** Packages that must only ever be peers: two copies of the OpenTelemetry API break tracing. */
 export const PEER_ONLY = ["@opentelemetry/api"];
 
+/**
+ * The Node versions the packages support: those where an ES module can also be loaded with
+ * `require()` without a flag (require(esm): 20.19 in the 20 line, 22.12 and later), so that
+ * both `import` and `require()` work wherever `engines` lets the package install.
+ */
+export const SUPPORTED_NODE = "^20.19.0 || >=22.12.0";
+
 const LICENSE_FILE = /^licen[cs]e(\.md|\.txt)?$/i;
 const README_FILE = /^readme(\.md)?$/i;
 /** Tests, test support, examples and fixtures: built, but not for users. */
@@ -109,6 +116,11 @@ export function manifestProblems(packed, workspace) {
   if (!packed.license) problems.push('no "license" field');
   if (!packed.repository) problems.push('no "repository" field');
   if (!packed.engines?.node) problems.push('no "engines.node" field');
+  else if (packed.engines.node !== SUPPORTED_NODE) {
+    problems.push(
+      `engines.node is "${packed.engines.node}", not the supported "${SUPPORTED_NODE}" (the Node versions where both import and require() of an ES module work)`,
+    );
+  }
   /** @param {unknown} node @param {string} where */
   const typesFirst = (node, where) => {
     if (!node || typeof node !== "object" || Array.isArray(node)) return;
@@ -155,6 +167,56 @@ export function contentProblems(packed, files, texts = {}) {
   }
   for (const file of files) {
     if (NOT_FOR_USERS.test(file)) problems.push(`${file} is in the tarball: users do not need it`);
+  }
+  return problems;
+}
+
+/** The `//# sourceMappingURL=…` line (or its block-comment form) of compiled code or declarations. */
+const SOURCE_MAPPING_URL = /^\s*(?:\/\/|\/\*)[#@]\s*sourceMappingURL=(\S+?)(?:\s*\*\/)?\s*$/m;
+
+/**
+ * Source maps that lead nowhere for a user: a `sourceMappingURL` naming a map that is not
+ * in the tarball, and a map whose sources are neither in the tarball nor embedded
+ * (`sourcesContent`). Debuggers, bundlers and editors report both, or silently fall back.
+ * @param {string[]} files every packed file
+ * @param {Map<string, string>} texts packed file → its text: every `.js`, `.d.ts` and `.map`
+ * @returns {string[]}
+ */
+export function sourceMapProblems(files, texts) {
+  const present = new Set(files);
+  const problems = [];
+  for (const [file, text] of texts) {
+    if (file.endsWith(".map")) {
+      /** @type {{ sources?: unknown[], sourceRoot?: string, sourcesContent?: unknown[] }} */
+      let map;
+      try {
+        map = JSON.parse(text);
+      } catch {
+        problems.push(`${file} is not a valid source map`);
+        continue;
+      }
+      const missing = (map.sources ?? []).filter((source, index) => {
+        if (typeof map.sourcesContent?.[index] === "string") return false;
+        const target = path.posix.join(
+          path.posix.dirname(file),
+          map.sourceRoot ?? "",
+          String(source),
+        );
+        return !present.has(target);
+      });
+      if (missing.length) {
+        problems.push(
+          `${file} maps to ${missing.join(", ")}, which ${missing.length > 1 ? "are" : "is"} not in the tarball`,
+        );
+      }
+      continue;
+    }
+    const url = text.match(SOURCE_MAPPING_URL)?.[1];
+    if (!url || url.startsWith("data:")) continue;
+    const target = path.posix.join(path.posix.dirname(file), url);
+    if (!present.has(target)) {
+      problems.push(`${file} names its source map ${url}, which is not in the tarball`);
+    }
   }
   return problems;
 }

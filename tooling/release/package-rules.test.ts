@@ -7,6 +7,8 @@ import {
   entrySubpaths,
   manifestProblems,
   packageNameOf,
+  SUPPORTED_NODE,
+  sourceMapProblems,
   specifierOf,
   undeclaredImports,
 } from "./package-rules.mjs";
@@ -21,7 +23,7 @@ const good = {
   version: "1.0.0",
   license: "Apache-2.0",
   repository: { type: "git", url: "git+https://example.invalid/x.git" },
-  engines: { node: ">=20" },
+  engines: { node: SUPPORTED_NODE },
   exports: {
     ".": { types: "./dist/index.d.ts", import: "./dist/index.js" },
     "./sdk": { types: "./dist/sdk.d.ts", import: "./dist/sdk.js" },
@@ -86,6 +88,55 @@ describe("the packed package.json", () => {
       'no "license" field',
       'no "repository" field',
       'no "engines.node" field',
+    ]);
+  });
+});
+
+describe("the supported Node versions", () => {
+  it("are exactly those where require() of an ES module needs no flag", () => {
+    expect(SUPPORTED_NODE).toBe("^20.19.0 || >=22.12.0");
+  });
+
+  it("fail a manifest whose engines.node admits a Node where require() of it fails", () => {
+    expect(manifestProblems({ ...good, engines: { node: ">=20" } }, workspace)).toEqual([
+      `engines.node is ">=20", not the supported "${SUPPORTED_NODE}" (the Node versions where both import and require() of an ES module work)`,
+    ]);
+  });
+});
+
+describe("source maps in the tarball", () => {
+  const js = "export const a = 1;\n//# sourceMappingURL=index.js.map\n";
+  const map = (sources: string[], extra = {}) =>
+    JSON.stringify({ version: 3, file: "index.js", sources, mappings: "", ...extra });
+
+  it("pass when there are none, or when each map and each of its sources is packed", () => {
+    expect(sourceMapProblems(["dist/index.js"], new Map([["dist/index.js", "x;\n"]]))).toEqual([]);
+    const files = ["dist/index.js", "dist/index.js.map", "src/index.ts"];
+    const texts = new Map([
+      ["dist/index.js", js],
+      ["dist/index.js.map", map(["../src/index.ts"])],
+    ]);
+    expect(sourceMapProblems(files, texts)).toEqual([]);
+  });
+
+  it("pass when the sources are embedded in the map, or the map is inline", () => {
+    const texts = new Map([
+      ["dist/index.js", js],
+      ["dist/index.js.map", map(["../src/index.ts"], { sourcesContent: ["export {}"] })],
+      ["dist/other.js", "x;\n//# sourceMappingURL=data:application/json;base64,e30=\n"],
+    ]);
+    expect(sourceMapProblems([...texts.keys()], texts)).toEqual([]);
+  });
+
+  it("fail on a map whose sources are not packed, and on a sourceMappingURL to a missing map", () => {
+    const texts = new Map([
+      ["dist/index.js", js],
+      ["dist/index.js.map", map(["../src/index.ts", "../src/util.ts"], { sourceRoot: "" })],
+      ["dist/index.d.ts", "export {};\n//# sourceMappingURL=index.d.ts.map"],
+    ]);
+    expect(sourceMapProblems([...texts.keys()], texts)).toEqual([
+      "dist/index.js.map maps to ../src/index.ts, ../src/util.ts, which are not in the tarball",
+      "dist/index.d.ts names its source map index.d.ts.map, which is not in the tarball",
     ]);
   });
 });
