@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Fails when a publishable package's source changed without a changeset naming it, or when
-// a pending changeset is malformed, as CI does in well-kept changesets monorepos.
+// Fails when a publishable package's source changed without a changeset naming it, when a
+// pending changeset is malformed, or when the pending changesets give a package a breaking
+// bump and one of its dependents none, as CI does in well-kept changesets monorepos.
 //
 //   node tooling/release/changeset-check.mjs [--base REF]
 //
@@ -14,6 +15,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { evaluateChangesets } from "./changesets.mjs";
 import { run } from "./process.mjs";
+import { breakingDependencyProblems, readReleasePlan } from "./release-plan.mjs";
 import { readWorkspacePackages, WORKSPACE_ROOT } from "./workspace.mjs";
 
 /**
@@ -80,6 +82,14 @@ async function main() {
     }),
   );
   const verdict = evaluateChangesets({ changedFiles: files, packages, changesets });
+  // The pending changesets as a whole, once each parses: a breaking bump must reach every
+  // dependent, or `npm run version-packages` refuses after the merge.
+  if (verdict.ok) {
+    const plan = await readReleasePlan(WORKSPACE_ROOT);
+    const workspace = await readWorkspacePackages(WORKSPACE_ROOT);
+    verdict.problems.push(...breakingDependencyProblems(plan.releases, workspace));
+    verdict.ok = verdict.problems.length === 0;
+  }
 
   console.log(`changeset check against ${base} (merge base ${mergeBase.slice(0, 10)})`);
   for (const entry of verdict.changed) {

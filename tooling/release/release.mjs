@@ -20,10 +20,10 @@ import { fileURLToPath } from "node:url";
 import { evaluateChangesets } from "./changesets.mjs";
 import { manifestProblems } from "./package-rules.mjs";
 import { lastLines, run, runVisible } from "./process.mjs";
+import { breakingDependencyProblems, readReleasePlan } from "./release-plan.mjs";
 import {
   listPublishablePackages,
   packPackage,
-  readJson,
   readWorkspacePackages,
   WORKSPACE_ROOT,
 } from "./workspace.mjs";
@@ -32,13 +32,8 @@ const root = WORKSPACE_ROOT;
 const changesetBin = path.join(root, "node_modules", "@changesets", "cli", "bin.js");
 
 /**
- * @typedef {{ name: string, type: string, oldVersion: string, newVersion: string,
- *   changesets: string[] }} PlannedRelease
- */
-
-/**
  * Every pending changeset must parse before anything else runs: `changeset version` and
- * `changeset status` stop at the first malformed one with a less helpful message.
+ * the release plan stop at the first malformed one with a less helpful message.
  */
 async function pendingChangesetProblems() {
   const dir = path.join(root, ".changeset");
@@ -54,24 +49,6 @@ async function pendingChangesetProblems() {
     private: manifest.private === true,
   }));
   return evaluateChangesets({ changedFiles: [], packages, changesets }).problems;
-}
-
-/**
- * What `changeset version` would do, from `changeset status --output`.
- * @param {string} scratch
- * @returns {Promise<PlannedRelease[]>}
- */
-async function plannedReleases(scratch) {
-  const output = path.join(scratch, "changeset-status.json");
-  const ran = await run(process.execPath, [changesetBin, "status", `--output=${output}`], {
-    cwd: root,
-    env: process.env,
-  });
-  if (ran.code !== 0 || !existsSync(output)) {
-    throw new Error(`changeset status failed:\n${lastLines(`${ran.stdout}\n${ran.stderr}`)}`);
-  }
-  const status = await readJson(output);
-  return status.releases.filter((/** @type {PlannedRelease} */ release) => release.type !== "none");
 }
 
 /** @param {number} bytes */
@@ -122,15 +99,21 @@ async function dryRun(args) {
   const scratch = await mkdtemp(path.join(os.tmpdir(), "llm-journey-release-dry-run-"));
   let failed = false;
   try {
-    const planned = await plannedReleases(scratch);
+    const workspace = await readWorkspacePackages(root);
+    const planned = (await readReleasePlan(root)).releases;
     console.log("1. `npm run version-packages` would bump:");
-    if (planned.length === 0) console.log("   nothing (no pending changesets)");
+    if (planned.length === 0) {
+      console.log("   nothing: no pending changesets (already versioned, or nothing to release)");
+    }
     for (const release of planned) {
       console.log(
         `   ${release.name.padEnd(36)} ${release.oldVersion} → ${release.newVersion}  ${release.type.padEnd(5)}  ${release.changesets.length ? release.changesets.join(", ") : "(an internal dependency changed)"}`,
       );
     }
-    const workspace = await readWorkspacePackages(root);
+    for (const problem of breakingDependencyProblems(planned, workspace)) {
+      failed = true;
+      console.log(`   ✗ ${problem}`);
+    }
     const privates = [...workspace.values()]
       .filter(({ manifest }) => manifest.private === true)
       .map(({ manifest }) => manifest.name);
@@ -147,7 +130,7 @@ async function dryRun(args) {
         (await run("tar", ["-xzOf", tarball, "package/package.json"])).stdout,
       );
       const next = planned.find((release) => release.name === manifest.name);
-      const after = next ? `, ${next.newVersion} after version-packages` : "";
+      const after = next ? `, ${next.newVersion} after version-packages` : ", as versioned";
       console.log(
         `   ${path.basename(tarball).padEnd(44)} ${size((await stat(tarball)).size).padStart(9)}, ${files} files${after}`,
       );
@@ -171,7 +154,7 @@ async function dryRun(args) {
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
-  if (failed) throw new Error("a packed package.json is wrong (see above)");
+  if (failed) throw new Error("the release would be refused (see ✗ above)");
 }
 
 async function release() {
@@ -188,16 +171,11 @@ async function release() {
   }
   const problems = await pendingChangesetProblems();
   if (problems.length) throw new Error(`invalid changesets:\n  ${problems.join("\n  ")}`);
-  const scratch = await mkdtemp(path.join(os.tmpdir(), "llm-journey-release-"));
-  try {
-    const planned = await plannedReleases(scratch);
-    if (planned.length) {
-      throw new Error(
-        `${planned.length} package(s) have unversioned changesets: run \`npm run version-packages\`, review, commit and merge first`,
-      );
-    }
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
+  const planned = (await readReleasePlan(root)).releases;
+  if (planned.length) {
+    throw new Error(
+      `${planned.length} package(s) have unversioned changesets: run \`npm run version-packages\`, review, commit and merge first`,
+    );
   }
 
   await runGate();

@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import * as os from "node:os";
+import { readFile, rm } from "node:fs/promises";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { scratchWorkspace } from "./scratch-workspace.mjs";
 import { readWorkspacePackages, WORKSPACE_ROOT } from "./workspace.mjs";
 
 // `npm run version-packages` on a copy of the workspace's manifests and changeset config,
@@ -44,28 +44,9 @@ const readManifest = async (dir: string) =>
   JSON.parse(await readFile(path.join(copy, relative(dir), "package.json"), "utf8"));
 
 beforeAll(async () => {
-  copy = await mkdtemp(path.join(os.tmpdir(), "llm-journey-versioning-"));
-  for (const file of ["package.json", "pnpm-workspace.yaml", ".changeset/config.json"]) {
-    await mkdir(path.dirname(path.join(copy, file)), { recursive: true });
-    await copyFile(path.join(WORKSPACE_ROOT, file), path.join(copy, file));
-  }
-  for (const { dir, manifest } of workspace.values()) {
-    await mkdir(path.join(copy, relative(dir)), { recursive: true });
-    const released = manifest.private === true ? manifest : { ...manifest, version: RELEASED };
-    await writeFile(
-      path.join(copy, relative(dir), "package.json"),
-      `${JSON.stringify(released, null, 2)}\n`,
-    );
-  }
-  await writeFile(
-    path.join(copy, ".changeset", "one-fix.md"),
-    `---\n"${bottom}": patch\n---\n\nA fix in the bottom layer only.\n`,
-  );
-  // The changelog generator looks the changeset's commit up in git.
-  const git = (...args: string[]) => run("git", args, { cwd: copy });
-  await git("init", "-q");
-  await git("add", "-A");
-  await git("-c", "user.email=ci@example.invalid", "-c", "user.name=ci", "commit", "-qm", "x");
+  copy = await scratchWorkspace(() => RELEASED, {
+    "one-fix.md": `---\n"${bottom}": patch\n---\n\nA fix in the bottom layer only.\n`,
+  });
   await run(process.execPath, [changesetBin, "version"], { cwd: copy });
 }, 60_000);
 

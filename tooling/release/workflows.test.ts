@@ -23,6 +23,8 @@ const texts = new Map(
 );
 // biome-ignore lint/suspicious/noExplicitAny: a workflow is whatever YAML the file holds
 const workflow = (name: string): any => parse(String(texts.get(name)));
+/** A GitHub Actions expression as written in a workflow: `${{ … }}`. */
+const expression = (inner: string) => `\${{ ${inner} }}`;
 const releasing = await readFile(path.join(WORKSPACE_ROOT, "docs", "releasing.md"), "utf8");
 
 describe("the workflows in .github/workflows", () => {
@@ -45,7 +47,7 @@ describe("the workflows in .github/workflows", () => {
     expect(check.if).toBe("github.event_name == 'pull_request'");
     const step = check.steps.find((s: { run?: string }) => s.run?.includes("changeset:check"));
     expect(step.run).toBe('npm run changeset:check -- --base "origin/$BASE_REF"');
-    expect(step.env).toEqual({ BASE_REF: "${{ github.base_ref }}" });
+    expect(step.env).toEqual({ BASE_REF: expression("github.base_ref") });
   });
 
   it("release.yml versions and publishes with the changesets action, one run at a time, least privilege", () => {
@@ -71,8 +73,8 @@ describe("the workflows in .github/workflows", () => {
       publish: "npm run release",
     });
     expect(action?.env).toEqual({
-      GITHUB_TOKEN: "${{ secrets.GITHUB_TOKEN }}",
-      NPM_TOKEN: "${{ secrets.NPM_TOKEN }}",
+      GITHUB_TOKEN: expression("secrets.GITHUB_TOKEN"),
+      NPM_TOKEN: expression("secrets.NPM_TOKEN"),
       NPM_CONFIG_PROVENANCE: true,
     });
   });
@@ -80,7 +82,7 @@ describe("the workflows in .github/workflows", () => {
   it("take the npm token from the repository's secrets only", () => {
     for (const [name, text] of texts) {
       for (const line of text.split("\n").filter((l) => /NPM_TOKEN|NODE_AUTH_TOKEN/.test(l))) {
-        expect(line.trim(), name).toBe("NPM_TOKEN: ${{ secrets.NPM_TOKEN }}");
+        expect(line.trim(), name).toBe(`NPM_TOKEN: ${expression("secrets.NPM_TOKEN")}`);
       }
     }
   });

@@ -1,0 +1,61 @@
+import { execFile } from "node:child_process";
+import { copyFile, mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { readWorkspacePackages, WORKSPACE_ROOT } from "./workspace.mjs";
+
+// A throwaway git repository with the workspace's manifests and changeset config, at chosen
+// versions and with chosen changesets: what `changeset version` and the release plan read.
+
+const exec = promisify(execFile);
+
+/**
+ * @param {(name: string) => string} versionOf the version of each publishable package
+ *   (private ones keep theirs)
+ * @param {Record<string, string>} changesets file name → content, written to .changeset/
+ * @returns {Promise<string>} the repository's directory, committed on the branch main
+ */
+export async function scratchWorkspace(versionOf, changesets) {
+  const copy = await mkdtemp(path.join(os.tmpdir(), "llm-journey-scratch-workspace-"));
+  for (const file of ["package.json", "pnpm-workspace.yaml", ".changeset/config.json"]) {
+    await mkdir(path.dirname(path.join(copy, file)), { recursive: true });
+    await copyFile(path.join(WORKSPACE_ROOT, file), path.join(copy, file));
+  }
+  for (const { dir, manifest } of (await readWorkspacePackages()).values()) {
+    const target = path.join(copy, path.relative(WORKSPACE_ROOT, dir));
+    await mkdir(target, { recursive: true });
+    const version = manifest.private === true ? manifest.version : versionOf(manifest.name);
+    await writeFile(
+      path.join(target, "package.json"),
+      `${JSON.stringify({ ...manifest, version }, null, 2)}\n`,
+    );
+  }
+  for (const [name, content] of Object.entries(changesets)) {
+    await writeFile(path.join(copy, ".changeset", name), content);
+  }
+  // The changelog generator looks each changeset's commit up in git.
+  await git(copy, "init", "-q", "-b", "main");
+  await git(copy, "add", "-A");
+  await commit(copy, "Before the release");
+  return copy;
+}
+
+/** @param {string} cwd @param {string[]} args */
+export function git(cwd, ...args) {
+  return exec("git", args, { cwd });
+}
+
+/** @param {string} cwd @param {string} message */
+export function commit(cwd, message) {
+  return git(
+    cwd,
+    "-c",
+    "user.email=ci@example.invalid",
+    "-c",
+    "user.name=ci",
+    "commit",
+    "-qm",
+    message,
+  );
+}
