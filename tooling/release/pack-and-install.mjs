@@ -5,8 +5,9 @@
 // the packed package.json and files; install the tarball into a fresh project outside the
 // workspace with nothing but its declared dependencies (the internal ones from their own
 // tarballs, as they are not published yet) and its peers; import every entry point from
-// plain ESM JavaScript; type-check a strict TypeScript consumer against it; run publint and
-// arethetypeswrong on the tarball. A package with optional peers must load and type-check
+// plain ESM JavaScript and require() it from CommonJS; type-check a strict TypeScript
+// consumer against it; run publint and arethetypeswrong on the tarball. Source maps must
+// lead to files in the tarball. A package with optional peers must load and type-check
 // its main entry without them first: an application that brings its own SDK needs none.
 //
 // Library: `checkPackage(dir, options)` and `checkPackages(dirs, options)` return structured
