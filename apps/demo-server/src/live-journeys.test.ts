@@ -17,7 +17,7 @@ let t: TestServer | undefined;
 afterEach(async () => {
   await t?.close();
   t = undefined;
-});
+}, 30_000);
 
 async function active(url: string): Promise<{ status: number; journeys: LiveJourney[] }> {
   const response = await fetch(`${url}/debug/journeys?state=active`);
@@ -36,7 +36,8 @@ async function activeWhen(url: string, predicate: (journeys: LiveJourney[]) => b
   throw new Error("timed out waiting for the active journeys");
 }
 
-describe("GET /debug/journeys?state=active", () => {
+// A real server with slow steps: generous timeouts, as a loaded machine starts it slowly.
+describe("GET /debug/journeys?state=active", { timeout: 60_000 }, () => {
   it("shows a request while it runs, with both open spans and its progress, and not after", async () => {
     t = await startTestServer([...SLOW_STEPS, "--max-journey-age-ms", "0"]);
     const stream = await t.client.chat.completions.create({
@@ -98,7 +99,7 @@ describe("GET /debug/journeys?state=active", () => {
   });
 });
 
-describe("the demo server's watchdog", () => {
+describe("the demo server's watchdog", { timeout: 60_000 }, () => {
   it("closes a journey open past --max-journey-age-ms in both layers, counted in /metrics", async () => {
     t = await startTestServer([...SLOW_STEPS, "--max-journey-age-ms", "150"]);
     const answer = await t.client.chat.completions.create({

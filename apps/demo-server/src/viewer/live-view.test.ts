@@ -33,7 +33,7 @@ function liveJourney(
 // Skipped without Chromium, as viewer-page.test.ts says; in CI a missing one fails the launch.
 describe.skipIf(!runBrowserTests)(
   "the viewer's In flight panel in Chromium",
-  { timeout: 30_000 },
+  { timeout: 60_000 },
   () => {
     let browser: Browser;
     let page: Page;
@@ -158,8 +158,8 @@ describe.skipIf(!runBrowserTests)(
       let t: TestServer;
       beforeAll(async () => {
         t = await startTestServer(["--step-time-base-ms", "40"]);
-      });
-      afterAll(() => t.close());
+      }, 60_000);
+      afterAll(() => t.close(), 30_000);
 
       it("shows a streaming request while it runs and drops it once it is done", async () => {
         await page.goto(`${t.url}/journeys`);
