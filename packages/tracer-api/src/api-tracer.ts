@@ -15,7 +15,10 @@ export interface JourneyStart {
  * handles. `shutdown()` aborts every open journey with reason `shutdown`.
  */
 export interface ApiJourneyTracer {
-  /** False for the no-op implementation chosen when tracing is off. */
+  /**
+   * Whether spans can be recorded now: false when tracing is off, and, for a tracer
+   * created before an SDK was registered globally, until one is.
+   */
   readonly enabled: boolean;
   /** Share of requests traced, in [0, 1]; may be changed while serving. */
   sampleRate: number;

@@ -43,7 +43,10 @@ export interface Content {
  * Sampled-out and disabled requests share one no-op handle.
  */
 export interface JourneyHandle {
-  /** True when this request has a span. */
+  /**
+   * True when this request has a recording `llm_request` span: the rate picked it and the
+   * SDK's sampler recorded it. Then, and only then, `coreHeaders` says `1`.
+   */
   readonly traced: boolean;
   /** True once `departed` or `aborted` was called (always true for the no-op). */
   readonly closed: boolean;

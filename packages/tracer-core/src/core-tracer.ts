@@ -23,7 +23,10 @@ export interface CoreLatencies {
  * out of order is reported to `onError`.
  */
 export interface CoreJourneyTracer {
-  /** False for the no-op implementation chosen when tracing is off. */
+  /**
+   * Whether spans can be recorded now: false when tracing is off, and, for a tracer
+   * created before an SDK was registered globally, until one is.
+   */
   readonly enabled: boolean;
   /**
    * Share of requests traced when a request carries no `x-llm-journey-sampled` header
