@@ -8,8 +8,8 @@ import type { OpenApiJourney } from "./open-api-journey.js";
  * An API tracer created before the application registered its OpenTelemetry SDK (for
  * example at module level, where ESM imports run before the body that registers it).
  * Every request gets the no-op handle until an SDK appears; from then on the real tracer
- * serves them, as OpenTelemetry's ProxyTracer does. Until then a request costs one
- * property read more than a disabled tracer, and allocates nothing.
+ * serves them, as OpenTelemetry's ProxyTracer does. Until then a request costs a check
+ * for the SDK (two calls and a property read) and allocates nothing.
  */
 export class DeferredApiTracer implements ApiJourneyTracer {
   private current: ApiJourneyTracer | undefined;
