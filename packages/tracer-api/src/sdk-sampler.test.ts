@@ -27,12 +27,20 @@ afterEach(() => testing.shutdown());
 /**
  * Both layers on one real SDK with `sampler`, as an application with its own SDK wires
  * them. `journey` runs one request through both: the header map is cloned on the way
- * to the core, as a message to another thread would.
+ * to the core, as a message to another thread would. `reports` holds what each layer
+ * told its `onError`.
  */
 function layersWith(sampler: Sampler) {
   testing = createTestTracing({ sampler });
-  const api = createApiTracer({ tracerProvider: testing.provider });
-  const core = createCoreTracer({ tracerProvider: testing.provider });
+  const reports = { api: [] as string[], core: [] as string[] };
+  const api = createApiTracer({
+    tracerProvider: testing.provider,
+    onError: (error) => reports.api.push(String(error)),
+  });
+  const core = createCoreTracer({
+    tracerProvider: testing.provider,
+    onError: (error) => reports.core.push(String(error)),
+  });
   const journey = (requestId: string, headers?: Record<string, string>) => {
     const handle = api.startJourney({ requestId, headers });
     const request = {
@@ -58,7 +66,7 @@ function layersWith(sampler: Sampler) {
     assertNoTrackedEntries(api, "api");
     assertNoTrackedEntries(core, "core");
   };
-  return { journey, assertClean };
+  return { journey, assertClean, reports };
 }
 
 /** The two exported spans of one traced request: linked, in the trace of `traceId`. */
@@ -74,7 +82,7 @@ function expectLinkedPair(traceId?: string) {
 
 describe("the decision sent to the core is what the SDK's sampler made of llm_request", () => {
   it("AlwaysOn: traced on both layers, whatever the client's sampled flag", () => {
-    const { journey, assertClean } = layersWith(new AlwaysOnSampler());
+    const { journey, assertClean, reports } = layersWith(new AlwaysOnSampler());
     for (const headers of [undefined, clientParent("01"), clientParent("00")]) {
       const { handle, header, inFlight } = journey("r", headers);
       expect([header, handle.traced]).toEqual(["1", true]);
@@ -82,6 +90,7 @@ describe("the decision sent to the core is what the SDK's sampler made of llm_re
       expectLinkedPair(headers === undefined ? undefined : CLIENT_TRACE_ID);
       testing.reset();
     }
+    expect(reports).toEqual({ api: [], core: [] });
     assertClean();
   });
 
@@ -134,13 +143,17 @@ describe("the decision sent to the core is what the SDK's sampler made of llm_re
   });
 
   it("AlwaysOff: sampled out on both layers, with or without a sampled client parent", () => {
-    const { journey, assertClean } = layersWith(new AlwaysOffSampler());
+    const { journey, assertClean, reports } = layersWith(new AlwaysOffSampler());
     for (const headers of [undefined, clientParent("01")]) {
       const { handle, header, inFlight } = journey("r", headers);
       expect([header, handle.traced]).toEqual(["0", false]);
       expect(inFlight).toEqual({ api: 0, core: 0 });
     }
     expect(testing.finishedSpans()).toHaveLength(0);
+    // Not a silent mystery: said once, by the layer whose span the sampler dropped.
+    expect(reports.core).toEqual([]);
+    expect(reports.api).toHaveLength(1);
+    expect(reports.api[0]).toMatch(/sampler made llm_request non-recording.*Said once/);
     assertClean();
   });
 });

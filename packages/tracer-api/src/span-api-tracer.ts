@@ -35,6 +35,7 @@ export class SpanApiTracer implements ApiJourneyTracer {
   private readonly settings: HandleSettings;
   private readonly watchdog: JourneyWatchdog | undefined;
   private watchdogClosedCount = 0;
+  private samplerDropReported = false;
 
   constructor(
     private readonly tracer: Tracer,
@@ -109,6 +110,7 @@ export class SpanApiTracer implements ApiJourneyTracer {
         // The SDK's sampler said no (AlwaysOff, a ratio, or ParentBased under an unsampled
         // parent): the request is sampled out on both layers, and "0" is what travels.
         span.end();
+        this.reportSamplerDrop();
         return NOOP_JOURNEY_HANDLE;
       }
       // Straight from the span context: no context object built only to be read back.
@@ -133,6 +135,21 @@ export class SpanApiTracer implements ApiJourneyTracer {
    * The watchdog's sweep: aborts, oldest first, every journey started at or before
    * `openedBefore`, through the handle's own close (the layer's one cleanup).
    */
+  /**
+   * Said once, so that a sampler that drops everything (AlwaysOff) or more than expected
+   * is not a silent mystery; with ParentBased or a ratio sampler it is simply how they work.
+   */
+  private reportSamplerDrop(): void {
+    if (this.samplerDropReported) return;
+    this.samplerDropReported = true;
+    this.options.onError(
+      new Error(
+        `the tracer provider's sampler made ${API_SPAN_NAME} non-recording for a request the sample rate picked, so the request is not traced on either layer (${SAMPLED_HEADER}: 0). Expected with ParentBased under a caller whose sampled flag is off, or a ratio sampler; use AlwaysOnSampler to let the sample rate alone decide. Said once.`,
+      ),
+      "startJourney",
+    );
+  }
+
   private closeOlderThan(openedBefore: number): boolean {
     const maxAgeMs = this.watchdog?.maxAgeMs ?? 0;
     try {
