@@ -104,6 +104,11 @@ export function markdown(result) {
           ["… the API layer alone (ns)", cost(so.added_ns_api_layer)],
           ["… the core layer alone (ns)", cost(so.added_ns_core_layer)],
           ["one more engine step of a sampled-out request (ns)", fmt(so.per_step_hook_ns)],
+          ["the same request, both layers disabled (ns)", cost(so.added_ns_both_layers_disabled)],
+          [
+            "the same request, both layers created with no SDK registered (ns)",
+            cost(so.added_ns_both_layers_no_sdk),
+          ],
           [
             "`traceStream` around a sampled-out stream of 17 items (ns)",
             cost(s.micro.trace_stream.added_ns_per_request),
