@@ -60,6 +60,10 @@ export interface JourneyHandle {
   setRequestAttributes(attributes: RequestAttributes): void;
   /** Records `gen_ai.input.messages` / `gen_ai.output.messages`; does nothing unless `capturesContent`. */
   setContent(content: Content): void;
+  /**
+   * Token counts. Like the finish reasons, they are known at the end: record them while
+   * the journey is open, in the helpers' `beforeDeparted` or inside the stream's loop.
+   */
   setUsage(usage: Usage): void;
   /** Records what the core's `requestFinished` returned, once the engine sends it back. */
   setCoreLatencies(latencies: CoreLatencies): void;

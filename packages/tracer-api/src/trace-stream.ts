@@ -40,8 +40,8 @@ export interface TraceStreamOptions<R = unknown> {
  * its `return()`, as `for await` does: an async generator then runs its `finally`. One
  * that is busy in an `await` at that moment stops when that `await` settles (the language
  * queues `return()` behind the step in progress), so pass it the signal too if it can wait
- * long. A source without `return()` is simply no longer read. Either way the consumer's
- * loop does not wait for it.
+ * long. A source without `return()` is simply no longer read. On the signal, the
+ * consumer's loop ends without waiting for the source either way.
  *
  * Given the no-op handle (tracing off or the request sampled out) and no signal there is
  * nothing to do: an async generator source is returned as it is, without a wrapper. The
