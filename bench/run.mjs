@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// llm-journey benchmark: what tracing costs, side by side, against the goals of issue 6.
+// llm-journey benchmark: what tracing costs, side by side with tracing off, with the SDK
+// alone and with the stock HTTP instrumentation, against the goals in bench/README.md.
 // Usage: node --expose-gc bench/run.mjs [--smoke] [--only=scheduler,micro,memory,server]
 //        [--out=path]. Needs the workspace built (`npm run build`). See bench/README.md.
 import { writeFileSync } from "node:fs";
@@ -69,9 +70,26 @@ const keys = {
   disabled_ratio: s.scheduler?.disabled_ratio ?? null,
   sampled_out_ns_per_request: s.micro?.sampled_out_ns_per_request ?? null,
   traced_journey_us: s.micro?.traced_journey_us ?? null,
-  server_throughput_ratio_rate1: s.server?.server_throughput_ratio_rate1 ?? null,
+  traced_journey_sdk_floor_us: s.micro?.traced_journey_sdk_floor_us ?? null,
+  server_added_cpu_ratio_to_peer: s.server?.server_added_cpu_ratio_to_peer ?? null,
+  server_sampled_out_added_cpu_pct: s.server?.server_sampled_out_added_cpu_pct ?? null,
+  otlp_bytes_per_traced_request: s.server?.otlp_bytes_per_traced_request ?? null,
   bytes_per_active_request: s.memory?.bytes_per_active_request ?? null,
+  bytes_per_active_request_own: s.memory?.bytes_per_active_request_own ?? null,
   residual_entries_after_drain: s.memory?.residual_entries_after_drain ?? null,
+};
+/** The section each key comes from. */
+const SECTION_OF = {
+  disabled_ratio: "scheduler",
+  sampled_out_ns_per_request: "micro",
+  traced_journey_us: "micro",
+  traced_journey_sdk_floor_us: "micro",
+  server_added_cpu_ratio_to_peer: "server",
+  server_sampled_out_added_cpu_pct: "server",
+  otlp_bytes_per_traced_request: "server",
+  bytes_per_active_request: "memory",
+  bytes_per_active_request_own: "memory",
+  residual_entries_after_drain: "memory",
 };
 const report = { ...keys, ...result, goals: verdicts(keys) };
 report.problems = problems(report);
@@ -94,10 +112,9 @@ function problems(report) {
   const found = [];
   const s = report.sections;
   for (const [key, value] of Object.entries(keys)) {
-    const section = { disabled_ratio: "scheduler", server_throughput_ratio_rate1: "server" }[key];
-    const wanted =
-      section ?? (key.startsWith("sampled") || key.startsWith("traced") ? "micro" : "memory");
-    if (only.includes(wanted) && !Number.isFinite(value)) found.push(`${key} is not a number`);
+    if (only.includes(SECTION_OF[key]) && !Number.isFinite(value)) {
+      found.push(`${key} is not a number`);
+    }
   }
   for (const [variant, v] of Object.entries(s.scheduler?.variants ?? {})) {
     const c = v.checks;
@@ -129,6 +146,12 @@ function problems(report) {
   }
   for (const r of s.server?.runs ?? []) {
     if (r.failures > 0) found.push(`server ${r.config} ${r.kind}: ${r.failures} failed requests`);
+  }
+  for (const [config, e] of Object.entries(s.server?.export ?? {})) {
+    if (!(e.bytes > 0)) found.push(`server ${config}: nothing reached the OTLP sink`);
+    if (e.spans_dropped !== null && e.spans_dropped > 0) {
+      found.push(`server ${config}: ${e.spans_dropped} spans dropped before export`);
+    }
   }
   return found;
 }

@@ -11,8 +11,12 @@ const KEYS = [
   "disabled_ratio",
   "sampled_out_ns_per_request",
   "traced_journey_us",
-  "server_throughput_ratio_rate1",
+  "traced_journey_sdk_floor_us",
+  "server_added_cpu_ratio_to_peer",
+  "server_sampled_out_added_cpu_pct",
+  "otlp_bytes_per_traced_request",
   "bytes_per_active_request",
+  "bytes_per_active_request_own",
   "residual_entries_after_drain",
 ];
 

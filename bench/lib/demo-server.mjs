@@ -16,17 +16,25 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
 }
 
 /**
- * Starts `node apps/demo-server/dist/main.js --port 0 <flags>` on 127.0.0.1 and resolves
- * with its URL once it prints it; rejects with its output if it exits first. No OTLP
- * export: OTEL_* variables are not passed on.
+ * Starts `node [execArgv] apps/demo-server/dist/main.js --port 0 <flags>` on 127.0.0.1
+ * and resolves with its URL once it prints it; rejects with its output if it exits
+ * first. OTEL_* variables are not passed on: a server exports only where its flags (or
+ * `env`) say.
  */
-export function startDemoServer(flags, { timeoutMs = 30_000 } = {}) {
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !name.startsWith("OTEL_")),
-  );
+export function startDemoServer(
+  flags,
+  { timeoutMs = 30_000, env: extraEnv = {}, execArgv = [] } = {},
+) {
+  const env = {
+    ...Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => !name.startsWith("OTEL_")),
+    ),
+    ...extraEnv,
+  };
   const child = spawn(
     process.execPath,
     [
+      ...execArgv,
       rootPath("apps/demo-server/dist/main.js"),
       "--host",
       "127.0.0.1",

@@ -33,6 +33,14 @@ export async function runMemory({ smoke }) {
       heapGrowthMiB: sig(drained.heapGrowthMiB, 3),
     },
     bytes_per_active_request: Math.round(total.median),
+    // llm-journey's own share: the same spans and events straight to the SDK subtracted.
+    bytes_per_active_request_own: Math.round(
+      total.median -
+        summary(
+          rounds.map((round) => round.sdkFloor),
+          0,
+        ).median,
+    ),
     residual_entries_after_drain: drained.residualTotal,
   };
 }

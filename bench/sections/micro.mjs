@@ -128,6 +128,7 @@ export async function runMicro({ smoke }) {
     modes,
     sampled_out_ns_per_request: sig(sampledOutCost("both layers").median_diff, 3),
     traced_journey_us: sig(tracedCpu.median_diff / 1000, 3),
+    traced_journey_sdk_floor_us: sig(floorCpu.median_diff / 1000, 3),
   };
 }
 

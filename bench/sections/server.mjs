@@ -1,7 +1,12 @@
 // Section 5 (and the server half of section 3): the demo server as a child process under
-// load, streaming and non-streaming, with tracing off, at rate 1 and at rate 0.1.
+// load, streaming and non-streaming: tracing off; the peer (tracing off, the stock
+// OpenTelemetry HTTP auto-instrumentation registered, OTLP export); journey tracing at
+// rate 1 with the embedded store only; at rate 1 and at rate 0.01 with OTLP export; and
+// the legacy and dual modes when they are built. Each exporting server has its own sink.
+import { fileURLToPath } from "node:url";
 import { processCpuSeconds, startDemoServer } from "../lib/demo-server.mjs";
 import { loadGeneratorName, runLoad } from "../lib/load.mjs";
+import { protocolOf, startOtlpSink } from "../lib/otlp-sink.mjs";
 import { median, sig, summary } from "../lib/stats.mjs";
 import { legacyBufferBuilt } from "../lib/workspace.mjs";
 
@@ -9,6 +14,7 @@ import { legacyBufferBuilt } from "../lib/workspace.mjs";
 const COMMON_FLAGS = ["--fast"];
 const CONNECTIONS = 32;
 const MAX_TOKENS = 16;
+const PEER = fileURLToPath(new URL("../lib/peer-instrumentation.mjs", import.meta.url));
 
 const body = (stream) =>
   JSON.stringify({
@@ -20,11 +26,19 @@ const body = (stream) =>
 
 const KINDS = { "non-streaming": body(false), streaming: body(true) };
 
+/** The configurations the keys are computed from. */
+const OFF = "off";
+const PEER_OTLP = "peer + OTLP";
+const RATE1_OTLP = "rate 1 + OTLP";
+const RATE001_OTLP = "rate 0.01 + OTLP";
+
 export async function runServer({ smoke }) {
   const configs = [
-    { name: "off", flags: ["--no-journey-tracing"] },
+    { name: OFF, flags: ["--no-journey-tracing"] },
+    { name: PEER_OTLP, flags: ["--no-journey-tracing"], peer: true, otlp: true },
     { name: "rate 1", flags: ["--journey-tracing-sample-rate", "1"] },
-    { name: "rate 0.1", flags: ["--journey-tracing-sample-rate", "0.1"] },
+    { name: RATE1_OTLP, flags: ["--journey-tracing-sample-rate", "1"], otlp: true },
+    { name: RATE001_OTLP, flags: ["--journey-tracing-sample-rate", "0.01"], otlp: true },
   ];
   const notes = [];
   if (legacyBufferBuilt()) {
@@ -35,43 +49,59 @@ export async function runServer({ smoke }) {
   } else {
     notes.push("legacy/dual: packages/legacy-buffer/dist does not exist");
   }
+  const sinks = new Map();
   const started = await Promise.allSettled(
-    configs.map((config) => startDemoServer([...COMMON_FLAGS, ...config.flags])),
+    configs.map(async (config) => {
+      const sink = config.otlp ? await startOtlpSink() : undefined;
+      if (sink) sinks.set(config.name, sink);
+      return startDemoServer(
+        [
+          ...COMMON_FLAGS,
+          ...config.flags,
+          ...(sink && !config.peer ? ["--otlp-traces-endpoint", sink.url] : []),
+        ],
+        config.peer
+          ? { execArgv: ["--import", PEER], env: { LLM_JOURNEY_BENCH_PEER_OTLP_URL: sink.url } }
+          : {},
+      );
+    }),
   );
   const servers = [];
   for (const [i, outcome] of started.entries()) {
-    if (outcome.status === "fulfilled") servers.push({ ...configs[i], ...outcome.value });
-    else if (configs[i].mode) {
+    if (outcome.status === "fulfilled") {
+      servers.push({ ...configs[i], ...outcome.value, served: 0, dropped: null });
+    } else if (configs[i].mode) {
       notes.push(`${configs[i].name}: the demo server did not start: ${firstLine(outcome.reason)}`);
-    } else throw outcome.reason;
+    } else {
+      await Promise.all([...sinks.values()].map((sink) => sink.close()));
+      throw outcome.reason;
+    }
   }
-  const durationSec = smoke ? 0.4 : 2.5;
-  const rounds = smoke ? 1 : 6;
+  const durationSec = smoke ? 0.4 : 2;
+  const rounds = smoke ? 1 : 5;
   const runs = [];
+  const load = async (server, kindBody, seconds) => {
+    const result = await runLoad({
+      url: `${server.url}/v1/chat/completions`,
+      body: kindBody,
+      connections: CONNECTIONS,
+      durationSec: seconds,
+      maxRequests: 500_000,
+    });
+    server.served += result.requests + result.failures;
+    return result;
+  };
   try {
     // Warm-up: JIT, connection pools and the journey store's first 500 traces.
     for (const server of servers) {
-      for (const kindBody of Object.values(KINDS)) {
-        await runLoad({
-          url: `${server.url}/v1/chat/completions`,
-          body: kindBody,
-          connections: CONNECTIONS,
-          durationSec: smoke ? 0.2 : 1.5,
-        });
-      }
+      for (const kindBody of Object.values(KINDS)) await load(server, kindBody, smoke ? 0.2 : 1.5);
     }
     for (let round = 0; round < rounds; round++) {
       for (const [kind, kindBody] of Object.entries(KINDS)) {
         for (let k = 0; k < servers.length; k++) {
           const server = servers[(round + k) % servers.length];
           const cpuBefore = processCpuSeconds(server.pid);
-          const result = await runLoad({
-            url: `${server.url}/v1/chat/completions`,
-            body: kindBody,
-            connections: CONNECTIONS,
-            durationSec,
-            maxRequests: 500_000,
-          });
+          const result = await load(server, kindBody, durationSec);
           const cpuSeconds = processCpuSeconds(server.pid) - cpuBefore;
           runs.push({
             config: server.name,
@@ -83,20 +113,49 @@ export async function runServer({ smoke }) {
         }
       }
     }
+    for (const server of servers) {
+      if (!server.peer && server.otlp) server.dropped = await spansDropped(server.url);
+    }
   } finally {
+    // Stopping flushes each exporter's last batch to its sink before the counts are read.
     await Promise.all(servers.map((server) => server.stop()));
+    await Promise.all([...sinks.values()].map((sink) => sink.close()));
   }
-  return summarize(runs, servers, notes, { durationSec, rounds });
+  const export_ = Object.fromEntries(
+    servers
+      .filter((server) => server.otlp)
+      .map((server) => {
+        const { counts } = sinks.get(server.name);
+        return [
+          server.name,
+          {
+            protocol: protocolOf(counts),
+            requests_served: server.served,
+            export_requests: counts.requests,
+            bytes: counts.bytes,
+            bytes_per_request: server.served > 0 ? Math.round(counts.bytes / server.served) : null,
+            spans_dropped: server.dropped,
+          },
+        ];
+      }),
+  );
+  return summarize(runs, servers, notes, export_, { durationSec, rounds });
 }
 
-function summarize(runs, servers, notes, { durationSec, rounds }) {
+function summarize(runs, servers, notes, exported, { durationSec, rounds }) {
   const table = [];
   const ratios = {};
+  const added = {};
   for (const kind of Object.keys(KINDS)) {
+    const off = runs.filter((run) => run.kind === kind && run.config === OFF);
+    const offCpu = median(off.map((run) => run.serverCpuUsPerRequest));
     for (const server of servers) {
       const mine = runs.filter((run) => run.kind === kind && run.config === server.name);
-      const off = runs.filter((run) => run.kind === kind && run.config === "off");
       const ratio = mine.map((run, i) => run.rps / off[i].rps);
+      // Added CPU paired by round: each run against the off run of the same round.
+      const addedCpu = mine.map(
+        (run, i) => run.serverCpuUsPerRequest - off[i].serverCpuUsPerRequest,
+      );
       table.push({
         config: server.name,
         kind,
@@ -109,32 +168,51 @@ function summarize(runs, servers, notes, { durationSec, rounds }) {
         p99_ms: sig(median(mine.map((run) => run.p99)), 3),
         ratio_to_off: summary(ratio, 3),
         server_cpu_us_per_request: sig(median(mine.map((run) => run.serverCpuUsPerRequest)), 4),
+        added_cpu_us_per_request: summary(addedCpu, 1),
+        added_cpu_pct_of_off: sig((median(addedCpu) / offCpu) * 100, 3),
         failures: mine.reduce((sum, run) => sum + run.failures, 0),
       });
       ratios[`${server.name}|${kind}`] = median(ratio);
+      added[`${server.name}|${kind}`] = median(addedCpu);
     }
   }
-  const cpuOf = (config, kind) =>
-    table.find((row) => row.config === config && row.kind === kind)?.server_cpu_us_per_request;
+  const row = (config, kind) => table.find((r) => r.config === config && r.kind === kind);
   const modes = {};
   for (const mode of ["spans", "legacy", "dual"]) {
     const config = mode === "spans" ? "rate 1" : mode;
     modes[mode] = Object.fromEntries(
       Object.keys(KINDS).map((kind) => {
-        const cpu = cpuOf(config, kind);
+        const r = row(config, kind);
         return [
           kind,
-          cpu === undefined
+          r === undefined
             ? null
             : {
-                server_cpu_us_per_request: cpu,
-                added_cpu_us_per_request: sig(cpu - cpuOf("off", kind), 3),
+                server_cpu_us_per_request: r.server_cpu_us_per_request,
+                added_cpu_us_per_request: sig(added[`${config}|${kind}`], 3),
                 throughput_ratio_to_off: sig(ratios[`${config}|${kind}`], 3),
               },
         ];
       }),
     );
   }
+  const peer = Object.fromEntries(
+    Object.keys(KINDS).map((kind) => {
+      const journey = added[`${RATE1_OTLP}|${kind}`];
+      const stock = added[`${PEER_OTLP}|${kind}`];
+      return [
+        kind,
+        {
+          peer_added_cpu_us: sig(stock, 3),
+          journey_added_cpu_us: sig(journey, 3),
+          ratio: sig(journey / stock, 3),
+          sampled_out_added_cpu_us: sig(added[`${RATE001_OTLP}|${kind}`], 3),
+          sampled_out_added_cpu_pct: row(RATE001_OTLP, kind).added_cpu_pct_of_off,
+        },
+      ];
+    }),
+  );
+  const kinds = Object.values(peer);
   return {
     load: {
       generator: loadGeneratorName(),
@@ -144,13 +222,28 @@ function summarize(runs, servers, notes, { durationSec, rounds }) {
       request: `POST /v1/chat/completions, max_tokens ${MAX_TOKENS}, server flags ${COMMON_FLAGS.join(" ")}`,
     },
     runs: table,
+    peer,
+    export: exported,
     modes,
     notes,
-    server_throughput_ratio_rate1: sig(
-      Math.min(ratios["rate 1|non-streaming"], ratios["rate 1|streaming"]),
-      3,
-    ),
+    server_added_cpu_ratio_to_peer: Math.max(...kinds.map((k) => k.ratio)),
+    server_sampled_out_added_cpu_pct: Math.max(...kinds.map((k) => k.sampled_out_added_cpu_pct)),
+    otlp_bytes_per_traced_request: exported[RATE1_OTLP]?.bytes_per_request ?? null,
   };
+}
+
+/** The server's `llm_journey_spans_dropped_total`, all layers; null if unreadable. */
+async function spansDropped(url) {
+  try {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    let total = 0;
+    for (const match of text.matchAll(/^llm_journey_spans_dropped_total\{[^}]*\} (\S+)$/gm)) {
+      total += Number(match[1]);
+    }
+    return total;
+  } catch {
+    return null;
+  }
 }
 
 function firstLine(error) {
