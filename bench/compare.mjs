@@ -1,45 +1,90 @@
 #!/usr/bin/env node
-// Compares the micro figures of two builds side by side, interleaved and paired:
-//   node bench/compare.mjs --base=/path/to/other/checkout [--smoke]
+// Compares two builds side by side, interleaved and paired, for the before/after of a fix:
+//   node bench/compare.mjs --base=/path/to/other/checkout [--section=micro|server] [--smoke]
 // The other checkout must be built (its packages' dist folders) and have its
-// node_modules; this one's bench code drives both. Used for the before/after of a fix.
+// node_modules; this one's bench code drives both.
+// - micro (default): the sampled-out and traced request of section 2, in-process.
+// - server: the demo server of each build at --rate (default 1) with OTLP export to a
+//   sink of its own, beside this build's server with tracing off (section 5's driver):
+//   CPU per request added to off, and OTLP bytes per request.
 import { parseArgs } from "node:util";
 import { paired, runInterleaved } from "./lib/interleave.mjs";
+import { addedCpu, measureServers } from "./sections/server.mjs";
 
 const { values } = parseArgs({
-  options: { base: { type: "string" }, smoke: { type: "boolean", default: false } },
+  options: {
+    base: { type: "string" },
+    section: { type: "string", default: "micro" },
+    rate: { type: "string", default: "1" },
+    rounds: { type: "string", default: "6" },
+    smoke: { type: "boolean", default: false },
+  },
 });
 if (!values.base) throw new Error("--base=<path of the checkout to compare with> is required");
-const script = new URL("./sections/micro-variant.mjs", import.meta.url);
-const base = { LLM_JOURNEY_BENCH_ROOT: values.base };
-const groups = [
-  ["sampled-out", "both layers", values.smoke ? 5_000 : 200_000, (v) => v.cpuNs, "ns CPU"],
-  ["traced", "traced", values.smoke ? 200 : 2_000, (v) => v.cpuNs / 1000, "µs CPU"],
-];
-const rows = [];
-for (const [group, variant, requests, pick, unit] of groups) {
-  const { results } = await runInterleaved({
-    script,
-    variants: [
-      "baseline",
-      { label: "before", variant, env: base },
-      { label: "after", variant, env: {} },
+if (values.section === "micro") await compareMicro();
+else if (values.section === "server") await compareServer();
+else throw new Error(`--section: micro or server, got ${values.section}`);
+
+async function compareMicro() {
+  const script = new URL("./sections/micro-variant.mjs", import.meta.url);
+  const base = { LLM_JOURNEY_BENCH_ROOT: values.base };
+  const groups = [
+    ["sampled-out", "both layers", values.smoke ? 5_000 : 200_000, (v) => v.cpuNs, "ns CPU"],
+    ["traced", "traced", values.smoke ? 200 : 2_000, (v) => v.cpuNs / 1000, "µs CPU"],
+  ];
+  const rows = [];
+  for (const [group, variant, requests, pick, unit] of groups) {
+    const { results } = await runInterleaved({
+      script,
+      variants: [
+        "baseline",
+        { label: "before", variant, env: base },
+        { label: "after", variant, env: {} },
+      ],
+      args: { group, requests },
+      warmup: values.smoke ? 1 : 20,
+      rounds: values.smoke ? 3 : 60,
+      batches: values.smoke ? 1 : 2,
+    });
+    const before = paired(results, "before", "baseline", pick);
+    const after = paired(results, "after", "baseline", pick);
+    const spreadOf = ({ diff }) => `${diff.p25}–${diff.p75}`;
+    const change = (after.diffOfMedians / before.diffOfMedians).toFixed(3);
+    rows.push(
+      `| ${group} ${variant} (${unit}) | ${before.diffOfMedians} (${spreadOf(before)}) | ${after.diffOfMedians} (${spreadOf(after)}) | ${change} |`,
+    );
+  }
+  console.log(
+    "| added cost per request (difference of medians) | before (per-cycle IQR) | after (per-cycle IQR) | after / before |",
+  );
+  console.log("| --- | --- | --- | --- |");
+  console.log(rows.join("\n"));
+}
+
+async function compareServer() {
+  const flags = ["--journey-tracing-sample-rate", values.rate];
+  const { runs, exported } = await measureServers(
+    [
+      { name: "off", flags: ["--no-journey-tracing"] },
+      { name: "before", flags, otlp: true, root: values.base },
+      { name: "after", flags, otlp: true },
     ],
-    args: { group, requests },
-    warmup: values.smoke ? 1 : 20,
-    rounds: values.smoke ? 3 : 60,
-    batches: values.smoke ? 1 : 2,
-  });
-  const before = paired(results, "before", "baseline", pick);
-  const after = paired(results, "after", "baseline", pick);
-  const spreadOf = ({ diff }) => `${diff.p25}–${diff.p75}`;
-  const change = (after.diffOfMedians / before.diffOfMedians).toFixed(3);
-  rows.push(
-    `| ${group} ${variant} (${unit}) | ${before.diffOfMedians} (${spreadOf(before)}) | ${after.diffOfMedians} (${spreadOf(after)}) | ${change} |`,
+    { smoke: values.smoke, rounds: Number(values.rounds) },
+  );
+  const before = addedCpu(runs, "before");
+  const after = addedCpu(runs, "after");
+  const cell = (s) => `${s.median} (${s.p25}–${s.p75})`;
+  console.log(
+    `| rate ${values.rate} + OTLP, server CPU µs per request added to off (median of rounds, IQR) | before | after | after / before |`,
+  );
+  console.log("| --- | --- | --- | --- |");
+  for (const kind of Object.keys(before)) {
+    const change = (after[kind].median / before[kind].median).toFixed(3);
+    console.log(`| ${kind} | ${cell(before[kind])} | ${cell(after[kind])} | ${change} |`);
+  }
+  const b = exported.before;
+  const a = exported.after;
+  console.log(
+    `| OTLP bytes per request | ${b.bytes_per_request} (${b.protocol}) | ${a.bytes_per_request} (${a.protocol}) | ${(a.bytes_per_request / b.bytes_per_request).toFixed(3)} |`,
   );
 }
-console.log(
-  "| added cost per request (difference of medians) | before (per-cycle IQR) | after (per-cycle IQR) | after / before |",
-);
-console.log("| --- | --- | --- | --- |");
-console.log(rows.join("\n"));

@@ -1,6 +1,7 @@
 // The demo server as a child process on a loopback port, and its CPU time.
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { rootPath } from "./workspace.mjs";
 
 const running = new Set();
@@ -17,13 +18,13 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
 
 /**
  * Starts `node [execArgv] apps/demo-server/dist/main.js --port 0 <flags>` on 127.0.0.1
- * and resolves with its URL once it prints it; rejects with its output if it exits
- * first. OTEL_* variables are not passed on: a server exports only where its flags (or
- * `env`) say.
+ * (of the measured checkout, or of `root`) and resolves with its URL once it prints it;
+ * rejects with its output if it exits first. OTEL_* variables are not passed on: a
+ * server exports only where its flags (or `env`) say.
  */
 export function startDemoServer(
   flags,
-  { timeoutMs = 30_000, env: extraEnv = {}, execArgv = [] } = {},
+  { timeoutMs = 90_000, env: extraEnv = {}, execArgv = [], root } = {},
 ) {
   const env = {
     ...Object.fromEntries(
@@ -35,7 +36,9 @@ export function startDemoServer(
     process.execPath,
     [
       ...execArgv,
-      rootPath("apps/demo-server/dist/main.js"),
+      root === undefined
+        ? rootPath("apps/demo-server/dist/main.js")
+        : join(root, "apps/demo-server/dist/main.js"),
       "--host",
       "127.0.0.1",
       "--port",

@@ -12,6 +12,7 @@ import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
 
+// biome-ignore lint/suspicious/noUndeclaredEnvVars: set by the bench for its child only.
 const url = process.env.LLM_JOURNEY_BENCH_PEER_OTLP_URL;
 if (!url) throw new Error("LLM_JOURNEY_BENCH_PEER_OTLP_URL is not set");
 

@@ -43,12 +43,25 @@ export async function runServer({ smoke }) {
   const notes = [];
   if (legacyBufferBuilt()) {
     configs.push(
-      { name: "legacy", flags: ["--tracing-mode", "legacy"], mode: true },
-      { name: "dual", flags: ["--tracing-mode", "dual"], mode: true },
+      { name: "legacy", flags: ["--tracing-mode", "legacy"], optional: true },
+      { name: "dual", flags: ["--tracing-mode", "dual"], optional: true },
     );
   } else {
     notes.push("legacy/dual: packages/legacy-buffer/dist does not exist");
   }
+  const measured = await measureServers(configs, { smoke });
+  notes.push(...measured.notes);
+  return summarize(measured.runs, measured.servers, notes, measured.exported, measured);
+}
+
+/**
+ * Starts one demo server per configuration (`{ name, flags, peer?, otlp?, root?,
+ * optional? }`; `otlp` gives it a sink of its own, `root` another checkout's build),
+ * loads them in interleaved rounds, stops them (flushing their exporters) and returns
+ * every run, plus what each sink received. Every server is stopped whatever happens.
+ */
+export async function measureServers(configs, { smoke, rounds: wantedRounds }) {
+  const notes = [];
   const sinks = new Map();
   const started = await Promise.allSettled(
     configs.map(async (config) => {
@@ -60,25 +73,33 @@ export async function runServer({ smoke }) {
           ...config.flags,
           ...(sink && !config.peer ? ["--otlp-traces-endpoint", sink.url] : []),
         ],
-        config.peer
-          ? { execArgv: ["--import", PEER], env: { LLM_JOURNEY_BENCH_PEER_OTLP_URL: sink.url } }
-          : {},
+        {
+          root: config.root,
+          ...(config.peer
+            ? {
+                execArgv: ["--import", PEER],
+                env: { LLM_JOURNEY_BENCH_PEER_OTLP_URL: sink.url },
+              }
+            : {}),
+        },
       );
     }),
   );
   const servers = [];
+  const closeSinks = () => Promise.all([...sinks.values()].map((sink) => sink.close()));
   for (const [i, outcome] of started.entries()) {
     if (outcome.status === "fulfilled") {
       servers.push({ ...configs[i], ...outcome.value, served: 0, dropped: null });
-    } else if (configs[i].mode) {
+    } else if (configs[i].optional) {
       notes.push(`${configs[i].name}: the demo server did not start: ${firstLine(outcome.reason)}`);
     } else {
-      await Promise.all([...sinks.values()].map((sink) => sink.close()));
+      await Promise.all(started.filter((o) => o.status === "fulfilled").map((o) => o.value.stop()));
+      await closeSinks();
       throw outcome.reason;
     }
   }
   const durationSec = smoke ? 0.4 : 2;
-  const rounds = smoke ? 1 : 5;
+  const rounds = smoke ? 1 : (wantedRounds ?? 5);
   const runs = [];
   const load = async (server, kindBody, seconds) => {
     const result = await runLoad({
@@ -119,9 +140,9 @@ export async function runServer({ smoke }) {
   } finally {
     // Stopping flushes each exporter's last batch to its sink before the counts are read.
     await Promise.all(servers.map((server) => server.stop()));
-    await Promise.all([...sinks.values()].map((sink) => sink.close()));
+    await closeSinks();
   }
-  const export_ = Object.fromEntries(
+  const exported = Object.fromEntries(
     servers
       .filter((server) => server.otlp)
       .map((server) => {
@@ -139,7 +160,24 @@ export async function runServer({ smoke }) {
         ];
       }),
   );
-  return summarize(runs, servers, notes, export_, { durationSec, rounds });
+  return { runs, servers, exported, notes, durationSec, rounds };
+}
+
+/** Per kind, the median over rounds of `config`'s CPU per request minus off's in the same round. */
+export function addedCpu(runs, config, off = OFF) {
+  return Object.fromEntries(
+    Object.keys(KINDS).map((kind) => {
+      const mine = runs.filter((run) => run.kind === kind && run.config === config);
+      const base = runs.filter((run) => run.kind === kind && run.config === off);
+      return [
+        kind,
+        summary(
+          mine.map((run, i) => run.serverCpuUsPerRequest - base[i].serverCpuUsPerRequest),
+          1,
+        ),
+      ];
+    }),
+  );
 }
 
 function summarize(runs, servers, notes, exported, { durationSec, rounds }) {
