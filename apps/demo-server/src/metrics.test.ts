@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { forwarded, type JourneySpan } from "./journeys/journey-span.js";
 import { JourneyStore } from "./journeys/journey-store.js";
 import { type CoreCounts, ServerMetrics } from "./metrics.js";
 import { gaugeValue } from "./test-support/test-server.js";
@@ -130,7 +131,7 @@ describe("the server metrics", () => {
     const store = new JourneyStore(10);
     metrics = new ServerMetrics({ api: () => API, core: async () => core(0) }, store);
     const span = (name: string, attributes: Record<string, unknown>) =>
-      ({
+      forwarded({
         name,
         kind: "INTERNAL",
         scope: "s",
@@ -142,7 +143,7 @@ describe("the server metrics", () => {
         status: { code: "UNSET", message: "" },
         attributes,
         events: [],
-      }) as Parameters<JourneyStore["add"]>[0];
+      } as JourneySpan);
     store.add(
       span("llm_request", {
         "gen_ai.latency.time_to_first_token": 0.02,

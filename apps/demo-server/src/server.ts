@@ -26,7 +26,7 @@ export interface ServerEngine extends GenerationEngine {
   unansweredHeartbeatMs(): number;
   /** The core tracer's open journeys, asked of the engine now. */
   openJourneys(): Promise<OpenCoreJourney[]>;
-  onSpans(listener: (spans: import("./journeys/journey-span.js").JourneySpan[]) => void): void;
+  onSpans(listener: (spans: import("./journeys/journey-span.js").ForwardedSpan[]) => void): void;
   /** Receives the legacy recorder's records of each step (`legacy` and `dual` modes). */
   onJourneyRecords(listener: (records: unknown) => void): void;
   /** Aborts every in-flight request, ends every core span, flushes, stops. */

@@ -6,6 +6,7 @@ import { EngineHost } from "./engine/engine-host.js";
 import { resolveEngineOptions } from "./engine/engine-options.js";
 import type { FromEngineMessage } from "./engine/engine-protocol.js";
 import { FAST_STEP_TIME } from "./engine/step-time-model.js";
+import type { JourneySpan } from "./journeys/journey-span.js";
 import { gaugeValue, startTestServer, type TestServer } from "./test-support/test-server.js";
 
 /**
@@ -240,7 +241,11 @@ describe("an engine whose tracer provider throws on every span call", () => {
       expect(throwing.started(), "spans started through tracerProvider").toBeGreaterThanOrEqual(9);
       const healthyEvents = healthy
         .ofType("spans")
-        .flatMap((batch) => batch.spans.flatMap((span) => span.events.map((e) => e.name)));
+        .flatMap((batch) =>
+          batch.spans.flatMap((span) =>
+            (JSON.parse(span.json) as JourneySpan).events.map((e) => e.name),
+          ),
+        );
       expect(healthyEvents).toContain("journey.PREEMPTED");
       expect(broken.outcome()).toEqual(healthy.outcome());
       expect(broken.outcome().finished.map((f) => f.status)).toContain("aborted");

@@ -68,7 +68,7 @@ async function eventually<T>(find: () => T | undefined, what: string): Promise<T
 
 function spanRecorder(client: EngineClient) {
   const spans: JourneySpan[] = [];
-  client.onSpans((batch) => spans.push(...batch));
+  client.onSpans((batch) => spans.push(...batch.map((span) => JSON.parse(span.json))));
   const spanOf = (requestId: string) =>
     spans.find((span) => span.attributes["gen_ai.request.id"] === requestId);
   return {

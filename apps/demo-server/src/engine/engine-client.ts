@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { OpenCoreJourney } from "@llm-journey/tracer-core";
-import type { JourneySpan } from "../journeys/journey-span.js";
+import type { ForwardedSpan } from "../journeys/journey-span.js";
 import {
   type EngineOptions,
   type EngineOptionsInput,
@@ -95,7 +95,7 @@ export class EngineClient {
   private readonly statsTimeoutMs: number;
   private worker: Worker;
   private readonly requests = new Map<string, InFlight>();
-  private readonly spanListeners = new Set<(spans: JourneySpan[]) => void>();
+  private readonly spanListeners = new Set<(spans: ForwardedSpan[]) => void>();
   private readonly recordListeners = new Set<(records: unknown) => void>();
   private readonly replyWaiters = new Map<number, ReplyWaiter>();
   private nextReplyId = 1;
@@ -217,8 +217,11 @@ export class EngineClient {
     this.send({ type: "abort", requestId });
   }
 
-  /** Receives every batch of ended `llm_core` spans. Returns a function that unsubscribes. */
-  onSpans(listener: (spans: JourneySpan[]) => void): () => void {
+  /**
+   * Receives every batch of ended `llm_core` and `llm_step` spans, as JSON text with what
+   * files them. Returns a function that unsubscribes.
+   */
+  onSpans(listener: (spans: ForwardedSpan[]) => void): () => void {
     this.spanListeners.add(listener);
     return () => {
       this.spanListeners.delete(listener);

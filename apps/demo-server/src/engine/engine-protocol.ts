@@ -1,5 +1,5 @@
 import type { CoreLatencies, FinishStatus, OpenCoreJourney } from "@llm-journey/tracer-core";
-import type { JourneySpan } from "../journeys/journey-span.js";
+import type { ForwardedSpan } from "../journeys/journey-span.js";
 
 /**
  * The messages between the HTTP thread and the engine worker. Plain objects only: they
@@ -86,10 +86,10 @@ export interface FinishedMessage {
   readonly latencies?: CoreLatencies;
 }
 
-/** Engine → API: ended `llm_core` spans, batched. */
+/** Engine → API: ended `llm_core` and `llm_step` spans, batched. */
 export interface SpansMessage {
   readonly type: "spans";
-  readonly spans: JourneySpan[];
+  readonly spans: ForwardedSpan[];
 }
 
 /** Engine → API: the legacy recorder's records of one step (`legacy` and `dual` modes). */

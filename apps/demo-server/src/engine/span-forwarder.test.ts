@@ -1,9 +1,9 @@
 import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { JourneySpan } from "../journeys/journey-span.js";
+import type { ForwardedSpan } from "../journeys/journey-span.js";
 import { SpanForwarder } from "./span-forwarder.js";
 
-let batches: JourneySpan[][];
+let batches: ForwardedSpan[][];
 let errors: string[];
 let forwarder: SpanForwarder;
 let provider: BasicTracerProvider;
@@ -27,13 +27,20 @@ afterEach(async () => {
 const end = (name: string) => provider.getTracer("llm-journey.scheduler").startSpan(name).end();
 
 describe("the span forwarder", () => {
-  it("sends the spans of one step as one batch of structured-clone-safe JourneySpans", () => {
+  it("sends the spans of one step as one batch of structured-clone-safe JSON texts", () => {
     end("a");
     end("b");
     expect(batches).toEqual([]);
     forwarder.flush();
     expect(batches.map((batch) => batch.map((span) => span.name))).toEqual([["a", "b"]]);
     expect(structuredClone(batches[0])).toEqual(batches[0]);
+    // The text is the whole span, filed by the trace id beside it.
+    const [a] = batches[0] as ForwardedSpan[];
+    expect(JSON.parse(a?.json ?? "")).toMatchObject({
+      name: "a",
+      traceId: a?.traceId,
+      scope: "llm-journey.scheduler",
+    });
     forwarder.flush(); // nothing new: no empty batch
     expect(batches).toHaveLength(1);
   });

@@ -1,9 +1,9 @@
 import type { ReadableSpan, SpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { type JourneySpan, toJourneySpan } from "../journeys/journey-span.js";
+import { type ForwardedSpan, toForwardedSpan } from "../journeys/journey-span.js";
 
 export interface SpanForwarderOptions {
   /** Receives each batch; in the worker it posts a `spans` message. */
-  readonly send: (spans: JourneySpan[]) => void;
+  readonly send: (spans: ForwardedSpan[]) => void;
   /** Longest time an ended span waits for its batch to go. Default: 20 ms. */
   readonly maxDelayMs?: number;
   /** Receives failures of `send` or of the conversion; they never reach the engine. */
@@ -11,12 +11,13 @@ export interface SpanForwarderOptions {
 }
 
 /**
- * A span processor that converts each ended span to a plain `JourneySpan` and sends them
- * in batches: the engine flushes once per scheduler step, and a short timer catches
- * spans that end between steps (aborts, shutdown). Never one message per span.
+ * A span processor that converts each ended span to a `ForwardedSpan` (its `JourneySpan`
+ * as JSON text) and sends them in batches: the engine flushes once per scheduler step,
+ * and a short timer catches spans that end between steps (aborts, shutdown). Never one
+ * message per span.
  */
 export class SpanForwarder implements SpanProcessor {
-  private batch: JourneySpan[] = [];
+  private batch: ForwardedSpan[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly maxDelayMs: number;
 
@@ -28,7 +29,7 @@ export class SpanForwarder implements SpanProcessor {
 
   onEnd(span: ReadableSpan): void {
     try {
-      this.batch.push(toJourneySpan(span));
+      this.batch.push(toForwardedSpan(span));
       // One timer at a time, left armed across step flushes: at full load the engine
       // steps thousands of times a second, and a timer per step costs more than the
       // rare empty wake-up.

@@ -2,7 +2,7 @@ import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { BasicTracerProvider, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
-import { hrTimeToNanos, type JourneySpan, toJourneySpan } from "./journey-span.js";
+import { hrTimeToNanos, type JourneySpan, toForwardedSpan } from "./journey-span.js";
 import { JourneyStore } from "./journey-store.js";
 import { StoreSpanProcessor } from "./store-span-processor.js";
 
@@ -130,7 +130,8 @@ describe("journey spans", () => {
     const span = tracer.startSpan("llm_core", { attributes: { "gen_ai.request.id": "r" } });
     span.addEvent("journey.FINISHED", { "finish.status": "stopped", "scheduler.step": 3 });
     span.end();
-    const posted = structuredClone(toJourneySpan(ended[0] as ReadableSpan));
+    // What the engine thread posts: its text and what files it, cloned across threads.
+    const posted = structuredClone(toForwardedSpan(ended[0] as ReadableSpan));
     const other = new JourneyStore(10);
     other.add(posted);
     expect(store.recent(1)).toEqual(other.recent(1));

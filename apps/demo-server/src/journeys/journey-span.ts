@@ -22,6 +22,37 @@ export interface JourneySpan {
   links?: JourneySpanLink[];
 }
 
+/**
+ * An ended span on its way from the engine thread: what the HTTP thread files it by and
+ * derives metrics from, and the whole span as `JourneySpan` JSON text, parsed only when
+ * read. One string crosses the thread boundary instead of a graph of objects to clone,
+ * and the store keeps that string: it costs the collector almost nothing to hold, and its
+ * length is its size in `/debug/journeys`.
+ */
+export interface ForwardedSpan {
+  readonly name: string;
+  readonly traceId: string;
+  /** The span's own attributes (not its events'), shared with `json`'s content. */
+  readonly attributes: Attributes;
+  /** `JSON.stringify` of the span's `JourneySpan`. */
+  readonly json: string;
+}
+
+/** The engine side: one ended span as a `ForwardedSpan`. */
+export function toForwardedSpan(span: ReadableSpan): ForwardedSpan {
+  return forwarded(toJourneySpan(span));
+}
+
+/** A converted span as a `ForwardedSpan`: its text, and what files it, shared with it. */
+export function forwarded(span: JourneySpan): ForwardedSpan {
+  return {
+    name: span.name,
+    traceId: span.traceId,
+    attributes: span.attributes,
+    json: JSON.stringify(span),
+  };
+}
+
 /** One link of a span: the linked span's ids and the link's own attributes. */
 export interface JourneySpanLink {
   traceId: string;

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { JourneySpan } from "./journey-span.js";
+import { forwarded, type JourneySpan } from "./journey-span.js";
 import { JourneyStore } from "./journey-store.js";
 
 function span(traceId: string, name: string): JourneySpan {
@@ -22,9 +22,9 @@ function span(traceId: string, name: string): JourneySpan {
 describe("the journey store", () => {
   it("groups spans by trace and lists the most recently updated first", () => {
     const store = new JourneyStore(10);
-    store.add(span("a", "llm_core"));
-    store.add(span("b", "llm_core"));
-    store.add(span("a", "llm_request"));
+    store.add(forwarded(span("a", "llm_core")));
+    store.add(forwarded(span("b", "llm_core")));
+    store.add(forwarded(span("a", "llm_request")));
     expect(store.recent(10).map((journey) => [journey.traceId, journey.spans.length])).toEqual([
       ["a", 2],
       ["b", 1],
@@ -34,7 +34,7 @@ describe("the journey store", () => {
 
   it("drops the oldest trace past its capacity", () => {
     const store = new JourneyStore(3);
-    for (const id of ["a", "b", "c", "d", "e"]) store.add(span(id, "llm_core"));
+    for (const id of ["a", "b", "c", "d", "e"]) store.add(forwarded(span(id, "llm_core")));
     expect(store.size).toBe(3);
     expect(store.recent(10).map((journey) => journey.traceId)).toEqual(["e", "d", "c"]);
   });
@@ -50,7 +50,7 @@ describe("the journey store", () => {
         ...span("t", `llm_request${i}`),
         attributes: { "gen_ai.request.id": `req-${i}` },
       };
-      store.add(sharedTrace);
+      store.add(forwarded(sharedTrace));
     }
     expect(store.size).toBe(3);
     expect(store.recent(10).map((journey) => [journey.requestId, journey.spans.length])).toEqual([
@@ -63,7 +63,9 @@ describe("the journey store", () => {
   it("drops the oldest traces past its bound in bytes, and never holds more", () => {
     const store = new JourneyStore(500, { maxBytes: 100_000 });
     for (let i = 0; i < 60; i++) {
-      store.add({ ...span(`t${i}`, "llm_request"), attributes: { big: "x".repeat(20_000) } });
+      store.add(
+        forwarded({ ...span(`t${i}`, "llm_request"), attributes: { big: "x".repeat(20_000) } }),
+      );
     }
     // Four traces of ~20,400 bytes fit in 100,000; a fifth does not.
     expect(store.size).toBe(4);
@@ -80,11 +82,13 @@ describe("the journey store", () => {
 
   it("keeps no trace larger than its whole bound", () => {
     const store = new JourneyStore(10, { maxBytes: 10_000 });
-    store.add(span("small", "llm_core"));
-    store.add({ ...span("huge", "llm_request"), attributes: { big: "x".repeat(50_000) } });
+    store.add(forwarded(span("small", "llm_core")));
+    store.add(
+      forwarded({ ...span("huge", "llm_request"), attributes: { big: "x".repeat(50_000) } }),
+    );
     expect(store.size).toBe(0);
     expect(store.bytes).toBe(0);
-    store.add(span("next", "llm_core"));
+    store.add(forwarded(span("next", "llm_core")));
     expect(store.recent(10).map((journey) => journey.traceId)).toEqual(["next"]);
   });
 
@@ -103,15 +107,17 @@ describe("the journey store", () => {
         (arrivals) => {
           const store = new JourneyStore(8, { maxBytes: 20_000 });
           for (const { trace, name, text, events } of arrivals) {
-            store.add({
-              ...span(`t${trace}`, name),
-              attributes: { "gen_ai.request.id": `req-${trace}`, text },
-              events: Array.from({ length: events }, (_, i) => ({
-                name: "journey.SCHEDULED",
-                timeUnixNano: "1",
-                attributes: { "scheduler.step": i, note: text.slice(0, 100) },
-              })),
-            });
+            store.add(
+              forwarded({
+                ...span(`t${trace}`, name),
+                attributes: { "gen_ai.request.id": `req-${trace}`, text },
+                events: Array.from({ length: events }, (_, i) => ({
+                  name: "journey.SCHEDULED",
+                  timeUnixNano: "1",
+                  attributes: { "scheduler.step": i, note: text.slice(0, 100) },
+                })),
+              }),
+            );
             expect(store.size).toBeLessThanOrEqual(8);
             expect(store.bytes).toBeLessThanOrEqual(20_000);
           }

@@ -1,6 +1,6 @@
 import type { Attributes } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
-import { type JourneySpan, toJourneySpan } from "./journey-span.js";
+import { type ForwardedSpan, type JourneySpan, toJourneySpan } from "./journey-span.js";
 import { approximateJsonSize } from "./span-size.js";
 
 /** One trace: the spans of one request, in the order they ended. */
@@ -16,8 +16,11 @@ export interface FinishedSpan {
   readonly attributes: Attributes;
 }
 
-/** A span kept as it arrived: the SDK's own object (this thread) is converted on read. */
-type StoredSpan = JourneySpan | ReadableSpan;
+/**
+ * A span kept as it arrived, converted on read: the SDK's own object (this thread), or
+ * the engine thread's JSON text.
+ */
+type StoredSpan = JourneySpan | ReadableSpan | ForwardedSpan;
 
 interface StoredJourney {
   readonly traceId: string;
@@ -46,9 +49,9 @@ export interface JourneyStoreOptions {
  * front whenever one of its spans arrives (the API and core spans end apart, and the
  * core's arrive from the engine thread).
  *
- * Spans ended on this thread are kept as the SDK's `ReadableSpan` and converted to
- * `JourneySpan` only when `recent()` reads them: at rate 1 every request ends one, and
- * most are evicted unread.
+ * Spans ended on this thread are kept as the SDK's `ReadableSpan`, and the engine
+ * thread's as the JSON text they came in; both become `JourneySpan`s only when `recent()`
+ * reads them: at rate 1 every request ends two, and most are evicted unread.
  */
 export class JourneyStore {
   private readonly journeys = new Map<string, StoredJourney>();
@@ -80,9 +83,13 @@ export class JourneyStore {
     return this.totalBytes;
   }
 
-  /** Adds a converted span (the engine thread's, posted here). */
-  add(span: JourneySpan): void {
-    this.insert(span.traceId, span, span);
+  /** Adds a span of the engine thread, as posted here: its JSON text is parsed only when read. */
+  add(span: ForwardedSpan): void {
+    this.insert(
+      span.traceId,
+      span,
+      this.spanListeners.length > 0 ? (JSON.parse(span.json) as JourneySpan) : span,
+    );
   }
 
   /** Adds an ended span of this thread's provider, converted only when read. */
@@ -125,7 +132,7 @@ export class JourneyStore {
   }
 
   private insert(traceId: string, span: FinishedSpan, stored: StoredSpan): void {
-    const size = approximateJsonSize(stored);
+    const size = isForwarded(stored) ? stored.json.length : approximateJsonSize(stored);
     const id = span.attributes["gen_ai.request.id"];
     const requestId = typeof id === "string" ? id : null;
     // One journey per request: requests sharing a client's trace id must not pile up in one entry.
@@ -156,13 +163,18 @@ export class JourneyStore {
   }
 }
 
-/** The journey's spans as `JourneySpan`s; each SDK span is converted once and replaced. */
+/** The journey's spans as `JourneySpan`s; each stored span is converted once and replaced. */
 function converted(spans: StoredSpan[]): JourneySpan[] {
   for (let i = 0; i < spans.length; i++) {
     const span = spans[i] as StoredSpan;
     if (isReadableSpan(span)) spans[i] = toJourneySpan(span);
+    else if (isForwarded(span)) spans[i] = JSON.parse(span.json) as JourneySpan;
   }
   return spans.slice() as JourneySpan[];
+}
+
+function isForwarded(span: StoredSpan): span is ForwardedSpan {
+  return typeof (span as Partial<ForwardedSpan>).json === "string";
 }
 
 function isReadableSpan(span: StoredSpan): span is ReadableSpan {

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { JourneySpan } from "./journey-span.js";
+import { forwarded, type JourneySpan } from "./journey-span.js";
 import { StepStore } from "./step-store.js";
 
 function step(n: number, links?: JourneySpan["links"]): JourneySpan {
@@ -29,7 +29,7 @@ describe("the step store", () => {
         fc.integer({ min: 1, max: 30 }),
         (capacity, added, limit) => {
           const store = new StepStore(capacity);
-          for (let n = 1; n <= added; n++) store.add(step(n));
+          for (let n = 1; n <= added; n++) store.add(forwarded(step(n)));
           expect(store.size).toBe(Math.min(capacity, added));
           const expected: number[] = [];
           for (let n = added; n > 0 && expected.length < Math.min(limit, capacity); n--) {
@@ -46,8 +46,8 @@ describe("the step store", () => {
   it("gives every span a links array, empty when it had none", () => {
     const store = new StepStore(4);
     const link = { traceId: "a".repeat(32), spanId: "b".repeat(16), attributes: {} };
-    store.add(step(1));
-    store.add(step(2, [link]));
+    store.add(forwarded(step(1)));
+    store.add(forwarded(step(2, [link])));
     expect(store.recent(2).map((span) => span.links)).toEqual([[link], []]);
   });
 

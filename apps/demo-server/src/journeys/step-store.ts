@@ -1,12 +1,13 @@
-import type { JourneySpan } from "./journey-span.js";
+import type { ForwardedSpan, JourneySpan } from "./journey-span.js";
 
 /**
  * The most recent `llm_step` spans, bounded: past `capacity` the oldest is dropped, so
- * the store's memory does not grow with the number of steps. Each kept span has a
- * `links` array, empty when no traced request was in its batch.
+ * the store's memory does not grow with the number of steps. Spans are kept as the JSON
+ * text the engine sent and parsed when read; each span read has a `links` array, empty
+ * when no traced request was in its batch.
  */
 export class StepStore {
-  private readonly spans: JourneySpan[] = [];
+  private readonly spans: Array<ForwardedSpan | JourneySpan> = [];
   /** Where the next span goes once the ring is full. */
   private next = 0;
 
@@ -20,8 +21,7 @@ export class StepStore {
     return this.spans.length;
   }
 
-  add(span: JourneySpan): void {
-    span.links ??= [];
+  add(span: ForwardedSpan): void {
     if (this.spans.length < this.capacity) {
       this.spans.push(span);
       return;
@@ -36,8 +36,19 @@ export class StepStore {
     const count = this.spans.length;
     // The newest is just before `next` (or last, while the ring is not full).
     for (let i = 1; i <= Math.min(limit, count); i++) {
-      result.push(this.spans[(this.next - i + count) % count] as JourneySpan);
+      const at = (this.next - i + count) % count;
+      result.push(this.parsed(at));
     }
     return result;
+  }
+
+  /** The span at `at` as a `JourneySpan`, parsed once and kept parsed. */
+  private parsed(at: number): JourneySpan {
+    const stored = this.spans[at] as ForwardedSpan | JourneySpan;
+    if (!("json" in stored)) return stored;
+    const span = JSON.parse(stored.json) as JourneySpan;
+    span.links ??= [];
+    this.spans[at] = span;
+    return span;
   }
 }
