@@ -1,7 +1,7 @@
 import { defineProject } from "vitest/config";
 
 // Only the bench's smoke run: tiny counts, no figures asserted, alone after every other
-// project (groupOrder 3), as it starts five servers at once. It keeps `npm run bench`
+// project (groupOrder 3), as it starts seven servers at once. It keeps `npm run bench`
 // working; performance itself is shown by the full run, never by a test.
 export default defineProject({
   test: {

@@ -63,8 +63,11 @@ serveVariant(async (variant, { requests }) => {
         requests,
         stepsPerRound: shape.steps,
         preemptionsPerRound: shape.preemptions,
-        spansExported: sdk?.exporter.exported ?? 0,
+        // One llm_core span per sampled request; llm_step spans (the core's default low
+        // rate, every step with a preemption) come on top and are counted apart.
+        spansExported: sdk?.exporter.byName.llm_core ?? 0,
         spansExpected: sampledPerRound * round,
+        stepSpansExported: sdk?.exporter.byName.llm_step ?? 0,
         trackedEntriesLeft: tracer.trackedEntries,
         activeSpansLeft: tracer.activeSpans,
       };
