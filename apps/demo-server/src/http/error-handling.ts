@@ -18,14 +18,11 @@ export function registerErrorHandling(app: FastifyInstance, uploadTimeout: Uploa
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const failure = toOpenAiError(error);
     // The body stream fails with ECONNRESET when the connection ends during the upload.
-    if (error.code === "ECONNRESET") {
-      const end = connectionEnd(request);
-      request.journey?.aborted(end.reason, end.error);
-    }
+    const end = error.code === "ECONNRESET" ? connectionEnd(request) : undefined;
     // A content-free message: parser errors quote the body, and no request content may be recorded.
     request.journey?.aborted(
-      reasonFor(error, failure),
-      `${failure.statusCode} ${failure.code ?? failure.type}`,
+      end?.reason ?? reasonFor(error, failure),
+      end?.error ?? `${failure.statusCode} ${failure.code ?? failure.type}`,
     );
     if (failure.statusCode >= 500) request.log.error({ err: error }, "request failed");
     return reply.code(failure.statusCode).type("application/json").send(failure.toBody());
