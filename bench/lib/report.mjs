@@ -104,6 +104,32 @@ export function markdown(result) {
       ),
     );
   }
+  if (s.scheduler?.step_spans) {
+    const st = s.scheduler.step_spans;
+    out.push("");
+    out.push(
+      `Step spans (${st.what}; ${st.preempting_steps_per_round} of ${s.scheduler.workload.steps_per_round} steps per round preempt):`,
+    );
+    out.push("");
+    out.push(
+      table(
+        [
+          "step rate",
+          "step spans per round",
+          "added CPU ns per step vs rate 0.01, median (IQR)",
+          "ratio to uninstrumented",
+        ],
+        Object.values(st)
+          .filter((v) => typeof v === "object" && v !== null && "step_sample_rate" in v)
+          .map((v) => [
+            String(v.step_sample_rate),
+            fmt(v.step_spans_per_round),
+            cost(v.added_cpu_ns_per_step),
+            fmt(v.ratio_to_uninstrumented, 4),
+          ]),
+      ),
+    );
+  }
   if (s.micro) {
     const so = s.micro.sampled_out;
     const t = s.micro.traced;
@@ -126,6 +152,22 @@ export function markdown(result) {
             "the same request, both layers created with no SDK registered (ns)",
             cost(so.added_ns_both_layers_no_sdk),
           ],
+          ...(s.micro.step_hook
+            ? [
+                [
+                  "`stepFinished` of a step not kept, tracing disabled (ns)",
+                  cost(s.micro.step_hook.disabled_ns),
+                ],
+                [
+                  "`stepFinished` of a step not kept, step rate 0 (ns)",
+                  cost(s.micro.step_hook.dropped_ns),
+                ],
+                [
+                  "… with a slow-step threshold set (ns)",
+                  cost(s.micro.step_hook.dropped_slow_threshold_ns),
+                ],
+              ]
+            : []),
           [
             "`traceStream` around a sampled-out stream of 17 items (ns)",
             cost(s.micro.trace_stream.added_ns_per_request),

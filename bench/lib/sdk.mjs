@@ -40,7 +40,7 @@ export function countingProcessor() {
  * BasicTracerProvider + BatchSpanProcessor(discarding exporter), as an application
  * without an SDK of its own would get from `createJourneyTracerProvider`.
  */
-export async function discardingProvider({ counting = false } = {}) {
+export async function discardingProvider({ counting = false, batch } = {}) {
   const { createJourneyTracerProvider } = await loadCoreSdk();
   const exporter = discardingExporter();
   const counter = counting ? countingProcessor() : undefined;
@@ -48,6 +48,7 @@ export async function discardingProvider({ counting = false } = {}) {
     exporter,
     serviceName: "llm-journey-bench",
     ...(counter ? { spanProcessors: [counter] } : {}),
+    ...(batch ? { batch } : {}),
   });
   return { provider, exporter, counter };
 }

@@ -40,13 +40,14 @@ export function schedulerInputs(count, headersOf) {
 
 /**
  * Replays the workload once through `scheduler`. Request ids are new strings every round,
- * as a server makes them. Returns the number of steps and preemptions.
+ * as a server makes them. Returns the number of steps, preemptions and steps with one.
  */
 export function replay(scheduler, inputs, round) {
   const aborts = new Map();
   let next = 0;
   let steps = 0;
   let preemptions = 0;
+  let preemptingSteps = 0;
   while (next < inputs.length || !scheduler.idle) {
     for (let a = 0; a < 2 && next < inputs.length; a++) {
       const input = inputs[next];
@@ -65,11 +66,12 @@ export function replay(scheduler, inputs, round) {
     const result = scheduler.runStep();
     steps++;
     preemptions += result.preempted.length;
+    if (result.preempted.length > 0) preemptingSteps++;
     const abortId = aborts.get(steps);
     if (abortId !== undefined) {
       aborts.delete(steps);
       scheduler.abort(abortId);
     }
   }
-  return { steps, preemptions };
+  return { steps, preemptions, preemptingSteps };
 }

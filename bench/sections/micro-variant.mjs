@@ -170,6 +170,48 @@ serveVariant(async (variant, { group, requests }) => {
     };
   }
 
+  if (group === "steps") {
+    // One stepFinished call per engine step, for a step that is not kept (step rate 0,
+    // no preemption): what every step costs when step spans are on but sample nothing.
+    // Four traced journeys are in flight, as in the sampled-out group.
+    const view = {
+      step: 1,
+      startedAt: performance.now(),
+      running: 16,
+      waiting: 4,
+      prefillTokens: 256,
+      decodeSeqs: 15,
+      preemptions: 0,
+      kvBlocksUsed: 60,
+      kvBlocksTotal: 64,
+      batch: [],
+    };
+    let hooks = { stepFinished() {} };
+    if (variant === "disabled") hooks = createCoreTracer({ enabled: false });
+    else if (variant === "dropped" || variant === "dropped, slow threshold") {
+      const c = createCoreTracer({
+        tracerProvider: sdk.provider,
+        steps: variant === "dropped" ? { sampleRate: 0 } : { sampleRate: 0, slowMs: 60_000 },
+      });
+      for (let i = 0; i < 4; i++) c.requestAdded(newView(`traced-${i}`, sampledHeaders(i)), 0);
+      layers = [c];
+      hooks = c;
+    }
+    const body = (i) => {
+      view.step = i;
+      hooks.stepFinished(view);
+      return view.step;
+    };
+    return {
+      round() {
+        const t = timeBlock(requests, offset, body);
+        offset += requests;
+        return { ns: t.ns / requests, cpuNs: t.cpuNs / requests };
+      },
+      finish: () => finishReport(sdk, layers),
+    };
+  }
+
   if (group === "modes") {
     // Cost per request of each tracing mode, all at rate 1, against the untraced request.
     let body = (i) => untracedRequest(ids(i));

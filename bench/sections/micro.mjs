@@ -52,6 +52,13 @@ export async function runMicro({ smoke }) {
     rounds: smoke ? 3 : 30,
     batches: smoke ? 1 : 2,
   });
+  const steps = await runInterleaved({
+    script,
+    variants: ["baseline", "disabled", "dropped", "dropped, slow threshold"],
+    args: { group: "steps", requests: smoke ? 5_000 : 500_000 },
+    warmup: smoke ? 1 : 10,
+    rounds: smoke ? 3 : 30,
+  });
   const listing = await runInterleaved({
     script,
     variants: ["baseline", "core", "api"],
@@ -119,6 +126,15 @@ export async function runMicro({ smoke }) {
         paired(watchdog.results, "traced, watchdog on", "baseline", cpuNs),
       ),
       checks: watchdog.finished["traced, watchdog on"],
+    },
+    step_hook: {
+      what: "one stepFinished call for a step that is not kept (no preemption, step rate 0), beside an empty function: disabled tracer, step spans on, and on with a slow threshold (one clock reading); compare per_step_hook_ns of a sampled-out request",
+      disabled_ns: cost(paired(steps.results, "disabled", "baseline", cpuNs)),
+      dropped_ns: cost(paired(steps.results, "dropped", "baseline", cpuNs)),
+      dropped_slow_threshold_ns: cost(
+        paired(steps.results, "dropped, slow threshold", "baseline", cpuNs),
+      ),
+      checks: steps.finished.dropped,
     },
     listing: {
       what: "one openJourneys() call with 100 journeys open in the layer, when it is called",

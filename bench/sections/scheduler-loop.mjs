@@ -13,7 +13,13 @@ export const VARIANTS = [
   "disabled",
   "rate 1",
   "rate 0.01",
+  "steps 0",
+  "steps 0.01",
+  "steps 1",
 ];
+
+/** The step-span variants: journeys at 0.01 as "rate 0.01", plus llm_step spans at this rate. */
+const STEP_RATES = { "steps 0": 0, "steps 0.01": 0.01, "steps 1": 1 };
 
 export async function runSchedulerLoop({ smoke }) {
   const requests = smoke ? 200 : 1000;
@@ -42,6 +48,18 @@ export async function runSchedulerLoop({ smoke }) {
       checks: finished[variant],
     };
   }
+  // What step spans add to each step: against the same loop without them ("rate 0.01"),
+  // and against no tracing at all.
+  const stepSpans = {};
+  for (const [variant, rate] of Object.entries(STEP_RATES)) {
+    const added = paired(results, variant, "rate 0.01", cpuPerStep);
+    stepSpans[variant] = {
+      step_sample_rate: rate,
+      step_spans_per_round: finished[variant].keptStepsPerRound,
+      added_cpu_ns_per_step: { median_diff: added.diffOfMedians, paired: added.diff },
+      ratio_to_uninstrumented: variants[variant].ratio_to_uninstrumented,
+    };
+  }
   const base = finished.uninstrumented;
   return {
     workload: {
@@ -54,6 +72,11 @@ export async function runSchedulerLoop({ smoke }) {
       processes_per_variant: smoke ? 1 : 4,
     },
     variants,
+    step_spans: {
+      what: "journeys at 0.01 (every hundredth request traced) plus llm_step spans at the step rate; every step with a preemption is kept whatever the rate",
+      preempting_steps_per_round: base.preemptingStepsPerRound,
+      ...stepSpans,
+    },
     disabled_ratio: variants.disabled.ratio_to_uninstrumented,
   };
 }

@@ -35,9 +35,14 @@ serveVariant(async (variant, { requests }) => {
   if (variant === "disabled") {
     tracer = createCoreTracer({ enabled: false });
     headersOf = () => NOT_SAMPLED_HEADERS;
-  } else if (variant === "rate 1" || variant === "rate 0.01") {
-    sdk = await discardingProvider();
-    tracer = createCoreTracer({ tracerProvider: sdk.provider });
+  } else if (variant === "rate 1" || variant === "rate 0.01" || variant.startsWith("steps ")) {
+    // A round runs without yielding: the queue must hold a whole round of spans (a step
+    // span per step at step rate 1), or the processor drops them and the figure shrinks.
+    sdk = await discardingProvider({ batch: { maxQueueSize: 16_384 } });
+    // "rate …": journeys only. "steps R": journeys at 0.01, and llm_step spans at rate R
+    // (plus every step with a preemption, whatever R).
+    const steps = variant.startsWith("steps ") ? { sampleRate: Number(variant.slice(6)) } : false;
+    tracer = createCoreTracer({ tracerProvider: sdk.provider, steps });
     // The API layer decides and sends the decision; 0.01 = every hundredth request.
     const sampled = variant === "rate 1" ? () => true : (i) => i % 100 === 0;
     headersOf = (i) => (sampled(i) ? sampledHeaders(i) : NOT_SAMPLED_HEADERS);
@@ -63,11 +68,11 @@ serveVariant(async (variant, { requests }) => {
         requests,
         stepsPerRound: shape.steps,
         preemptionsPerRound: shape.preemptions,
-        // One llm_core span per sampled request; llm_step spans (the core's default low
-        // rate, every step with a preemption) come on top and are counted apart.
+        preemptingStepsPerRound: shape.preemptingSteps,
         spansExported: sdk?.exporter.byName.llm_core ?? 0,
         spansExpected: sampledPerRound * round,
-        stepSpansExported: sdk?.exporter.byName.llm_step ?? 0,
+        // Not a counter (summed over processes): the same in each process.
+        keptStepsPerRound: (sdk?.exporter.byName.llm_step ?? 0) / round,
         trackedEntriesLeft: tracer.trackedEntries,
         activeSpansLeft: tracer.activeSpans,
       };
