@@ -53,6 +53,9 @@ describe("a broken OTLP collector", () => {
         const demo = await startTestServer([
           "--otlp-traces-endpoint",
           await faultyCollector(fault),
+          // Only the journey spans: one llm_core per request, so the counts below are exact.
+          "--step-tracing-sample-rate",
+          "0",
         ]);
         demos.push(demo);
         for (let i = 0; i < 20; i++) {
@@ -112,6 +115,9 @@ describe("a broken OTLP collector", () => {
     const demo = await startTestServer([
       "--otlp-traces-endpoint",
       `http://127.0.0.1:${port}/v1/traces`,
+      // Only the journey spans: one llm_core per request, so the counts below are exact.
+      "--step-tracing-sample-rate",
+      "0",
     ]);
     demos.push(demo);
     for (let i = 0; i < 20; i++) {

@@ -60,7 +60,17 @@ export interface FaultSummary {
   readonly maxStderrLines: number;
 }
 
-const SERVER_ARGS = ["--host", "127.0.0.1", "--port", "0", "--fast"];
+// No sampled step spans: each request then exports exactly its two journey spans, the
+// unit the drop counts are read in (a short run at this load preempts nothing).
+const SERVER_ARGS = [
+  "--host",
+  "127.0.0.1",
+  "--port",
+  "0",
+  "--fast",
+  "--step-tracing-sample-rate",
+  "0",
+];
 
 /** Runs every kind `rounds` times, paired per round, and returns every run. */
 export async function measureExporterFaults(options: ExporterFaultOptions): Promise<FaultRun[]> {
