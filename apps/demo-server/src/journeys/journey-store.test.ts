@@ -43,6 +43,44 @@ describe("the journey store", () => {
     expect(() => new JourneyStore(0)).toThrow(/capacity must be a positive integer/);
   });
 
+  it("keeps one journey per trace and request id whatever the ids collide with", () => {
+    // Few ids, so request ids repeat across traces, equal other traces' ids, or are missing.
+    const id = fc.constantFrom("a", "b", "c");
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.array(fc.record({ trace: id, request: fc.option(id, { nil: undefined }) }), {
+          maxLength: 40,
+        }),
+        (capacity, arrivals) => {
+          const store = new JourneyStore(capacity);
+          // The model: a least-recently-updated list of (trace id, request id) journeys.
+          let model: Array<{ traceId: string; requestId: string | null; spans: number }> = [];
+          for (const [i, { trace, request }] of arrivals.entries()) {
+            store.add(
+              forwarded({
+                ...span(trace, `s${i}`),
+                attributes: request === undefined ? {} : { "gen_ai.request.id": request },
+              }),
+            );
+            const requestId = request ?? null;
+            const same = model.find((j) => j.traceId === trace && j.requestId === requestId);
+            model = model.filter((j) => j !== same);
+            model.push({ traceId: trace, requestId, spans: (same?.spans ?? 0) + 1 });
+            if (model.length > capacity) model.shift();
+          }
+          expect(
+            store.recent(capacity).map((j) => ({
+              traceId: j.traceId,
+              requestId: j.requestId,
+              spans: j.spans.length,
+            })),
+          ).toEqual(model.reverse());
+        },
+      ),
+    );
+  });
+
   it("keeps requests that share a client's trace id as separate, bounded journeys", () => {
     const store = new JourneyStore(3);
     for (let i = 0; i < 30; i++) {
