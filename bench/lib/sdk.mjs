@@ -1,4 +1,4 @@
-// The OpenTelemetry SDK wiring of the "enabled" variants: the real BasicTracerProvider
+// The OpenTelemetry SDK wiring of the "enabled" variants: the real TracerProvider
 // and BatchSpanProcessor (through tracer-core's /sdk entry point) and an exporter that
 // discards, so export costs nothing and everything before it is measured.
 import { loadCoreSdk } from "./workspace.mjs";
@@ -37,7 +37,7 @@ export function countingProcessor() {
 }
 
 /**
- * BasicTracerProvider + BatchSpanProcessor(discarding exporter), as an application
+ * TracerProvider + BatchSpanProcessor(discarding exporter), as an application
  * without an SDK of its own would get from `createJourneyTracerProvider`.
  */
 export async function discardingProvider({ counting = false, batch } = {}) {

@@ -8,6 +8,7 @@ import { resolveEventBudget } from "./event-budget.js";
 import { LEGACY_TRACER_SCOPE } from "./legacy-names.js";
 import type { LegacySpanBuilder } from "./legacy-span-builder.js";
 import { NOOP_LEGACY_SPAN_BUILDER } from "./noop-legacy-span-builder.js";
+import { PACKAGE_VERSION } from "./package-version.js";
 import { SpanLegacyBuilder } from "./span-legacy-builder.js";
 
 export interface LegacySpanBuilderOptions {
@@ -26,7 +27,7 @@ export interface LegacySpanBuilderOptions {
   maxEventsPerSpan?: number;
   /** Receives run-time failures. Default: a rate-limited `console.warn`. */
   onError?: TracingErrorHandler;
-  /** The version reported with the `llm-journey.legacy` scope. */
+  /** The version reported with the `llm-journey.legacy` scope. Default: this package's version. */
   instrumentationVersion?: string;
 }
 
@@ -42,7 +43,10 @@ export function createLegacySpanBuilder(options: LegacySpanBuilderOptions = {}):
   try {
     const provider = options.tracerProvider ?? trace.getTracerProvider();
     if (isUnconfiguredGlobal(provider, LEGACY_TRACER_SCOPE)) return NOOP_LEGACY_SPAN_BUILDER;
-    const tracer = provider.getTracer(LEGACY_TRACER_SCOPE, options.instrumentationVersion);
+    const tracer = provider.getTracer(
+      LEGACY_TRACER_SCOPE,
+      options.instrumentationVersion ?? PACKAGE_VERSION,
+    );
     return new SpanLegacyBuilder(tracer, { eventBudget, onError });
   } catch (error) {
     onError(error, "createLegacySpanBuilder");

@@ -10,6 +10,7 @@ import { API_TRACER_SCOPE } from "./api-attributes.js";
 import type { ApiJourneyTracer } from "./api-tracer.js";
 import { DeferredApiTracer } from "./deferred-api-tracer.js";
 import { NoopApiTracer } from "./noop-api-tracer.js";
+import { PACKAGE_VERSION } from "./package-version.js";
 import { SpanApiTracer } from "./span-api-tracer.js";
 
 export interface ApiTracerOptions {
@@ -44,7 +45,7 @@ export interface ApiTracerOptions {
   maxJourneyAgeMs?: number;
   /** Receives tracing failures. Default: a rate-limited `console.warn`. */
   onError?: TracingErrorHandler;
-  /** The version reported with the `llm-journey.api` scope. */
+  /** The version reported with the `llm-journey.api` scope. Default: this package's version. */
   instrumentationVersion?: string;
 }
 
@@ -63,7 +64,7 @@ export function createApiTracer(options: ApiTracerOptions = {}): ApiJourneyTrace
   const maxJourneyAgeMs = resolveMaxJourneyAge(options.maxJourneyAgeMs, "maxJourneyAgeMs");
   if (options.enabled === false) return new NoopApiTracer();
   const onError = options.onError ?? createRateLimitedErrorHandler();
-  const version = options.instrumentationVersion;
+  const version = options.instrumentationVersion ?? PACKAGE_VERSION;
   const build = (tracer: Tracer, rate: number): ApiJourneyTracer =>
     new SpanApiTracer(tracer, {
       sampleRate: rate,

@@ -4,6 +4,7 @@ import { DeferredCoreTracer } from "./deferred-core-tracer.js";
 import { CORE_TRACER_SCOPE } from "./journey-types.js";
 import { resolveMaxJourneyAge } from "./journey-watchdog.js";
 import { NOOP_CORE_TRACER } from "./noop-core-tracer.js";
+import { PACKAGE_VERSION } from "./package-version.js";
 import { assertSampleRate } from "./sample-rate.js";
 import { SpanCoreTracer } from "./span-core-tracer.js";
 import { resolveStepTracing, type StepTracingOptions } from "./step-tracing-options.js";
@@ -55,7 +56,7 @@ export interface CoreTracerOptions {
    * Default: a rate-limited `console.warn`.
    */
   onError?: TracingErrorHandler;
-  /** The version reported with the tracer scope. */
+  /** The version reported with the tracer scope. Default: this package's version. */
   instrumentationVersion?: string;
 }
 
@@ -75,7 +76,7 @@ export function createCoreTracer(options: CoreTracerOptions = {}): CoreJourneyTr
   const steps = resolveStepTracing(options.steps);
   if (options.enabled === false) return NOOP_CORE_TRACER;
   const onError = options.onError ?? createRateLimitedErrorHandler();
-  const version = options.instrumentationVersion;
+  const version = options.instrumentationVersion ?? PACKAGE_VERSION;
   const build = (tracer: Tracer, rateSet?: number): CoreJourneyTracer =>
     new SpanCoreTracer(tracer, {
       sampleRate: rateSet ?? sampleRate,

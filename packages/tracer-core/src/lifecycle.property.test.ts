@@ -1,4 +1,4 @@
-import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { createCoreTracer } from "./create-core-tracer.js";

@@ -5,7 +5,7 @@
  *   npm run example            (from the repository root)
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { createCoreTracer } from "../create-core-tracer.js";
 import { CORE_SPAN_NAME } from "../journey-types.js";
 import { STEP_SPAN_NAME } from "../step-types.js";

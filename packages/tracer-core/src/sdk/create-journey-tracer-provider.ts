@@ -1,57 +1,98 @@
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import { resourceFromAttributes } from "@opentelemetry/resources";
+import type { Resource } from "@opentelemetry/resources";
 import {
-  BasicTracerProvider,
   BatchSpanProcessor,
-  type BufferConfig,
+  type Sampler,
+  TracerProvider as SdkTracerProvider,
   type SpanExporter,
   type SpanProcessor,
-} from "@opentelemetry/sdk-trace-base";
+} from "@opentelemetry/sdk-trace";
 import { DEFAULT_MAX_EVENTS_PER_SPAN } from "../create-core-tracer.js";
+import { type BatchOptions, batchOptionsFromEnvironment } from "./batch-options.js";
+import { createJourneySampler } from "./journey-sampler.js";
+import { createOtlpTraceExporter, type OtlpHttpProtocol } from "./otlp-trace-exporter.js";
+import { createServiceResource } from "./service-resource.js";
 
 export interface JourneyTracerProviderOptions {
   /**
    * OTLP/HTTP traces endpoint, for example `http://localhost:4318/v1/traces`. Default:
-   * the exporter reads `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, then
-   * `OTEL_EXPORTER_OTLP_ENDPOINT` (with `/v1/traces` appended), then localhost:4318.
+   * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, else `OTEL_EXPORTER_OTLP_ENDPOINT` with
+   * `/v1/traces` appended, else localhost:4318.
    */
   endpoint?: string;
-  /** Extra headers for the OTLP requests (for example an API key). */
+  /** Extra headers for the OTLP requests, beside `OTEL_EXPORTER_OTLP_(TRACES_)HEADERS`. */
   headers?: Record<string, string>;
-  /** `service.name`. Default: `OTEL_SERVICE_NAME`, else `llm-journey`. */
-  serviceName?: string;
+  /**
+   * `http/protobuf` or `http/json`. Default: `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`, else
+   * `OTEL_EXPORTER_OTLP_PROTOCOL`, else `http/protobuf`.
+   */
+  protocol?: OtlpHttpProtocol;
   /** Use this exporter instead of OTLP/HTTP (batched all the same). */
   exporter?: SpanExporter;
+  /**
+   * Resource attributes of the process. `OTEL_RESOURCE_ATTRIBUTES` and
+   * `OTEL_SERVICE_NAME` override them; `service.name` is `unknown_service:node` when
+   * nothing names the service.
+   */
+  resource?: Resource;
+  /** `service.name`, over the resource and the environment. */
+  serviceName?: string;
+  /**
+   * The sampler for requests whose caller's decision is not followed. Default: AlwaysOn,
+   * so that the journey sample rate alone decides what is traced.
+   */
+  sampler?: Sampler;
+  /**
+   * Let the sampled flag of an incoming `traceparent` decide (ParentBased around
+   * `sampler`), for meshes where an upstream service already sampled. Default: false, a
+   * caller can switch tracing neither on nor off.
+   */
+  followCallerSampling?: boolean;
   /** Extra processors, run beside the batching one. */
   spanProcessors?: SpanProcessor[];
-  /** Batching: queue size, batch size, delay. The SDK's defaults otherwise. */
-  batch?: BufferConfig;
-  /**
-   * Events per span; match the core tracer's `maxEventsPerSpan`. Default: 128.
-   */
+  /** Batching; each value defaults to its `OTEL_BSP_*` variable, then the SDK's default. */
+  batch?: BatchOptions;
+  /** Events per span; match the core tracer's `maxEventsPerSpan`. Default: 128. */
   maxEventsPerSpan?: number;
 }
 
 /**
- * A provider for applications that have no OpenTelemetry SDK of their own: batched
- * export over OTLP/HTTP. Call `shutdown()` on the result when the process stops, so
- * the last batch is flushed.
+ * A provider for applications that have no OpenTelemetry SDK of their own: batched OTLP
+ * export configured the way OpenTelemetry's SDK is, and a sampler that leaves the
+ * decision to the journey sample rate. It is built on `@opentelemetry/sdk-trace`, the
+ * package of both SDK 2 (2.12 or later, beneath `sdk-trace-base`) and SDK 3. Register it
+ * or hand it to the tracers, and call `shutdown()` when the process stops so the last
+ * batch is sent. Throws at once for a contradictory or invalid configuration.
  */
 export function createJourneyTracerProvider(
   options: JourneyTracerProviderOptions = {},
-): BasicTracerProvider {
+): SdkTracerProvider {
+  if (options.exporter !== undefined) {
+    const ignored = (["endpoint", "headers", "protocol"] as const).filter(
+      (key) => options[key] !== undefined,
+    );
+    if (ignored.length > 0) {
+      throw new Error(`${ignored.join(", ")} configure the OTLP exporter, which exporter replaces`);
+    }
+  }
   const exporter =
     options.exporter ??
-    new OTLPTraceExporter({
-      ...(options.endpoint !== undefined ? { url: options.endpoint } : {}),
+    createOtlpTraceExporter({
+      ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
       ...(options.headers !== undefined ? { headers: options.headers } : {}),
+      ...(options.protocol !== undefined ? { protocol: options.protocol } : {}),
     });
-  const serviceName = options.serviceName ?? process.env.OTEL_SERVICE_NAME ?? "llm-journey";
-  return new BasicTracerProvider({
-    resource: resourceFromAttributes({ "service.name": serviceName }),
+  return new SdkTracerProvider({
+    resource: createServiceResource({
+      ...(options.resource !== undefined ? { resource: options.resource } : {}),
+      ...(options.serviceName !== undefined ? { serviceName: options.serviceName } : {}),
+    }),
+    sampler: createJourneySampler({
+      ...(options.sampler !== undefined ? { sampler: options.sampler } : {}),
+      followCallerSampling: options.followCallerSampling === true,
+    }),
     spanLimits: { eventCountLimit: options.maxEventsPerSpan ?? DEFAULT_MAX_EVENTS_PER_SPAN },
     spanProcessors: [
-      new BatchSpanProcessor(exporter, options.batch),
+      new BatchSpanProcessor({ exporter, ...batchOptionsFromEnvironment(options.batch) }),
       ...(options.spanProcessors ?? []),
     ],
   });

@@ -1,12 +1,12 @@
 import type { Span, Tracer, TracerProvider } from "@opentelemetry/api";
 import {
-  BasicTracerProvider,
   InMemorySpanExporter,
   type ReadableSpan,
   type Sampler,
+  TracerProvider as SdkTracerProvider,
   SimpleSpanProcessor,
   type SpanLimits,
-} from "@opentelemetry/sdk-trace-base";
+} from "@opentelemetry/sdk-trace";
 
 /** The real OpenTelemetry SDK with an in-memory exporter, plus `end()` bookkeeping. */
 export interface TestTracing {
@@ -34,18 +34,22 @@ interface SpanRecord {
   callsAfterEnd: number;
 }
 
+export interface TestTracingOptions {
+  spanLimits?: SpanLimits;
+  /** The SDK's sampler. Default: the SDK's own default, ParentBased(AlwaysOn). */
+  sampler?: Sampler;
+}
+
 /**
- * Builds a provider on the real SDK that exports synchronously to memory, with the SDK's
- * default sampler unless `sampler` is given. Every span it starts is wrapped so calls to
+ * Builds a provider on the real SDK (`@opentelemetry/sdk-trace`, 2.12 or later, or 3.x)
+ * that exports synchronously to memory. Every span it starts is wrapped so calls to
  * `end()` are counted: a missing or second `end()` fails `assertEverySpanEndedOnce`,
  * which the exported spans alone could not show.
  */
-export function createTestTracing(
-  options: { spanLimits?: SpanLimits; sampler?: Sampler } = {},
-): TestTracing {
+export function createTestTracing(options: TestTracingOptions = {}): TestTracing {
   const exporter = new InMemorySpanExporter();
-  const sdk = new BasicTracerProvider({
-    spanProcessors: [new SimpleSpanProcessor(exporter)],
+  const sdk = new SdkTracerProvider({
+    spanProcessors: [new SimpleSpanProcessor({ exporter })],
     ...(options.spanLimits ? { spanLimits: options.spanLimits } : {}),
     ...(options.sampler ? { sampler: options.sampler } : {}),
   });

@@ -1,0 +1,58 @@
+import { getStringFromEnv } from "@opentelemetry/core";
+import { OTLPTraceExporter as OtlpJsonTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { OTLPTraceExporter as OtlpProtobufTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import type { SpanExporter } from "@opentelemetry/sdk-trace";
+
+/** The OTLP/HTTP encodings OpenTelemetry defines; `http/protobuf` is its default. */
+export type OtlpHttpProtocol = "http/protobuf" | "http/json";
+
+const PROTOCOLS: readonly string[] = ["http/protobuf", "http/json"];
+
+export interface OtlpTraceExporterOptions {
+  /**
+   * The traces endpoint, for example `http://localhost:4318/v1/traces`. Default: what the
+   * exporter reads from `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, else
+   * `OTEL_EXPORTER_OTLP_ENDPOINT` with `/v1/traces` appended, else localhost:4318.
+   */
+  endpoint?: string;
+  /**
+   * Headers for every export request (an API key, for example), on top of those the
+   * exporter reads from `OTEL_EXPORTER_OTLP_TRACES_HEADERS` / `OTEL_EXPORTER_OTLP_HEADERS`.
+   */
+  headers?: Record<string, string>;
+  /**
+   * The encoding. Default: `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`, else
+   * `OTEL_EXPORTER_OTLP_PROTOCOL`, else `http/protobuf`.
+   */
+  protocol?: OtlpHttpProtocol;
+}
+
+/**
+ * An OTLP/HTTP span exporter in the protocol the options or the standard environment
+ * variables ask for. Endpoint, headers, timeout and compression are left to the exporter,
+ * which reads the rest of the `OTEL_EXPORTER_OTLP_*` variables itself. Throws for a
+ * protocol it cannot speak (`grpc` included), so a typo never exports nothing quietly.
+ */
+export function createOtlpTraceExporter(options: OtlpTraceExporterOptions = {}): SpanExporter {
+  const protocol = options.protocol ?? protocolFromEnvironment();
+  if (!PROTOCOLS.includes(protocol)) {
+    throw new Error(
+      `OTLP protocol "${protocol}" is not supported here: use "http/protobuf" (the default) or "http/json"`,
+    );
+  }
+  const config = {
+    ...(options.endpoint !== undefined ? { url: options.endpoint } : {}),
+    ...(options.headers !== undefined ? { headers: options.headers } : {}),
+  };
+  return protocol === "http/json"
+    ? new OtlpJsonTraceExporter(config)
+    : new OtlpProtobufTraceExporter(config);
+}
+
+function protocolFromEnvironment(): string {
+  return (
+    getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") ??
+    getStringFromEnv("OTEL_EXPORTER_OTLP_PROTOCOL") ??
+    "http/protobuf"
+  );
+}
