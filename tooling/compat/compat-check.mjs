@@ -1,0 +1,253 @@
+#!/usr/bin/env node
+// Proves that the layers install and work next to the OpenTelemetry stacks users have
+// today, with the exact commands of the README's "Installing a single layer":
+//
+//   sdk2: Node 20 or later, @opentelemetry/api 1.9, SDK 2 (sdk-trace-base 2.x)
+//   sdk3: Node 22.15 or later, @opentelemetry/api 1.10, SDK 3 (sdk-trace 3.x)
+//
+// For each stack: a scratch project outside the workspace, on that stack's Node (Node 22
+// comes from the `node@22` package, installed into the scratch folder), runs the README's
+// `npm install` commands with plain npm and no flags, the layers coming from freshly packed
+// tarballs (they are not published from here); then `app/journey-app.mjs` serves one
+// traced streaming request and one the client abandons, and prints what was exported.
+//
+// Library: `runCompatCheck(options)`. CLI: `node tooling/compat/compat-check.mjs
+// [--stack sdk2|sdk3] [--tarballs DIR] [--keep]` prints each stack's report and exits 1
+// when one fails. `--tarballs` takes packed layers from DIR instead of packing the
+// workspace (to try other builds). Build the packages first.
+
+import { existsSync } from "node:fs";
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { childEnv, lastLines, run } from "../release/process.mjs";
+import { listPublishablePackages, packPackage, WORKSPACE_ROOT } from "../release/workspace.mjs";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const NPM_FLAGS = ["--no-audit", "--no-fund", "--prefer-offline"];
+
+/** @typedef {"sdk2" | "sdk3"} StackName */
+/**
+ * @typedef {{
+ *   stack: StackName, ok: boolean, failedStep?: string, message?: string,
+ *   commands: string[], node?: string, report?: any, ms: number,
+ * }} StackResult
+ */
+
+/** What each stack is, as the README's comment line above its commands names it. */
+export const STACKS = /** @type {const} */ ({
+  sdk2: { marker: /\bSDK 2\b/, nodeMajor: 20 },
+  sdk3: { marker: /\bSDK 3\b/, nodeMajor: 22 },
+});
+
+/**
+ * The `npm install` commands of the README's "Installing a single layer" section, by
+ * stack: each `sh` block line that starts with `npm install`, joined across `\` line
+ * continuations, belongs to the stack named by the nearest comment line above it.
+ * @param {string} readme
+ * @returns {Record<StackName, string[][]>}
+ */
+export function readInstallCommands(readme) {
+  const start = readme.indexOf("## Installing a single layer");
+  if (start === -1) throw new Error('README has no "## Installing a single layer" section');
+  const end = readme.indexOf("\n## ", start + 1);
+  const section = readme.slice(start, end === -1 ? undefined : end);
+  /** @type {Record<StackName, string[][]>} */
+  const commands = { sdk2: [], sdk3: [] };
+  for (const block of section.matchAll(/```sh\n([\s\S]*?)```/g)) {
+    /** @type {StackName | undefined} */
+    let stack;
+    const lines = (block[1] ?? "").replace(/\\\n\s*/g, " ").split("\n");
+    for (const line of lines) {
+      if (line.startsWith("#")) {
+        stack = /** @type {StackName[]} */ (Object.keys(STACKS)).find((name) =>
+          STACKS[name].marker.test(line),
+        );
+      } else if (line.startsWith("npm install ") && stack) {
+        commands[stack].push(line.trim().split(/\s+/).slice(2));
+      }
+    }
+  }
+  return commands;
+}
+
+/**
+ * Packs every publishable package into `destination`.
+ * @param {string} destination
+ * @returns {Promise<Map<string, string>>} tarball path by package name
+ */
+export async function packLayers(destination) {
+  await mkdir(destination, { recursive: true });
+  const tarballs = new Map();
+  for (const dir of await listPublishablePackages()) {
+    const { name } = JSON.parse(await readFile(path.join(dir, "package.json"), "utf8"));
+    tarballs.set(name, await packPackage(dir, destination));
+  }
+  return tarballs;
+}
+
+/**
+ * Reads tarballs packed elsewhere: `<scope>-<name>-<version>.tgz`, as npm and pnpm name them.
+ * @param {string} dir
+ */
+async function readTarballs(dir) {
+  const tarballs = new Map();
+  for (const file of await readdir(dir)) {
+    const match = file.match(/^llm-journey-(.+)-\d+\.\d+\.\d+.*\.tgz$/);
+    if (match) tarballs.set(`@llm-journey/${match[1]}`, path.resolve(dir, file));
+  }
+  return tarballs;
+}
+
+/**
+ * The directory holding a `node` of the stack's major: this process's, or one installed
+ * from the `node@<major>` npm package into `workDir`.
+ * @param {number} major
+ * @param {string} workDir
+ */
+async function nodeDirFor(major, workDir) {
+  if (Number(process.versions.node.split(".")[0]) === major) return path.dirname(process.execPath);
+  const dir = path.join(workDir, `node${major}`);
+  const bin = path.join(dir, "node_modules", ".bin");
+  if (existsSync(path.join(bin, "node"))) return bin;
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, "package.json"), '{ "private": true }\n');
+  // Not --ignore-scripts: the package's install script fetches the platform's binary.
+  const ran = await run("npm", ["install", ...NPM_FLAGS, `node@${major}`], { cwd: dir });
+  if (ran.code !== 0)
+    throw new Error(`npm install node@${major} failed:\n${lastLines(ran.stderr)}`);
+  return bin;
+}
+
+/**
+ * Runs one stack in `workDir`, in the project folder `project` (default: the stack's name).
+ * @param {StackName} stack
+ * @param {{ workDir: string, tarballs: Map<string, string>, commands: string[][], project?: string }} options
+ * @returns {Promise<StackResult>}
+ */
+export async function runStack(stack, { workDir, tarballs, commands, project: name = stack }) {
+  const started = Date.now();
+  /** @type {StackResult} */
+  const result = {
+    stack,
+    ok: false,
+    commands: commands.map((c) => `npm install ${c.join(" ")}`),
+    ms: 0,
+  };
+  /** @param {string} step @param {string} message */
+  const fail = (step, message) => {
+    result.failedStep = step;
+    result.message = message.split(workDir).join("<tmp>");
+    result.ms = Date.now() - started;
+    return result;
+  };
+  if (commands.length === 0) return fail("readme", `the README names no npm install for ${stack}`);
+  let nodeDir;
+  try {
+    nodeDir = await nodeDirFor(STACKS[stack].nodeMajor, workDir);
+  } catch (error) {
+    return fail("node", error instanceof Error ? error.message : String(error));
+  }
+  const env = { ...childEnv(), PATH: `${nodeDir}${path.delimiter}${process.env.PATH ?? ""}` };
+  const project = path.join(workDir, name);
+  await mkdir(project, { recursive: true });
+  await writeFile(
+    path.join(project, "package.json"),
+    `${JSON.stringify({ name: `compat-${stack}`, private: true, type: "module" }, null, 2)}\n`,
+  );
+  const version = await run("node", ["--version"], { cwd: project, env });
+  result.node = version.stdout.trim();
+
+  // The README's commands, with each layer from its tarball. The layers depend on each
+  // other, and unpublished versions resolve only from tarballs: the first command brings
+  // all of them, so every layer is installed next to this stack.
+  for (const [index, args] of commands.entries()) {
+    const specs = args.map((arg) => tarballs.get(arg) ?? arg);
+    if (index === 0) specs.push(...[...tarballs.values()].filter((t) => !specs.includes(t)));
+    const unknown = args.filter((arg) => arg.startsWith("@llm-journey/") && !tarballs.has(arg));
+    if (unknown.length > 0) return fail("install", `no tarball for ${unknown.join(", ")}`);
+    const ran = await run("npm", ["install", ...NPM_FLAGS, ...specs], { cwd: project, env });
+    if (ran.code !== 0) {
+      return fail(
+        "install",
+        `${result.commands[index]} failed:\n${lastLines(ran.stderr || ran.stdout, 25)}`,
+      );
+    }
+  }
+
+  await copyFile(path.join(HERE, "app", "journey-app.mjs"), path.join(project, "journey-app.mjs"));
+  const ran = await run("node", ["journey-app.mjs", stack], {
+    cwd: project,
+    env,
+    timeoutMs: 120_000,
+  });
+  if (ran.code !== 0) return fail("app", lastLines(ran.stderr || ran.stdout, 25));
+  try {
+    result.report = JSON.parse(ran.stdout.trim().split("\n").at(-1) ?? "");
+  } catch {
+    return fail("app", `the app printed no report:\n${lastLines(ran.stdout)}`);
+  }
+  result.ok = true;
+  result.ms = Date.now() - started;
+  return result;
+}
+
+/**
+ * Packs the layers (or reads `tarballDir`), then runs the stacks side by side.
+ * @param {{ stacks?: StackName[], tarballDir?: string, keep?: boolean, readme?: string }} [options]
+ * @returns {Promise<{ workDir: string, results: StackResult[] }>}
+ */
+export async function runCompatCheck(options = {}) {
+  const workDir = await mkdtemp(path.join(os.tmpdir(), "llm-journey-compat-"));
+  try {
+    const readme =
+      options.readme ?? (await readFile(path.join(WORKSPACE_ROOT, "README.md"), "utf8"));
+    const commands = readInstallCommands(readme);
+    const tarballs = options.tarballDir
+      ? await readTarballs(options.tarballDir)
+      : await packLayers(path.join(workDir, "tarballs"));
+    const stacks = options.stacks ?? /** @type {StackName[]} */ (Object.keys(STACKS));
+    const results = await Promise.all(
+      stacks.map((stack) => runStack(stack, { workDir, tarballs, commands: commands[stack] })),
+    );
+    return { workDir, results };
+  } finally {
+    if (!options.keep) await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  /** @param {string} flag */
+  const flagValue = (flag) => {
+    const index = args.indexOf(flag);
+    return index === -1 ? undefined : args[index + 1];
+  };
+  const stack = flagValue("--stack");
+  const tarballDir = flagValue("--tarballs");
+  const { workDir, results } = await runCompatCheck({
+    ...(stack ? { stacks: [/** @type {StackName} */ (stack)] } : {}),
+    ...(tarballDir ? { tarballDir: path.resolve(tarballDir) } : {}),
+    keep: args.includes("--keep"),
+  });
+  for (const result of results) {
+    const status = result.ok ? "ok" : `FAILED at ${result.failedStep}`;
+    console.log(`${result.stack} (${result.node ?? "no node"}): ${status} in ${result.ms} ms`);
+    for (const command of result.commands) console.log(`  ${command}`);
+    if (result.message) console.log(result.message.replace(/^/gm, "    "));
+    if (result.report) {
+      const { sdkEntry, defaultProtocol } = result.report;
+      console.log(
+        `  spans: own SDK ${result.report.ownSdk.spans.length}, /sdk ${sdkEntry.spans.length};` +
+          ` default protocol ${defaultProtocol.contentTypes.join(", ")}`,
+      );
+    }
+  }
+  if (args.includes("--keep")) console.log(`kept ${workDir}`);
+  process.exitCode = results.every((result) => result.ok) ? 0 : 1;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await main();
+}

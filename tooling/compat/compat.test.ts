@@ -1,0 +1,205 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { run } from "../release/process.mjs";
+import { WORKSPACE_ROOT } from "../release/workspace.mjs";
+import {
+  packLayers,
+  readInstallCommands,
+  runStack,
+  STACKS,
+  type StackName,
+  type StackResult,
+} from "./compat-check.mjs";
+
+interface ReportedSpan {
+  name: string;
+  kind: string;
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  scope: { name: string; version: string };
+  statusCode: number;
+  requestId: string;
+  events: Array<{ name: string; attributes: Record<string, unknown> }>;
+}
+
+const STACK_NAMES = Object.keys(STACKS) as StackName[];
+// The caller of the /sdk run sends this traceparent, whose sampled flag is off.
+const CALLER_TRACE_ID = "0af7651916cd43dd8448eb211c80319c";
+const CALLER_SPAN_ID = "b7ad6b7169203331";
+
+let workDir: string;
+let readme: string;
+let tarballs: Map<string, string>;
+const results = new Map<StackName, StackResult>();
+const versions = new Map<string, string>();
+
+beforeAll(async () => {
+  workDir = await mkdtemp(path.join(os.tmpdir(), "llm-journey-compat-"));
+  readme = await readFile(path.join(WORKSPACE_ROOT, "README.md"), "utf8");
+  const commands = readInstallCommands(readme);
+  tarballs = await packLayers(path.join(workDir, "tarballs"));
+  for (const name of ["tracer-core", "tracer-api", "legacy-buffer"]) {
+    const manifest = path.join(WORKSPACE_ROOT, "packages", name, "package.json");
+    versions.set(name, JSON.parse(await readFile(manifest, "utf8")).version);
+  }
+  const done = await Promise.all(
+    STACK_NAMES.map((stack) => runStack(stack, { workDir, tarballs, commands: commands[stack] })),
+  );
+  for (const result of done) results.set(result.stack, result);
+});
+
+afterAll(async () => {
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+});
+
+/** The report of a stack that ran; fails with the stack's own message otherwise. */
+function reportOf(stack: StackName) {
+  const result = results.get(stack);
+  if (!result?.ok) {
+    throw new Error(`${stack} failed at ${result?.failedStep}:\n${result?.message}`);
+  }
+  return result.report;
+}
+
+function journeyOf(spans: ReportedSpan[], requestId: string) {
+  const api = spans.filter((span) => span.name === "llm_request" && span.requestId === requestId);
+  const core = spans.filter((span) => span.name === "llm_core" && span.requestId === requestId);
+  expect(api, `one llm_request for ${requestId}`).toHaveLength(1);
+  expect(core, `one llm_core for ${requestId}`).toHaveLength(1);
+  return { api: api[0] as ReportedSpan, core: core[0] as ReportedSpan };
+}
+
+const eventNames = (span: ReportedSpan) => span.events.map((event) => event.name);
+const lastEvent = (span: ReportedSpan) => span.events.at(-1);
+
+describe("the README's install commands", () => {
+  it("name both stacks, each with its API line pinned", () => {
+    const commands = readInstallCommands(readme);
+    expect(commands.sdk2[0]).toEqual(expect.arrayContaining(["@opentelemetry/api@1.9"]));
+    expect(commands.sdk3[0]).toEqual(expect.arrayContaining(["@opentelemetry/api@1.10"]));
+    for (const stack of STACK_NAMES) {
+      expect(commands[stack].flat().some((arg) => arg.startsWith("@llm-journey/"))).toBe(true);
+    }
+  });
+});
+
+describe.each(STACK_NAMES)("the %s stack", (stack) => {
+  const views = ["ownSdk", "sdkEntry"] as const;
+
+  it("installs every layer with the README's commands, plain npm, on its own Node", () => {
+    const result = results.get(stack);
+    expect(result?.message).toBeUndefined();
+    expect(result?.ok).toBe(true);
+    expect(result?.node).toMatch(new RegExp(`^v${STACKS[stack].nodeMajor}\\.`));
+  });
+
+  it.each(views)("traces a streaming request with %s: linked spans, every event", (view) => {
+    const { spans, streamed } = reportOf(stack)[view];
+    expect(streamed).toContain("data: [DONE]");
+    const { api, core } = journeyOf(spans, "req-0");
+    expect(api.kind).toBe("SERVER");
+    expect(core.kind).toBe("INTERNAL");
+    expect(core.traceId).toBe(api.traceId);
+    expect(core.parentSpanId).toBe(api.spanId);
+    expect(eventNames(api)).toEqual([
+      "api.ARRIVED",
+      "api.HANDOFF_TO_CORE",
+      "api.FIRST_RESPONSE_FROM_CORE",
+      "api.DEPARTED",
+    ]);
+    expect(eventNames(core)).toEqual([
+      "journey.QUEUED",
+      "journey.SCHEDULED",
+      "journey.FIRST_TOKEN",
+      "journey.FINISHED",
+    ]);
+    expect(lastEvent(core)?.attributes["finish.status"]).toBe("length");
+  });
+
+  it.each(views)("closes a request the client abandons on both layers, with %s", (view) => {
+    const { api, core } = journeyOf(reportOf(stack)[view].spans, "req-1");
+    expect(core.parentSpanId).toBe(api.spanId);
+    expect(lastEvent(api)).toMatchObject({
+      name: "api.ABORTED",
+      attributes: { reason: "client_disconnect" },
+    });
+    expect(api.statusCode).toBe(2);
+    expect(lastEvent(core)).toMatchObject({
+      name: "journey.FINISHED",
+      attributes: { "finish.status": "aborted" },
+    });
+  });
+
+  it("lets the journey rate, not a caller's unsampled traceparent, decide with /sdk", () => {
+    const { api } = journeyOf(reportOf(stack).sdkEntry.spans, "req-0");
+    expect(api.traceId).toBe(CALLER_TRACE_ID);
+    expect(api.parentSpanId).toBe(CALLER_SPAN_ID);
+  });
+
+  it("exports OTLP/HTTP protobuf from /sdk by default, JSON when asked", () => {
+    const report = reportOf(stack);
+    expect(new Set(report.sdkEntry.contentTypes)).toEqual(new Set(["application/json"]));
+    expect(new Set(report.defaultProtocol.contentTypes)).toEqual(
+      new Set(["application/x-protobuf"]),
+    );
+    expect(report.defaultProtocol.bytes).toBeGreaterThan(0);
+  });
+
+  it("reports each layer's own version as its scope version", () => {
+    const report = reportOf(stack);
+    const scopes = [...report.ownSdk.spans, ...report.testing.spans].map(
+      (span: ReportedSpan) => span.scope,
+    );
+    expect(scopes).toContainEqual({ name: "llm-journey.api", version: versions.get("tracer-api") });
+    expect(scopes).toContainEqual({
+      name: "llm-journey.scheduler",
+      version: versions.get("tracer-core"),
+    });
+  });
+
+  it("runs /testing and the legacy layer on this stack's SDK", () => {
+    const { testing } = reportOf(stack);
+    expect(testing.spans.map((span: ReportedSpan) => span.name)).toEqual(["llm_core"]);
+    expect(testing.legacyTracing).toBe(true);
+  });
+});
+
+describe("the check itself", () => {
+  it("fails the SDK 3 stack when tracer-core declares the peer ranges of SDK 2 only", async () => {
+    // The optional peers tracer-core had before it supported SDK 3.
+    const previousPeers = {
+      "@opentelemetry/api": "^1.9.0",
+      "@opentelemetry/exporter-trace-otlp-http": ">=0.200.0 <0.300.0",
+      "@opentelemetry/resources": "^2.0.0",
+      "@opentelemetry/sdk-trace-base": "^2.0.0",
+    };
+    const unpacked = path.join(workDir, "previous-peers");
+    await mkdir(unpacked, { recursive: true });
+    const core = tarballs.get("@llm-journey/tracer-core") as string;
+    expect((await run("tar", ["-xzf", core, "-C", unpacked])).code).toBe(0);
+    const manifestFile = path.join(unpacked, "package", "package.json");
+    const manifest = JSON.parse(await readFile(manifestFile, "utf8"));
+    manifest.peerDependencies = previousPeers;
+    manifest.peerDependenciesMeta = Object.fromEntries(
+      Object.keys(previousPeers)
+        .filter((name) => name !== "@opentelemetry/api")
+        .map((name) => [name, { optional: true }]),
+    );
+    await writeFile(manifestFile, JSON.stringify(manifest, null, 2));
+    const repacked = path.join(unpacked, "llm-journey-tracer-core-previous.tgz");
+    expect((await run("tar", ["-czf", repacked, "-C", unpacked, "package"])).code).toBe(0);
+
+    const result = await runStack("sdk3", {
+      workDir,
+      project: "sdk3-previous-peers",
+      tarballs: new Map([...tarballs, ["@llm-journey/tracer-core", repacked]]),
+      commands: readInstallCommands(readme).sdk3,
+    });
+    expect(result.ok).toBe(false);
+    expect(result.failedStep).toBe("install");
+    expect(result.message).toMatch(/ERESOLVE|Conflicting peer dependency/);
+  });
+});
