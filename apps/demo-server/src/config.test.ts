@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { ConfigError, parseConfig, type ServerConfig } from "./config.js";
 
 const parse = (argv: string[], env: NodeJS.ProcessEnv = {}) =>
@@ -13,6 +13,10 @@ function errorOf(argv: string[], env: NodeJS.ProcessEnv = {}): string {
   }
   throw new Error(`expected ${argv.join(" ")} to be refused`);
 }
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
 
 describe("parseConfig", () => {
   it("defaults to a loopback server that traces everything through both spans", () => {
@@ -133,6 +137,20 @@ describe("parseConfig", () => {
     expect(
       parse(["--otlp-traces-endpoint", "https://flag/v1/traces"], traces).tracing.otlpEndpoint,
     ).toBe("https://flag/v1/traces");
+  });
+
+  it("refuses, at start-up, an OTLP protocol the exporter cannot speak", () => {
+    // The exporters of both threads read the protocol from the process environment.
+    vi.stubEnv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "grpc");
+    expect(errorOf(["--otlp-traces-endpoint", "http://c:4318/v1/traces"])).toMatch(
+      /OTEL_EXPORTER_OTLP_TRACES_PROTOCOL "grpc" is not an OTLP protocol supported here/,
+    );
+    // Without an endpoint nothing is exported, so nothing is refused.
+    expect(parse([]).tracing.otlpEndpoint).toBeUndefined();
+    vi.stubEnv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/json");
+    expect(parse(["--otlp-traces-endpoint", "http://c:4318/v1/traces"]).tracing.otlpEndpoint).toBe(
+      "http://c:4318/v1/traces",
+    );
   });
 
   it("takes host, port and the service name from the environment", () => {

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_STEP_SAMPLE_RATE } from "@llm-journey/tracer-core";
+import { resolveOtlpProtocol } from "@llm-journey/tracer-core/sdk";
 import { DEFAULT_JOURNEY_STORE_MAX_BYTES } from "./journeys/journey-store.js";
 
 export const TRACING_MODES = ["spans", "dual", "legacy"] as const;
@@ -329,10 +330,24 @@ function attributeValueLengthLimit(flag: string | undefined, env: NodeJS.Process
 
 function otlpEndpoint(flag: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
   const url = flag ?? (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || undefined);
-  if (url !== undefined) return checkedUrl(url);
   const base = env.OTEL_EXPORTER_OTLP_ENDPOINT;
   // The generic endpoint is a base URL: the traces path is appended (OTLP exporter spec).
-  return base ? checkedUrl(`${base.replace(/\/+$/, "")}/v1/traces`) : undefined;
+  const endpoint =
+    url !== undefined
+      ? checkedUrl(url)
+      : base
+        ? checkedUrl(`${base.replace(/\/+$/, "")}/v1/traces`)
+        : undefined;
+  // Both threads build their exporter from the same variables: check the protocol once,
+  // here, rather than fail later inside each thread.
+  if (endpoint !== undefined) {
+    try {
+      resolveOtlpProtocol();
+    } catch (error) {
+      throw new ConfigError((error as Error).message);
+    }
+  }
+  return endpoint;
 }
 
 function checkedUrl(url: string): string {

@@ -91,6 +91,8 @@ describe("a broken OTLP collector", () => {
     vi.stubEnv("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "2");
     vi.stubEnv("OTEL_BSP_SCHEDULE_DELAY", "50");
     vi.stubEnv("OTEL_EXPORTER_OTLP_TIMEOUT", "60000");
+    // This collector counts the spans of each export in its JSON.
+    vi.stubEnv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/json");
     let answering = false;
     const held: Array<() => void> = [];
     let delivered = 0;

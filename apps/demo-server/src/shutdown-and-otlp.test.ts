@@ -16,7 +16,8 @@ afterEach(() => {
 /** Starts the built server as a user would, and waits for the URL it prints. */
 async function startProcess(args: string[], env: Record<string, string> = {}) {
   const child = spawn(process.execPath, [MAIN, "--port", "0", ...args], {
-    env: { ...process.env, ...env },
+    // The local receiver decodes OTLP/JSON; the default protocol is protobuf.
+    env: { ...process.env, OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "http/json", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   children.push(child);

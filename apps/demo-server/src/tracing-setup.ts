@@ -1,5 +1,6 @@
 import { type ApiJourneyTracer, createApiTracer } from "@llm-journey/tracer-api";
 import { DEFAULT_MAX_EVENTS_PER_SPAN, type TracingErrorHandler } from "@llm-journey/tracer-core";
+import { createServiceResource } from "@llm-journey/tracer-core/sdk";
 import type { TracerProvider } from "@opentelemetry/api";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BasicTracerProvider, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
@@ -110,7 +111,10 @@ function buildProvider(
     processors.push(createOtlpSpanProcessor(config.tracing.otlpEndpoint, hooks.onSpansDropped));
   }
   return new BasicTracerProvider({
-    resource: resourceFromAttributes({ "service.name": config.tracing.serviceName }),
+    // The demo's name, under what OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME say.
+    resource: createServiceResource({
+      resource: resourceFromAttributes({ "service.name": config.tracing.serviceName }),
+    }),
     sampler: journeySampler(config.tracing),
     spanLimits: {
       eventCountLimit: DEFAULT_MAX_EVENTS_PER_SPAN,

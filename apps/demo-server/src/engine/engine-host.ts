@@ -5,6 +5,7 @@ import {
   DEFAULT_MAX_EVENTS_PER_SPAN,
   type TracingErrorHandler,
 } from "@llm-journey/tracer-core";
+import { createServiceResource } from "@llm-journey/tracer-core/sdk";
 import type { TracerProvider } from "@opentelemetry/api";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import {
@@ -115,7 +116,9 @@ export class EngineHost {
         );
       }
       this.provider = new BasicTracerProvider({
-        resource: resourceFromAttributes({ "service.name": options.tracing.serviceName }),
+        resource: createServiceResource({
+          resource: resourceFromAttributes({ "service.name": options.tracing.serviceName }),
+        }),
         // The API layer's x-llm-journey-sampled decides here: the SDK records every span
         // it is asked for, whatever its environment's OTEL_TRACES_SAMPLER says.
         sampler: new AlwaysOnSampler(),

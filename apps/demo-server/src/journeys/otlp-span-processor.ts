@@ -1,5 +1,5 @@
+import { createOtlpTraceExporter } from "@llm-journey/tracer-core/sdk";
 import type { MeterProvider } from "@opentelemetry/api";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import {
   BatchSpanProcessor,
   type BufferConfig,
@@ -11,8 +11,10 @@ import { queueDropMeterProvider } from "./queue-drop-meter.js";
 /**
  * Batches spans to an OTLP/HTTP collector and reports every span that never reaches it,
  * whether the export failed or the processor's queue was full (a collector that answers
- * too slowly), for `llm_journey_spans_dropped_total`. The queue and batch sizes follow
- * the standard `OTEL_BSP_*` environment variables.
+ * too slowly), for `llm_journey_spans_dropped_total`. The exporter is tracer-core's:
+ * protobuf unless `OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL` says `http/json`, with the
+ * `OTEL_EXPORTER_OTLP_*` headers, timeout and compression; the queue and batch sizes
+ * follow the standard `OTEL_BSP_*` environment variables.
  */
 export function createOtlpSpanProcessor(
   url: string,
@@ -24,7 +26,7 @@ export function createOtlpSpanProcessor(
     selfObsMeterProvider: queueDropMeterProvider(onDropped),
   };
   return new BatchSpanProcessor(
-    new CountingExporter(new OTLPTraceExporter({ url }), onDropped),
+    new CountingExporter(createOtlpTraceExporter({ endpoint: url }), onDropped),
     config,
   );
 }

@@ -221,9 +221,11 @@ describe("configuration mistakes", () => {
   it("throws for a protocol it cannot speak, given or from the environment", () => {
     expect(() =>
       createJourneyTracerProvider({ protocol: "grpc" as unknown as "http/json" }),
-    ).toThrow(/OTLP protocol "grpc" is not supported/);
+    ).toThrow(/protocol "grpc" is not an OTLP protocol supported here/);
     vi.stubEnv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobof");
-    expect(() => createJourneyTracerProvider()).toThrow(/"http\/protobof" is not supported/);
+    expect(() => createJourneyTracerProvider()).toThrow(
+      /OTEL_EXPORTER_OTLP_PROTOCOL "http\/protobof" is not an OTLP protocol/,
+    );
   });
 
   it("throws when exporter replaces options that would be ignored", () => {

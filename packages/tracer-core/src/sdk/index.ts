@@ -8,5 +8,6 @@ export {
   createOtlpTraceExporter,
   type OtlpHttpProtocol,
   type OtlpTraceExporterOptions,
+  resolveOtlpProtocol,
 } from "./otlp-trace-exporter.js";
 export { createServiceResource, type ServiceResourceOptions } from "./service-resource.js";

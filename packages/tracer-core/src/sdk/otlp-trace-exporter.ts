@@ -6,8 +6,6 @@ import type { SpanExporter } from "@opentelemetry/sdk-trace";
 /** The OTLP/HTTP encodings OpenTelemetry defines; `http/protobuf` is its default. */
 export type OtlpHttpProtocol = "http/protobuf" | "http/json";
 
-const PROTOCOLS: readonly string[] = ["http/protobuf", "http/json"];
-
 export interface OtlpTraceExporterOptions {
   /**
    * The traces endpoint, for example `http://localhost:4318/v1/traces`. Default: what the
@@ -31,15 +29,10 @@ export interface OtlpTraceExporterOptions {
  * An OTLP/HTTP span exporter in the protocol the options or the standard environment
  * variables ask for. Endpoint, headers, timeout and compression are left to the exporter,
  * which reads the rest of the `OTEL_EXPORTER_OTLP_*` variables itself. Throws for a
- * protocol it cannot speak (`grpc` included), so a typo never exports nothing quietly.
+ * protocol it cannot speak (see `resolveOtlpProtocol`).
  */
 export function createOtlpTraceExporter(options: OtlpTraceExporterOptions = {}): SpanExporter {
-  const protocol = options.protocol ?? protocolFromEnvironment();
-  if (!PROTOCOLS.includes(protocol)) {
-    throw new Error(
-      `OTLP protocol "${protocol}" is not supported here: use "http/protobuf" (the default) or "http/json"`,
-    );
-  }
+  const protocol = resolveOtlpProtocol(options.protocol);
   const config = {
     ...(options.endpoint !== undefined ? { url: options.endpoint } : {}),
     ...(options.headers !== undefined ? { headers: options.headers } : {}),
@@ -49,10 +42,27 @@ export function createOtlpTraceExporter(options: OtlpTraceExporterOptions = {}):
     : new OtlpProtobufTraceExporter(config);
 }
 
-function protocolFromEnvironment(): string {
-  return (
-    getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") ??
-    getStringFromEnv("OTEL_EXPORTER_OTLP_PROTOCOL") ??
-    "http/protobuf"
+/**
+ * The protocol given, else `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`, else
+ * `OTEL_EXPORTER_OTLP_PROTOCOL`, else `http/protobuf`. Throws, naming where the value came
+ * from, for one that cannot be spoken here (`grpc` included): a typo must not quietly
+ * export nothing. Call it at start-up to check the configuration early.
+ */
+export function resolveOtlpProtocol(given?: string): OtlpHttpProtocol {
+  const [source, protocol] =
+    given !== undefined
+      ? ["protocol", given]
+      : ((
+          [
+            [
+              "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+              getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"),
+            ],
+            ["OTEL_EXPORTER_OTLP_PROTOCOL", getStringFromEnv("OTEL_EXPORTER_OTLP_PROTOCOL")],
+          ] as const
+        ).find(([, value]) => value !== undefined) ?? ["default", "http/protobuf"]);
+  if (protocol === "http/protobuf" || protocol === "http/json") return protocol;
+  throw new Error(
+    `${source} "${protocol}" is not an OTLP protocol supported here: use "http/protobuf" (the default) or "http/json"`,
   );
 }
