@@ -1,5 +1,5 @@
 import { SpanKind } from "@opentelemetry/api";
-import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CoreJourneyTracer } from "./core-tracer.js";
 import { type CoreTracerOptions, createCoreTracer } from "./create-core-tracer.js";

@@ -1,4 +1,4 @@
-import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createCoreTracer } from "./create-core-tracer.js";
 import { simulatedRequest } from "./examples/reference-scheduler.js";
