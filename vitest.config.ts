@@ -4,7 +4,14 @@ import { defineConfig } from "vitest/config";
 // report is what `.ci/run` turns into its closing `N passed, N failed` line.
 export default defineConfig({
   test: {
-    projects: ["packages/*", "apps/*", "tooling/release", "tooling/compat", "tooling/phase3", "bench"],
+    projects: [
+      "packages/*",
+      "apps/*",
+      "tooling/release",
+      "tooling/compat",
+      "tooling/phase3",
+      "bench",
+    ],
     reporters: ["default", "json"],
     outputFile: { json: ".test-artifacts/vitest-report.json" },
   },
