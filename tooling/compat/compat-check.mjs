@@ -177,7 +177,9 @@ export async function runStack(stack, { workDir, tarballs, commands, project: na
   }
 
   await copyFile(path.join(HERE, "app", "journey-app.mjs"), path.join(project, "journey-app.mjs"));
-  const ran = await run("node", ["journey-app.mjs", stack], {
+  const appArgs = ["journey-app.mjs", stack];
+  if (tarballs.has("@llm-journey/legacy-buffer")) appArgs.push("--legacy");
+  const ran = await run("node", appArgs, {
     cwd: project,
     env,
     timeoutMs: 120_000,

@@ -4,11 +4,10 @@
 // one traced streaming request and one request the client abandons mid-stream, and prints
 // what was exported as one JSON document on stdout. The compatibility test asserts on it.
 //
-// Usage: node journey-app.mjs <sdk2|sdk3>
+// Usage: node journey-app.mjs <sdk2|sdk3> [--legacy]  (--legacy: legacy-buffer is installed)
 
 import { once } from "node:events";
 import { createServer, request as httpRequest } from "node:http";
-import { createLegacySpanBuilder, NOOP_LEGACY_SPAN_BUILDER } from "@llm-journey/legacy-buffer";
 import { createApiTracer, traceStream } from "@llm-journey/tracer-api";
 import { createCoreTracer } from "@llm-journey/tracer-core";
 import { createJourneyTracerProvider } from "@llm-journey/tracer-core/sdk";
@@ -16,6 +15,7 @@ import { createTestTracing } from "@llm-journey/tracer-core/testing";
 import { trace } from "@opentelemetry/api";
 
 const stack = process.argv[2];
+const withLegacy = process.argv.includes("--legacy");
 const STEP_MS = 5;
 const PROMPT_TOKENS = 4;
 // A caller that says "not sampled": the journey rate, not this flag, must decide.
@@ -288,11 +288,14 @@ const report = { stack, node: process.version };
   );
   core.requestFinished("t", "stopped", 1);
   testing.assertEverySpanEndedOnce();
-  const legacy = createLegacySpanBuilder({ tracerProvider: testing.provider });
-  report.testing = {
-    spans: testing.finishedSpans().map(fromReadableSpan),
-    legacyTracing: legacy !== NOOP_LEGACY_SPAN_BUILDER,
-  };
+  // The migration shim, when the workspace still has it (Phase 3 drops it).
+  let legacyTracing = "not installed";
+  if (withLegacy) {
+    const legacy = await import("@llm-journey/legacy-buffer");
+    const builder = legacy.createLegacySpanBuilder({ tracerProvider: testing.provider });
+    legacyTracing = builder !== legacy.NOOP_LEGACY_SPAN_BUILDER;
+  }
+  report.testing = { spans: testing.finishedSpans().map(fromReadableSpan), legacyTracing };
   await testing.shutdown();
 }
 
