@@ -1,12 +1,11 @@
 import { type ApiJourneyTracer, createApiTracer } from "@llm-journey/tracer-api";
 import { DEFAULT_MAX_EVENTS_PER_SPAN, type TracingErrorHandler } from "@llm-journey/tracer-core";
-import { createServiceResource } from "@llm-journey/tracer-core/sdk";
+import { createJourneySampler, createServiceResource } from "@llm-journey/tracer-core/sdk";
 import type { TracerProvider } from "@opentelemetry/api";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BasicTracerProvider, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import type { ServerConfig, TracingMode } from "./config.js";
 import type { GenerationEngine } from "./http/generation-engine.js";
-import { journeySampler } from "./journeys/journey-sampler.js";
 import type { JourneyStore } from "./journeys/journey-store.js";
 import { createOtlpSpanProcessor } from "./journeys/otlp-span-processor.js";
 import { StoreSpanProcessor } from "./journeys/store-span-processor.js";
@@ -115,7 +114,8 @@ function buildProvider(
     resource: createServiceResource({
       resource: resourceFromAttributes({ "service.name": config.tracing.serviceName }),
     }),
-    sampler: journeySampler(config.tracing),
+    // The journey rate decides; the client's sampled flag only with --follow-client-sampling.
+    sampler: createJourneySampler({ followClientSampling: config.tracing.followClientSampling }),
     spanLimits: {
       eventCountLimit: DEFAULT_MAX_EVENTS_PER_SPAN,
       attributeValueLengthLimit: config.tracing.attributeValueLengthLimit,

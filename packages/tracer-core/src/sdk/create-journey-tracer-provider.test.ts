@@ -209,7 +209,7 @@ describe("sampling with the SDK entry point", () => {
   });
 
   it("follows the caller's sampled flag only when the operator opts in", async () => {
-    expect(await coreSpansFor({ followCallerSampling: true })).toBe(0);
+    expect(await coreSpansFor({ followClientSampling: true })).toBe(0);
   });
 
   it("uses the sampler it is given", async () => {

@@ -46,7 +46,7 @@ export interface JourneyTracerProviderOptions {
    * `sampler`), for meshes where an upstream service already sampled. Default: false, a
    * caller can switch tracing neither on nor off.
    */
-  followCallerSampling?: boolean;
+  followClientSampling?: boolean;
   /** Extra processors, run beside the batching one. */
   spanProcessors?: SpanProcessor[];
   /** Batching; each value defaults to its `OTEL_BSP_*` variable, then the SDK's default. */
@@ -88,7 +88,7 @@ export function createJourneyTracerProvider(
     }),
     sampler: createJourneySampler({
       ...(options.sampler !== undefined ? { sampler: options.sampler } : {}),
-      followCallerSampling: options.followCallerSampling === true,
+      followClientSampling: options.followClientSampling === true,
     }),
     spanLimits: { eventCountLimit: options.maxEventsPerSpan ?? DEFAULT_MAX_EVENTS_PER_SPAN },
     spanProcessors: [

@@ -4,7 +4,7 @@ export interface JourneySamplerOptions {
   /** The sampler for requests whose caller's decision is not followed. Default: AlwaysOn. */
   sampler?: Sampler;
   /** Follow the sampled flag of the caller's `traceparent` (ParentBased around `sampler`). */
-  followCallerSampling?: boolean;
+  followClientSampling?: boolean;
 }
 
 /**
@@ -12,9 +12,11 @@ export interface JourneySamplerOptions {
  * a `traceparent` whose sampled flag is 0, although the journey sample rate, which is
  * the operator's, already decided to trace it. So the default here records every span
  * the journey layers start and the rate alone decides; following the caller is an
- * explicit choice, for meshes where an upstream service already sampled.
+ * explicit choice, for meshes where an upstream service already sampled: then a request
+ * under an unsampled parent gets a non-recording API span, the API layer sends `0` to the
+ * engine, and neither span is recorded.
  */
 export function createJourneySampler(options: JourneySamplerOptions = {}): Sampler {
   const root = options.sampler ?? new AlwaysOnSampler();
-  return options.followCallerSampling === true ? new ParentBasedSampler({ root }) : root;
+  return options.followClientSampling === true ? new ParentBasedSampler({ root }) : root;
 }
