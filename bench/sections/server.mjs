@@ -55,8 +55,9 @@ export async function runServer({ smoke }) {
 }
 
 /**
- * Starts one demo server per configuration (`{ name, flags, peer?, otlp?, root?,
- * optional? }`; `otlp` gives it a sink of its own, `root` another checkout's build),
+ * Starts one demo server per configuration (`{ name, flags, peer?, otlp?, root?, env?,
+ * optional? }`; `otlp` gives it a sink of its own, `root` another checkout's build, `env`
+ * variables of its own such as OTEL_EXPORTER_OTLP_PROTOCOL),
  * loads them in interleaved rounds, stops them (flushing their exporters) and returns
  * every run, plus what each sink received. Every server is stopped whatever happens.
  */
@@ -75,12 +76,11 @@ export async function measureServers(configs, { smoke, rounds: wantedRounds }) {
         ],
         {
           root: config.root,
-          ...(config.peer
-            ? {
-                execArgv: ["--import", PEER],
-                env: { LLM_JOURNEY_BENCH_PEER_OTLP_URL: sink.url },
-              }
-            : {}),
+          env: {
+            ...config.env,
+            ...(config.peer ? { LLM_JOURNEY_BENCH_PEER_OTLP_URL: sink.url } : {}),
+          },
+          ...(config.peer ? { execArgv: ["--import", PEER] } : {}),
         },
       );
     }),
