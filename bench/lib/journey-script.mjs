@@ -108,7 +108,7 @@ export const EMPTY_CORE = Object.freeze({
 });
 
 /**
- * The same request on the legacy path (issue 5's `legacy-buffer`): the scheduler hooks go
+ * The same request on the legacy path (`legacy-buffer`): the scheduler hooks go
  * to `hooks` (the legacy recorder, or `dualJourneyTracer(core, recorder)`), the records
  * are drained after each hook that buffers one, as the engine drains them with the step's
  * outputs, and `builder` builds the span after the fact. `api` is the API tracer in dual

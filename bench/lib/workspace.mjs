@@ -79,5 +79,5 @@ export function versions() {
 export const loadLegacyBuffer = () =>
   import(new URL("packages/legacy-buffer/dist/index.js", ROOT).href);
 
-/** True when the legacy-buffer package (issue 5) has been built. */
+/** True when the legacy-buffer package has been built. */
 export const legacyBufferBuilt = () => existsSync(rootPath("packages/legacy-buffer/dist"));
