@@ -234,6 +234,8 @@ describe("an engine whose tracer provider throws on every span call", () => {
         await run.until(() => run.ofType("finished").length === 8);
         // Shutdown aborts what is in flight, through the core tracer's shutdown path too.
         run.add("in-flight", 4000);
+        // Its prompt is counted in slices first: shut down once it is really in the batch.
+        await run.until(() => run.ofType("tokens").some((m) => m.requestId === "in-flight"));
         run.engine.handle({ type: "shutdown" });
         await run.until(() => run.ofType("shutdown-complete").length === 1);
       }
