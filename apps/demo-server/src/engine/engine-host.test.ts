@@ -1,3 +1,4 @@
+import { CORE_SPAN_NAME, STEP_SPAN_NAME } from "@llm-journey/tracer-core";
 import { describe, expect, it } from "vitest";
 import { EngineHost } from "./engine-host.js";
 import { type EngineOptionsInput, resolveEngineOptions } from "./engine-options.js";
@@ -40,15 +41,25 @@ function host(options: EngineOptionsInput = {}) {
 
 describe("EngineHost", () => {
   it("sends the spans of requests that end in the same step as one batch", async () => {
-    const { until, ofType, add, shutdown } = host();
+    // Every step is kept as an llm_step span too, so the journey spans are picked by name:
+    // a step span rides in its step's batch and must not change how the journeys batch.
+    const { until, ofType, add, shutdown } = host({ tracing: { stepSampleRate: 1 } });
+    const journeyBatches = () =>
+      ofType("spans")
+        .map((batch) =>
+          batch.spans
+            .filter((span) => span.name === CORE_SPAN_NAME)
+            .map((span) => span.attributes["gen_ai.request.id"]),
+        )
+        .filter((ids) => ids.length > 0);
     // "a" starts a step alone at once; the others join the next step, and finish one later.
     for (const id of ["a", "b", "c", "d", "e"]) add(id);
     await until(() => ofType("finished").length === 5);
-    await until(() => ofType("spans").flatMap((batch) => batch.spans).length === 5);
-    const batches = ofType("spans").map((batch) =>
-      batch.spans.map((span) => span.attributes["gen_ai.request.id"]),
+    await until(() => journeyBatches().flat().length === 5);
+    expect(journeyBatches()).toEqual([["a"], ["b", "c", "d", "e"]]);
+    expect(ofType("spans").flatMap((batch) => batch.spans)).toContainEqual(
+      expect.objectContaining({ name: STEP_SPAN_NAME }),
     );
-    expect(batches).toEqual([["a"], ["b", "c", "d", "e"]]);
     await shutdown();
   });
 
