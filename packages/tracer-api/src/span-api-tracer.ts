@@ -103,7 +103,13 @@ export class SpanApiTracer implements ApiJourneyTracer {
       const parent = this.options.trustClientContext ? extractContext(start.headers) : ROOT_CONTEXT;
       const span = this.tracer.startSpan(
         API_SPAN_NAME,
-        { kind: SpanKind.SERVER, attributes: { [ApiAttr.REQUEST_ID]: start.requestId } },
+        {
+          kind: SpanKind.SERVER,
+          // A literal key: V8 builds it from a template, unlike `[ApiAttr.REQUEST_ID]`.
+          attributes: { "gen_ai.request.id": start.requestId } satisfies {
+            [ApiAttr.REQUEST_ID]: string;
+          },
+        },
         parent,
       );
       if (!isRecording(span)) {

@@ -4,7 +4,7 @@ import {
   monotonicSeconds,
   type TracingErrorHandler,
 } from "@llm-journey/tracer-core";
-import { type Attributes, type Span, SpanStatusCode } from "@opentelemetry/api";
+import { type Span, SpanStatusCode } from "@opentelemetry/api";
 import type { AbortReason } from "./abort-reason.js";
 import { ApiAttr, ApiEvent } from "./api-attributes.js";
 import type {
@@ -68,26 +68,27 @@ export class SpanJourneyHandle implements JourneyHandle, OpenJourneyLinks<SpanJo
 
   setRequestAttributes(request: RequestAttributes): void {
     if (this.isClosed) return;
-    const attributes: Attributes = {};
-    put(attributes, ApiAttr.OPERATION_NAME, request.operation);
-    put(attributes, ApiAttr.REQUEST_MODEL, request.model);
-    put(attributes, ApiAttr.REQUEST_MAX_TOKENS, request.maxTokens);
-    put(attributes, ApiAttr.REQUEST_TEMPERATURE, request.temperature);
-    put(attributes, ApiAttr.REQUEST_TOP_P, request.topP);
-    put(attributes, ApiAttr.REQUEST_CHOICE_COUNT, request.choiceCount);
-    put(attributes, ApiAttr.REQUEST_STREAM, request.stream);
-    this.setAttributes(attributes);
+    try {
+      const span = this.span;
+      setDefined(span, ApiAttr.OPERATION_NAME, request.operation);
+      setDefined(span, ApiAttr.REQUEST_MODEL, request.model);
+      setDefined(span, ApiAttr.REQUEST_MAX_TOKENS, request.maxTokens);
+      setDefined(span, ApiAttr.REQUEST_TEMPERATURE, request.temperature);
+      setDefined(span, ApiAttr.REQUEST_TOP_P, request.topP);
+      setDefined(span, ApiAttr.REQUEST_CHOICE_COUNT, request.choiceCount);
+      setDefined(span, ApiAttr.REQUEST_STREAM, request.stream);
+    } catch (error) {
+      this.settings.onError(error, "setAttributes");
+    }
   }
 
   setContent(content: Content): void {
     if (this.isClosed || !this.capturesContent) return;
     try {
-      const attributes: Attributes = {};
       if (content.inputMessages !== undefined)
-        attributes[ApiAttr.INPUT_MESSAGES] = JSON.stringify(content.inputMessages);
+        this.span.setAttribute(ApiAttr.INPUT_MESSAGES, JSON.stringify(content.inputMessages));
       if (content.outputMessages !== undefined)
-        attributes[ApiAttr.OUTPUT_MESSAGES] = JSON.stringify(content.outputMessages);
-      this.setAttributes(attributes);
+        this.span.setAttribute(ApiAttr.OUTPUT_MESSAGES, JSON.stringify(content.outputMessages));
     } catch (error) {
       this.settings.onError(error, "setContent");
     }
@@ -95,24 +96,32 @@ export class SpanJourneyHandle implements JourneyHandle, OpenJourneyLinks<SpanJo
 
   setUsage(usage: Usage): void {
     if (this.isClosed) return;
-    const attributes: Attributes = {};
-    put(attributes, ApiAttr.USAGE_INPUT_TOKENS, usage.inputTokens);
-    put(attributes, ApiAttr.USAGE_OUTPUT_TOKENS, usage.outputTokens);
-    this.setAttributes(attributes);
+    try {
+      setDefined(this.span, ApiAttr.USAGE_INPUT_TOKENS, usage.inputTokens);
+      setDefined(this.span, ApiAttr.USAGE_OUTPUT_TOKENS, usage.outputTokens);
+    } catch (error) {
+      this.settings.onError(error, "setAttributes");
+    }
   }
 
   setCoreLatencies(latencies: CoreLatencies): void {
     if (this.isClosed) return;
-    const attributes: Attributes = {};
-    put(attributes, ApiAttr.LATENCY_TIME_IN_QUEUE, latencies.timeInQueue);
-    put(attributes, ApiAttr.LATENCY_PREFILL, latencies.prefill);
-    put(attributes, ApiAttr.LATENCY_DECODE, latencies.decode);
-    this.setAttributes(attributes);
+    try {
+      setDefined(this.span, ApiAttr.LATENCY_TIME_IN_QUEUE, latencies.timeInQueue);
+      setDefined(this.span, ApiAttr.LATENCY_PREFILL, latencies.prefill);
+      setDefined(this.span, ApiAttr.LATENCY_DECODE, latencies.decode);
+    } catch (error) {
+      this.settings.onError(error, "setAttributes");
+    }
   }
 
   setFinishReasons(reasons: readonly string[]): void {
     if (this.isClosed) return;
-    this.setAttributes({ [ApiAttr.RESPONSE_FINISH_REASONS]: [...reasons] });
+    try {
+      this.span.setAttribute(ApiAttr.RESPONSE_FINISH_REASONS, [...reasons]);
+    } catch (error) {
+      this.settings.onError(error, "setAttributes");
+    }
   }
 
   handoffToCore(): void {
@@ -164,19 +173,29 @@ export class SpanJourneyHandle implements JourneyHandle, OpenJourneyLinks<SpanJo
     this.settings.open.delete(this);
     try {
       const now = monotonicSeconds();
-      const attributes: Attributes = { [ApiAttr.EVENT_TS_MONOTONIC]: now };
-      if (reason !== undefined) {
+      const span = this.span;
+      if (reason === undefined) {
+        span.addEvent(terminal, timestamped(now));
+      } else {
         const message = errorMessage(error, reason);
-        attributes[ApiAttr.ABORT_REASON] = reason;
-        attributes[ApiAttr.ABORT_ERROR] = message;
-        this.span.setStatus({ code: SpanStatusCode.ERROR, message });
+        span.setStatus({ code: SpanStatusCode.ERROR, message });
+        span.addEvent(terminal, {
+          "event.ts.monotonic": now,
+          reason,
+          error: message,
+        } satisfies {
+          [ApiAttr.EVENT_TS_MONOTONIC]: number;
+          [ApiAttr.ABORT_REASON]: string;
+          [ApiAttr.ABORT_ERROR]: string;
+        });
       }
-      this.span.addEvent(terminal, attributes);
-      const latencies: Attributes = { [ApiAttr.LATENCY_E2E]: now - this.arrivedAt };
+      span.setAttribute(ApiAttr.LATENCY_E2E, now - this.arrivedAt);
       if (this.firstResponseAt !== undefined) {
-        latencies[ApiAttr.LATENCY_TIME_TO_FIRST_TOKEN] = this.firstResponseAt - this.arrivedAt;
+        span.setAttribute(
+          ApiAttr.LATENCY_TIME_TO_FIRST_TOKEN,
+          this.firstResponseAt - this.arrivedAt,
+        );
       }
-      this.span.setAttributes(latencies);
     } catch (failure) {
       this.settings.onError(failure, terminal);
     }
@@ -189,27 +208,24 @@ export class SpanJourneyHandle implements JourneyHandle, OpenJourneyLinks<SpanJo
 
   private event(name: string, at: number): void {
     try {
-      this.span.addEvent(name, { [ApiAttr.EVENT_TS_MONOTONIC]: at });
+      this.span.addEvent(name, timestamped(at));
     } catch (error) {
       this.settings.onError(error, name);
     }
   }
-
-  private setAttributes(attributes: Attributes): void {
-    try {
-      this.span.setAttributes(attributes);
-    } catch (error) {
-      this.settings.onError(error, "setAttributes");
-    }
-  }
 }
 
-function put(
-  attributes: Attributes,
-  key: string,
-  value: string | number | boolean | undefined,
-): void {
-  if (value !== undefined) attributes[key] = value;
+/** One setAttribute per key: no attributes object built only for the SDK to walk. */
+function setDefined(span: Span, key: string, value: string | number | boolean | undefined): void {
+  if (value !== undefined) span.setAttribute(key, value);
+}
+
+/**
+ * An API event's attributes. A literal key: V8 builds such a literal from a template,
+ * three times faster than one with a computed key (`[ApiAttr.EVENT_TS_MONOTONIC]`).
+ */
+function timestamped(at: number): { [ApiAttr.EVENT_TS_MONOTONIC]: number } {
+  return { "event.ts.monotonic": at };
 }
 
 function errorMessage(error: unknown, reason: AbortReason): string {

@@ -1,4 +1,4 @@
-import type { Attributes, Span, SpanContext } from "@opentelemetry/api";
+import type { Span, SpanContext } from "@opentelemetry/api";
 import type { CoreLatencies } from "./core-tracer.js";
 import {
   CoreAttr,
@@ -12,6 +12,22 @@ import {
 import { monotonicSeconds } from "./monotonic-clock.js";
 import type { OpenCoreJourney } from "./open-journey.js";
 import type { CoreRequestView } from "./request-view.js";
+
+/** A core event's attributes under `CoreAttr`'s names (see `eventAttributes`). */
+type CoreEventAttributes = {
+  [CoreAttr.EVENT_TYPE]: CoreEventType;
+  [CoreAttr.TS_MONOTONIC]: number;
+  [CoreAttr.SCHEDULER_STEP]: number;
+  [CoreAttr.PHASE]: JourneyPhase;
+  [CoreAttr.PREFILL_DONE]: number;
+  [CoreAttr.PREFILL_TOTAL]: number;
+  [CoreAttr.DECODE_DONE]: number;
+  [CoreAttr.DECODE_MAX]: number;
+  [CoreAttr.NUM_PREEMPTIONS]: number;
+  [CoreAttr.SCHEDULE_KIND]?: ScheduleKind;
+  [CoreAttr.FINISH_STATUS]?: FinishStatus;
+  [CoreAttr.CLOSED_BY]?: "watchdog";
+};
 
 /** Bits of `CoreJourney.flags`: three booleans in one small integer field. */
 const RUNNING = 1;
@@ -180,18 +196,17 @@ export class CoreJourney {
     attributes[CoreAttr.FINISH_STATUS] = status;
     if (closedBy !== undefined) attributes[CoreAttr.CLOSED_BY] = closedBy;
     this.span.addEvent(CoreEvent.FINISHED, attributes);
-    const span: Attributes = {
-      [CoreAttr.NUM_PREEMPTIONS]: this.preemptions,
-      [CoreAttr.LATENCY_TIME_IN_QUEUE]: latencies.timeInQueue,
-    };
+    // One setAttribute per key: no attributes object built only for the SDK to walk.
+    const span = this.span;
+    span.setAttribute(CoreAttr.NUM_PREEMPTIONS, this.preemptions);
+    setDefined(span, CoreAttr.LATENCY_TIME_IN_QUEUE, latencies.timeInQueue);
     if (this.firstScheduledAt !== undefined) {
-      span[CoreAttr.LATENCY_PREFILL] = latencies.prefill;
-      span[CoreAttr.LATENCY_INFERENCE] = finishedAt - this.firstScheduledAt;
+      setDefined(span, CoreAttr.LATENCY_PREFILL, latencies.prefill);
+      span.setAttribute(CoreAttr.LATENCY_INFERENCE, finishedAt - this.firstScheduledAt);
     }
-    if (latencies.decode !== undefined) span[CoreAttr.LATENCY_DECODE] = latencies.decode;
-    if (this.eventsDropped > 0) span[CoreAttr.DROPPED_EVENTS] = this.eventsDropped;
-    if (closedBy !== undefined) span[CoreAttr.CLOSED_BY] = closedBy;
-    this.span.setAttributes(span);
+    setDefined(span, CoreAttr.LATENCY_DECODE, latencies.decode);
+    if (this.eventsDropped > 0) span.setAttribute(CoreAttr.DROPPED_EVENTS, this.eventsDropped);
+    if (closedBy !== undefined) span.setAttribute(CoreAttr.CLOSED_BY, closedBy);
   }
 
   private emit(
@@ -223,20 +238,25 @@ export class CoreJourney {
     if (computed > this.prefillHighWater) this.prefillHighWater = computed;
   }
 
-  /** The attributes every core event carries, from the view last observed. */
-  private eventAttributes(type: CoreEventType, step: number, now: number): Attributes {
+  /**
+   * The attributes every core event carries, from the view last observed. Written with
+   * literal keys: V8 builds such a literal from a template, three times faster than one
+   * with computed keys (`[CoreAttr.PHASE]`); `CoreEventAttributes` keeps them equal to
+   * `CoreAttr`.
+   */
+  private eventAttributes(type: CoreEventType, step: number, now: number): CoreEventAttributes {
     const view = this.view;
     const promptTokens = view.promptTokens;
     return {
-      [CoreAttr.EVENT_TYPE]: type,
-      [CoreAttr.TS_MONOTONIC]: now,
-      [CoreAttr.SCHEDULER_STEP]: step,
-      [CoreAttr.PHASE]: this.phase(view.computedTokens, promptTokens),
-      [CoreAttr.PREFILL_DONE]: this.prefillHighWater,
-      [CoreAttr.PREFILL_TOTAL]: promptTokens,
-      [CoreAttr.DECODE_DONE]: view.outputTokens,
-      [CoreAttr.DECODE_MAX]: view.maxTokens,
-      [CoreAttr.NUM_PREEMPTIONS]: this.preemptions,
+      "event.type": type,
+      "ts.monotonic": now,
+      "scheduler.step": step,
+      phase: this.phase(view.computedTokens, promptTokens),
+      "prefill.done_tokens": this.prefillHighWater,
+      "prefill.total_tokens": promptTokens,
+      "decode.done_tokens": view.outputTokens,
+      "decode.max_tokens": view.maxTokens,
+      num_preemptions: this.preemptions,
     };
   }
 
@@ -244,4 +264,8 @@ export class CoreJourney {
     if ((this.flags & RUNNING) === 0) return "WAITING";
     return computedTokens < promptTokens ? "PREFILL" : "DECODE";
   }
+}
+
+function setDefined(span: Span, key: string, value: number | undefined): void {
+  if (value !== undefined) span.setAttribute(key, value);
 }

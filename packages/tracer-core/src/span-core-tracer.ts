@@ -127,7 +127,13 @@ export class SpanCoreTracer implements CoreJourneyTracer {
       if (this.journeys.has(requestId)) return;
       const span = this.tracer.startSpan(
         CORE_SPAN_NAME,
-        { kind: SpanKind.INTERNAL, attributes: { [CoreAttr.REQUEST_ID]: requestId } },
+        {
+          kind: SpanKind.INTERNAL,
+          // A literal key (see CoreJourney.eventAttributes), checked against CoreAttr.
+          attributes: { "gen_ai.request.id": requestId } satisfies {
+            [CoreAttr.REQUEST_ID]: string;
+          },
+        },
         extractContext(headers),
       );
       if (!isRecording(span)) {
