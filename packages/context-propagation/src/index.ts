@@ -1,6 +1,6 @@
 export { extractContext, extractSpanContext } from "./extract.js";
 export type { HeaderMap, OutgoingHeaders } from "./headers.js";
-export { injectContext, injectSpanContext } from "./inject.js";
+export { injectContext, injectSampledSpanContext, injectSpanContext } from "./inject.js";
 export {
   readSampledHeader,
   SAMPLED_HEADER,

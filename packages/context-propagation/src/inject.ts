@@ -1,5 +1,6 @@
 import { type Context, type SpanContext, trace } from "@opentelemetry/api";
 import { copyHeaders, type HeaderMap, type OutgoingHeaders } from "./headers.js";
+import type { SAMPLED_HEADER } from "./sampled-header.js";
 import { formatTraceparent, TRACEPARENT_HEADER } from "./traceparent.js";
 import { formatTracestate, TRACESTATE_HEADER } from "./tracestate.js";
 
@@ -43,4 +44,31 @@ export function injectSpanContext(
     // A span context that cannot be read carries nothing to propagate.
   }
   return merged;
+}
+
+/**
+ * The headers a traced request carries to the engine core: the span context's
+ * `traceparent` (and `tracestate`) and `x-llm-journey-sampled: 1`. The same map as
+ * `withSampledHeader(injectSpanContext(undefined, spanContext), true)`, built as one
+ * object literal without the copies: it is built for every traced request and lives as
+ * long as the request, so its size counts.
+ */
+export function injectSampledSpanContext(spanContext: SpanContext | undefined): OutgoingHeaders {
+  let traceparent: string | undefined;
+  let tracestate: string | undefined;
+  try {
+    if (spanContext !== undefined) traceparent = formatTraceparent(spanContext);
+    const traceState = traceparent === undefined ? undefined : spanContext?.traceState;
+    if (traceState) tracestate = formatTracestate(traceState);
+  } catch {
+    // A span context that cannot be read carries nothing to propagate.
+  }
+  if (traceparent === undefined) return { "x-llm-journey-sampled": "1" };
+  // Literal keys, so V8 gives the map exactly two fields (checked against the constants).
+  const headers: OutgoingHeaders = { traceparent, "x-llm-journey-sampled": "1" } satisfies Record<
+    typeof TRACEPARENT_HEADER | typeof SAMPLED_HEADER,
+    string
+  >;
+  if (tracestate !== undefined) headers[TRACESTATE_HEADER] = tracestate;
+  return headers;
 }

@@ -1,4 +1,4 @@
-import { createTraceState, type TraceState } from "@opentelemetry/api";
+import { createTraceState, type SpanContext, type TraceState } from "@opentelemetry/api";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -6,6 +6,7 @@ import {
   extractSpanContext,
   type HeaderMap,
   injectContext,
+  injectSampledSpanContext,
   injectSpanContext,
   readSampledHeader,
   stripSampledHeader,
@@ -209,6 +210,30 @@ describe("injected span contexts", () => {
             const value = traceState.get(key) ?? "";
             if (isKey(key) && isValue(value)) expect(members).toContainEqual([key, value]);
           }
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it("for the core, are the injected map with the sampled header, whatever the span context holds", () => {
+    const id = (length: number) =>
+      fc.oneof(often(hex(length)), fc.string({ maxLength: length + 2 }), fc.constant(undefined));
+    fc.assert(
+      fc.property(
+        id(32),
+        id(16),
+        traceFlags,
+        fc.option(fc.array(fc.tuple(anyKey, anyValue), { maxLength: 4 })),
+        (traceId, spanId, flags, pairs) => {
+          const traceState =
+            pairs === null
+              ? undefined
+              : pairs.reduce((state, [key, value]) => state.set(key, value), createTraceState());
+          const spanContext = { traceId, spanId, traceFlags: flags, traceState } as SpanContext;
+          const expected = withSampledHeader(injectSpanContext(undefined, spanContext), true);
+          expect(injectSampledSpanContext(spanContext)).toEqual(expected);
+          expect(injectSampledSpanContext(undefined)).toEqual({ "x-llm-journey-sampled": "1" });
         },
       ),
       RUNS,

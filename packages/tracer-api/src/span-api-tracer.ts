@@ -1,6 +1,6 @@
 import {
   extractContext,
-  injectSpanContext,
+  injectSampledSpanContext,
   SAMPLED_HEADER,
 } from "@llm-journey/context-propagation";
 import {
@@ -120,8 +120,7 @@ export class SpanApiTracer implements ApiJourneyTracer {
         return NOOP_JOURNEY_HANDLE;
       }
       // Straight from the span context: no context object built only to be read back.
-      const coreHeaders = injectSpanContext(undefined, spanContextOf(span));
-      coreHeaders[SAMPLED_HEADER] = "1";
+      const coreHeaders = injectSampledSpanContext(spanContextOf(span));
       const handle = new SpanJourneyHandle(start.requestId, span, coreHeaders, this.settings);
       this.open.add(handle);
       this.watchdog?.watch();

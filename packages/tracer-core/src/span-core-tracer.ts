@@ -119,8 +119,9 @@ export class SpanCoreTracer implements CoreJourneyTracer {
     try {
       const headers = request.traceHeaders;
       if (isMarkedNotSampled(headers)) return;
-      // The API layer's decision wins; without it the core applies its own rate.
-      const decided = readSampledHeader(headers);
+      // The API layer's decision wins; without it the core applies its own rate. Its "1",
+      // as it writes it, is one property read; other spellings are read the long way.
+      const decided = isMarkedSampled(headers) || readSampledHeader(headers);
       if (decided === false || (decided === undefined && !this.decideWithoutHeader(request)))
         return;
       const requestId = request.requestId;
