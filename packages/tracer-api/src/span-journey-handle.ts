@@ -39,10 +39,10 @@ export interface HandleSettings {
 export class SpanJourneyHandle implements JourneyHandle, OpenJourneyLinks<SpanJourneyHandle> {
   previousOpen: SpanJourneyHandle | undefined = undefined;
   nextOpen: SpanJourneyHandle | undefined = undefined;
-  private isClosed = false;
   /** Monotonic seconds at `startJourney`: the journey's age and the watchdog's clock. */
   readonly arrivedAt = monotonicSeconds();
   private firstResponseAt: number | undefined;
+  /** The latest event; once it is `api.DEPARTED` or `api.ABORTED`, the journey is closed. */
   private lastEvent: OpenApiJourney["lastEvent"] = ApiEvent.ARRIVED;
 
   constructor(
@@ -63,11 +63,13 @@ export class SpanJourneyHandle implements JourneyHandle, OpenJourneyLinks<SpanJo
   }
 
   get closed(): boolean {
-    return this.isClosed;
+    // No field of its own: one field less on every open journey.
+    const last = this.lastEvent;
+    return last === ApiEvent.DEPARTED || last === ApiEvent.ABORTED;
   }
 
   setRequestAttributes(request: RequestAttributes): void {
-    if (this.isClosed) return;
+    if (this.closed) return;
     try {
       const span = this.span;
       setDefined(span, ApiAttr.OPERATION_NAME, request.operation);
@@ -83,7 +85,7 @@ export class SpanJourneyHandle implements JourneyHandle, OpenJourneyLinks<SpanJo
   }
 
   setContent(content: Content): void {
-    if (this.isClosed || !this.capturesContent) return;
+    if (this.closed || !this.capturesContent) return;
     try {
       if (content.inputMessages !== undefined)
         this.span.setAttribute(ApiAttr.INPUT_MESSAGES, JSON.stringify(content.inputMessages));
@@ -95,7 +97,7 @@ export class SpanJourneyHandle implements JourneyHandle, OpenJourneyLinks<SpanJo
   }
 
   setUsage(usage: Usage): void {
-    if (this.isClosed) return;
+    if (this.closed) return;
     try {
       setDefined(this.span, ApiAttr.USAGE_INPUT_TOKENS, usage.inputTokens);
       setDefined(this.span, ApiAttr.USAGE_OUTPUT_TOKENS, usage.outputTokens);
@@ -105,7 +107,7 @@ export class SpanJourneyHandle implements JourneyHandle, OpenJourneyLinks<SpanJo
   }
 
   setCoreLatencies(latencies: CoreLatencies): void {
-    if (this.isClosed) return;
+    if (this.closed) return;
     try {
       setDefined(this.span, ApiAttr.LATENCY_TIME_IN_QUEUE, latencies.timeInQueue);
       setDefined(this.span, ApiAttr.LATENCY_PREFILL, latencies.prefill);
@@ -116,7 +118,7 @@ export class SpanJourneyHandle implements JourneyHandle, OpenJourneyLinks<SpanJo
   }
 
   setFinishReasons(reasons: readonly string[]): void {
-    if (this.isClosed) return;
+    if (this.closed) return;
     try {
       this.span.setAttribute(ApiAttr.RESPONSE_FINISH_REASONS, [...reasons]);
     } catch (error) {
@@ -125,13 +127,13 @@ export class SpanJourneyHandle implements JourneyHandle, OpenJourneyLinks<SpanJo
   }
 
   handoffToCore(): void {
-    if (this.isClosed) return;
+    if (this.closed) return;
     this.lastEvent = ApiEvent.HANDOFF_TO_CORE;
     this.event(ApiEvent.HANDOFF_TO_CORE, monotonicSeconds());
   }
 
   firstResponse(): void {
-    if (this.isClosed || this.firstResponseAt !== undefined) return;
+    if (this.closed || this.firstResponseAt !== undefined) return;
     this.firstResponseAt = monotonicSeconds();
     this.lastEvent = ApiEvent.FIRST_RESPONSE_FROM_CORE;
     this.event(ApiEvent.FIRST_RESPONSE_FROM_CORE, this.firstResponseAt);
@@ -167,8 +169,8 @@ export class SpanJourneyHandle implements JourneyHandle, OpenJourneyLinks<SpanJo
     reason: AbortReason | undefined,
     error: unknown,
   ): void {
-    if (this.isClosed) return;
-    this.isClosed = true;
+    if (this.closed) return;
+    this.lastEvent = terminal;
     // Released first: whatever the span does next, the handle cannot outlive the request.
     this.settings.open.delete(this);
     try {

@@ -29,10 +29,14 @@ type CoreEventAttributes = {
   [CoreAttr.CLOSED_BY]?: "watchdog";
 };
 
-/** Bits of `CoreJourney.flags`: three booleans in one small integer field. */
+/**
+ * `CoreJourney.state`: three booleans in its low bits and the `requestPreempted` calls
+ * counted above them, in one small integer field.
+ */
 const RUNNING = 1;
 const SCHEDULED_ONCE = 2;
 const FIRST_TOKEN_EMITTED = 4;
+const ONE_PREEMPTION = 8;
 
 /**
  * Everything the core layer keeps for one traced request: its span, the first-token
@@ -42,13 +46,13 @@ const FIRST_TOKEN_EMITTED = 4;
  * are few and small on purpose: thousands of them live at once on a loaded engine.
  */
 export class CoreJourney {
-  private flags = 0;
+  private state = 0;
   private prefillHighWater = 0;
-  /** Events this span may still take before FINISHED, whose slot is kept apart. */
+  /**
+   * Events this span may still take before FINISHED, whose slot is kept apart; below
+   * zero, minus the events dropped.
+   */
   private eventsLeft: number;
-  private eventsDropped = 0;
-  /** `requestPreempted` calls, so a request whose own counter lags still reports the truth. */
-  private preemptionsSeen = 0;
   /** Monotonic seconds at `requestAdded`: the journey's age and the watchdog's clock. */
   readonly addedAt: number;
   /** The latest event and its step, counted even when the budget dropped it. */
@@ -73,17 +77,20 @@ export class CoreJourney {
 
   /** Scheduled and not preempted since. */
   get running(): boolean {
-    return (this.flags & RUNNING) !== 0;
+    return (this.state & RUNNING) !== 0;
   }
 
   /** Preemptions so far: the request's own counter, or the calls seen when it lags. */
   get preemptions(): number {
-    return Math.max(this.view.preemptions, this.preemptionsSeen);
+    return Math.max(this.view.preemptions, this.preemptionCalls);
   }
 
-  /** The `requestPreempted` calls this journey has seen. */
+  /**
+   * The `requestPreempted` calls this journey has seen, so that a request whose own
+   * counter lags still reports the truth.
+   */
   get preemptionCalls(): number {
-    return this.preemptionsSeen;
+    return Math.floor(this.state / ONE_PREEMPTION);
   }
 
   /** The span's identity, for the links of the steps this request takes part in. */
@@ -100,16 +107,16 @@ export class CoreJourney {
   scheduled(view: CoreRequestView, step: number): void {
     this.observe(view);
     const now = monotonicSeconds();
-    const first = (this.flags & SCHEDULED_ONCE) === 0;
+    const first = (this.state & SCHEDULED_ONCE) === 0;
     if (first) this.firstScheduledAt = now;
-    this.flags |= SCHEDULED_ONCE | RUNNING;
+    this.state |= SCHEDULED_ONCE | RUNNING;
     this.emit(CoreEvent.SCHEDULED, "SCHEDULED", step, first ? "FIRST" : "RESUME", now);
   }
 
   progressed(view: CoreRequestView, step: number): void {
     this.observe(view);
-    if ((this.flags & FIRST_TOKEN_EMITTED) === 0 && view.outputTokens > 0) {
-      this.flags |= FIRST_TOKEN_EMITTED;
+    if ((this.state & FIRST_TOKEN_EMITTED) === 0 && view.outputTokens > 0) {
+      this.state |= FIRST_TOKEN_EMITTED;
       const now = monotonicSeconds();
       this.firstTokenAt = now;
       this.emit(CoreEvent.FIRST_TOKEN, "FIRST_TOKEN", step, undefined, now);
@@ -118,8 +125,7 @@ export class CoreJourney {
 
   preempted(view: CoreRequestView, step: number): void {
     this.observe(view);
-    this.flags &= ~RUNNING;
-    this.preemptionsSeen++;
+    this.state = (this.state & ~RUNNING) + ONE_PREEMPTION;
     this.emit(CoreEvent.PREEMPTED, "PREEMPTED", step, undefined, monotonicSeconds());
   }
 
@@ -205,7 +211,7 @@ export class CoreJourney {
       span.setAttribute(CoreAttr.LATENCY_INFERENCE, finishedAt - this.firstScheduledAt);
     }
     setDefined(span, CoreAttr.LATENCY_DECODE, latencies.decode);
-    if (this.eventsDropped > 0) span.setAttribute(CoreAttr.DROPPED_EVENTS, this.eventsDropped);
+    if (this.eventsLeft < 0) span.setAttribute(CoreAttr.DROPPED_EVENTS, -this.eventsLeft);
     if (closedBy !== undefined) span.setAttribute(CoreAttr.CLOSED_BY, closedBy);
   }
 
@@ -220,11 +226,7 @@ export class CoreJourney {
     this.lastStep = step;
     // Keep the start of the journey and the slot for FINISHED; a request preempted
     // hundreds of times loses middle events, counted in `journey.dropped_events`.
-    if (this.eventsLeft <= 0) {
-      this.eventsDropped++;
-      return;
-    }
-    this.eventsLeft--;
+    if (--this.eventsLeft < 0) return;
     const attributes = this.eventAttributes(type, step, now);
     if (kind !== undefined) attributes[CoreAttr.SCHEDULE_KIND] = kind;
     this.span.addEvent(name, attributes);
@@ -261,7 +263,7 @@ export class CoreJourney {
   }
 
   private phase(computedTokens: number, promptTokens: number): JourneyPhase {
-    if ((this.flags & RUNNING) === 0) return "WAITING";
+    if ((this.state & RUNNING) === 0) return "WAITING";
     return computedTokens < promptTokens ? "PREFILL" : "DECODE";
   }
 }
