@@ -3,7 +3,8 @@
 //   node bench/compare.mjs --base=/path/to/other/checkout [--section=micro|server] [--smoke]
 // The other checkout must be built (its packages' dist folders) and have its
 // node_modules; this one's bench code drives both.
-// - micro (default): the sampled-out and traced request of section 2, in-process.
+// - micro (default): the sampled-out and traced request of section 2, in-process; the
+//   traced one beside the SDK floor (the same spans written straight to the SDK).
 // - server: the demo server of each build at --rate (default 1) with OTLP export to a
 //   sink of its own, beside this build's server with tracing off (section 5's driver):
 //   CPU per request added to off, and OTLP bytes per request.
@@ -30,16 +31,17 @@ async function compareMicro() {
   const base = { LLM_JOURNEY_BENCH_ROOT: values.base };
   const groups = [
     ["sampled-out", "both layers", values.smoke ? 5_000 : 200_000, (v) => v.cpuNs, "ns CPU"],
-    ["traced", "traced", values.smoke ? 200 : 2_000, (v) => v.cpuNs / 1000, "µs CPU"],
+    ["traced", "traced", values.smoke ? 200 : 2_000, (v) => v.cpuNs / 1000, "µs CPU", "sdk floor"],
   ];
   const rows = [];
-  for (const [group, variant, requests, pick, unit] of groups) {
+  for (const [group, variant, requests, pick, unit, floor] of groups) {
     const { results } = await runInterleaved({
       script,
       variants: [
         "baseline",
         { label: "before", variant, env: base },
         { label: "after", variant, env: {} },
+        ...(floor ? [floor] : []),
       ],
       args: { group, requests },
       warmup: values.smoke ? 1 : 20,
@@ -53,6 +55,14 @@ async function compareMicro() {
     rows.push(
       `| ${group} ${variant} (${unit}) | ${before.diffOfMedians} (${spreadOf(before)}) | ${after.diffOfMedians} (${spreadOf(after)}) | ${change} |`,
     );
+    if (floor) {
+      // The SDK floor ran in the same cycles: each build's cost as a multiple of it.
+      const sdk = paired(results, floor, "baseline", pick).diffOfMedians;
+      const times = ({ diffOfMedians }) => (diffOfMedians / sdk).toFixed(3);
+      rows.push(
+        `| ${group} ${variant} ÷ ${floor} (${sdk} ${unit}, same run) | ${times(before)} | ${times(after)} | |`,
+      );
+    }
   }
   console.log(
     "| added cost per request (difference of medians) | before (per-cycle IQR) | after (per-cycle IQR) | after / before |",
