@@ -7,6 +7,7 @@ import {
 } from "@llm-journey/tracer-core";
 import type { TracerProvider } from "@opentelemetry/api";
 import { BufferingJourneyRecorder } from "./buffering-journey-recorder.js";
+import { DeferredLegacyRecorder } from "./deferred-legacy-recorder.js";
 import { resolveEventBudget } from "./event-budget.js";
 import type { LegacyClientId, LegacyJourneyRecorder } from "./journey-recorder.js";
 import { LEGACY_TRACER_SCOPE } from "./legacy-names.js";
@@ -23,9 +24,11 @@ export interface LegacyRecorderOptions {
   enabled?: boolean;
   /**
    * The provider the output side builds legacy spans with, when the scheduler runs in the
-   * same process and can see it: an unconfigured global provider (no SDK registered)
-   * chooses the no-op. Not given: only `enabled` decides, because the scheduler may run
-   * in a worker whose own global provider says nothing about the output side.
+   * same process and can see it: given the global provider before an SDK is registered
+   * there, the recorder is the no-op (and `enabled` is false) until one is, then records
+   * the requests added from that moment. Not given: only `enabled` decides, because the
+   * scheduler may run in a worker whose own global provider says nothing about the
+   * output side.
    */
   tracerProvider?: TracerProvider;
   /**
@@ -63,15 +66,26 @@ export function createLegacyJourneyRecorder(
   }
   if (options.enabled === false) return NOOP_LEGACY_RECORDER;
   const onError = options.onError ?? createRateLimitedErrorHandler();
+  const clientOf = options.clientOf ?? (() => DEFAULT_LEGACY_CLIENT);
+  const build = (rate: number): LegacyJourneyRecorder =>
+    new BufferingJourneyRecorder({ sampleRate: rate, eventBudget, clientOf, onError });
   try {
     const provider = options.tracerProvider;
     if (provider !== undefined && isUnconfiguredGlobal(provider, LEGACY_TRACER_SCOPE)) {
-      return NOOP_LEGACY_RECORDER;
+      return new DeferredLegacyRecorder((rate) => {
+        try {
+          return provider.getDelegateTracer(LEGACY_TRACER_SCOPE) === undefined
+            ? undefined
+            : build(rate);
+        } catch (error) {
+          onError(error, "createLegacyJourneyRecorder");
+          return NOOP_LEGACY_RECORDER;
+        }
+      }, sampleRate);
     }
   } catch (error) {
     onError(error, "createLegacyJourneyRecorder");
     return NOOP_LEGACY_RECORDER;
   }
-  const clientOf = options.clientOf ?? (() => DEFAULT_LEGACY_CLIENT);
-  return new BufferingJourneyRecorder({ sampleRate, eventBudget, clientOf, onError });
+  return build(sampleRate);
 }

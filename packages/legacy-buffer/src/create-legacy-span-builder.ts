@@ -3,7 +3,8 @@ import {
   isUnconfiguredGlobal,
   type TracingErrorHandler,
 } from "@llm-journey/tracer-core";
-import { type TracerProvider, trace } from "@opentelemetry/api";
+import { type Tracer, type TracerProvider, trace } from "@opentelemetry/api";
+import { DeferredLegacySpanBuilder } from "./deferred-legacy-span-builder.js";
 import { resolveEventBudget } from "./event-budget.js";
 import { LEGACY_TRACER_SCOPE } from "./legacy-names.js";
 import type { LegacySpanBuilder } from "./legacy-span-builder.js";
@@ -15,8 +16,10 @@ export interface LegacySpanBuilderOptions {
   /** Build legacy spans. Default: true. */
   enabled?: boolean;
   /**
-   * Where spans go. Default: the globally registered provider; when none is registered
-   * the builder is the no-op.
+   * Where spans go. Default: the global provider. Created before an SDK is registered
+   * there, the builder keeps nothing (and `enabled` is false) until one is, then builds
+   * spans for the requests begun from that moment; the first request begun while there
+   * is none is reported once to `onError`.
    */
   tracerProvider?: TracerProvider;
   /**
@@ -40,14 +43,23 @@ export function createLegacySpanBuilder(options: LegacySpanBuilderOptions = {}):
   const eventBudget = resolveEventBudget(options.maxEventsPerSpan);
   if (options.enabled === false) return NOOP_LEGACY_SPAN_BUILDER;
   const onError = options.onError ?? createRateLimitedErrorHandler();
+  const version = options.instrumentationVersion ?? PACKAGE_VERSION;
+  const build = (tracer: Tracer): LegacySpanBuilder =>
+    new SpanLegacyBuilder(tracer, { eventBudget, onError });
   try {
     const provider = options.tracerProvider ?? trace.getTracerProvider();
-    if (isUnconfiguredGlobal(provider, LEGACY_TRACER_SCOPE)) return NOOP_LEGACY_SPAN_BUILDER;
-    const tracer = provider.getTracer(
-      LEGACY_TRACER_SCOPE,
-      options.instrumentationVersion ?? PACKAGE_VERSION,
-    );
-    return new SpanLegacyBuilder(tracer, { eventBudget, onError });
+    if (isUnconfiguredGlobal(provider, LEGACY_TRACER_SCOPE)) {
+      return new DeferredLegacySpanBuilder(() => {
+        try {
+          const tracer = provider.getDelegateTracer(LEGACY_TRACER_SCOPE, version);
+          return tracer === undefined ? undefined : build(tracer);
+        } catch (error) {
+          onError(error, "createLegacySpanBuilder");
+          return NOOP_LEGACY_SPAN_BUILDER;
+        }
+      }, onError);
+    }
+    return build(provider.getTracer(LEGACY_TRACER_SCOPE, version));
   } catch (error) {
     onError(error, "createLegacySpanBuilder");
     return NOOP_LEGACY_SPAN_BUILDER;

@@ -5,24 +5,28 @@ import {
   type CoreStepView,
   createRateLimitedErrorHandler,
   type FinishStatus,
+  NOOP_CORE_TRACER,
   type OpenCoreJourney,
   type TracingErrorHandler,
 } from "@llm-journey/tracer-core";
 import type { LegacyJourneyRecorder } from "./journey-recorder.js";
+import { NOOP_LEGACY_RECORDER } from "./noop-journey-recorder.js";
 
 /**
  * The scheduler hooks for dual mode: each call goes to the core tracer first, then to the
- * legacy recorder, so one scheduler feeds both streams. When either side is off the other
- * is returned as is, so a disabled side costs nothing. Live counts are the sum of both;
- * read each side's own for per-layer gauges.
+ * legacy recorder, so one scheduler feeds both streams. When either side is its shared
+ * no-op the other is returned as is, so a disabled side costs nothing. A side that is
+ * only waiting for the SDK (`enabled` false until one is registered) is kept: it starts
+ * once the SDK does. Live counts are the sum of both; read each side's own for per-layer
+ * gauges.
  */
 export function dualJourneyTracer(
   core: CoreJourneyTracer,
   legacy: LegacyJourneyRecorder,
   options: { onError?: TracingErrorHandler } = {},
 ): CoreJourneyTracer {
-  if (!legacy.enabled) return core;
-  if (!core.enabled) return legacy;
+  if (legacy === NOOP_LEGACY_RECORDER) return core;
+  if (core === NOOP_CORE_TRACER) return legacy;
   return new DualJourneyTracer(core, legacy, options.onError ?? createRateLimitedErrorHandler());
 }
 
@@ -32,13 +36,16 @@ export function dualJourneyTracer(
  * because these run for every request on every step.
  */
 class DualJourneyTracer implements CoreJourneyTracer {
-  readonly enabled = true;
-
   constructor(
     private readonly core: CoreJourneyTracer,
     private readonly legacy: LegacyJourneyRecorder,
     private readonly onError: TracingErrorHandler,
   ) {}
+
+  /** Either side can record now: a side waiting for the SDK says so until one is registered. */
+  get enabled(): boolean {
+    return this.core.enabled || this.legacy.enabled;
+  }
 
   /** The core's rate; setting it sets both sides', so they sample alike. */
   get sampleRate(): number {

@@ -53,7 +53,10 @@ export interface LegacyCompleteOptions {
  * dropped, so a late FINISHED after an abort cannot recreate an entry. No method throws.
  */
 export interface LegacySpanBuilder {
-  /** False for the no-op chosen when legacy tracing is off. */
+  /**
+   * Whether spans can be built now: false when legacy tracing is off, and, for a builder
+   * created before an SDK was registered globally, until one is.
+   */
   readonly enabled: boolean;
   /** A request arrived: keeps an entry for it unless it is sampled out. */
   begin(requestId: string, options?: LegacyBeginOptions): void;

@@ -1,5 +1,6 @@
 import { FINISH_STATUSES } from "@llm-journey/tracer-core";
 import { assertNoTrackedEntries, createTestTracing } from "@llm-journey/tracer-core/testing";
+import { trace } from "@opentelemetry/api";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import {
@@ -10,7 +11,10 @@ import {
 import { type TestRequest, testRequest } from "./test-support/mini-scheduler.js";
 
 const testing = createTestTracing();
-afterAll(() => testing.shutdown());
+afterAll(() => {
+  trace.disable();
+  return testing.shutdown();
+});
 
 const pick = fc.nat();
 const command = fc.oneof(
@@ -54,13 +58,21 @@ describe("legacy lifecycle under random interleavings", () => {
         fc.array(command, { minLength: 1, maxLength: 80 }),
         fc.integer({ min: 2, max: 10 }),
         fc.boolean(),
-        (commands, maxEventsPerSpan, engineShutsDown) => {
+        // null: the builder is given its provider. Otherwise it is created on the global
+        // one before an SDK is registered there, which happens after command n modulo
+        // (commands + 1): possibly at once, half-way, or never.
+        fc.option(fc.nat()),
+        (commands, maxEventsPerSpan, engineShutsDown, lateBy) => {
           testing.reset();
+          trace.disable();
+          const registeredAfter = lateBy === null ? null : lateBy % (commands.length + 1);
           const recorder = createLegacyJourneyRecorder({ maxEventsPerSpan });
           const builder = createLegacySpanBuilder({
-            tracerProvider: testing.provider,
+            tracerProvider: registeredAfter === null ? testing.provider : undefined,
             maxEventsPerSpan,
+            onError: () => {},
           });
+          let registered = registeredAfter === null;
           const requests: TestRequest[] = [];
           const sampledOut = new Set<string>();
           // The oracle: which requests the output side holds, and what reached it while open.
@@ -89,6 +101,10 @@ describe("legacy lifecycle under random interleavings", () => {
           const target = (index: number) => requests[index % requests.length] as TestRequest;
 
           for (const next of commands) {
+            if (step === registeredAfter) {
+              trace.setGlobalTracerProvider(testing.provider);
+              registered = true;
+            }
             step++;
             if (next.kind === "add") {
               const requestId = `r${requests.length}`;
@@ -101,7 +117,8 @@ describe("legacy lifecycle under random interleavings", () => {
               });
               requests.push(request);
               if (next.sampled === "0") sampledOut.add(requestId);
-              else open.add(requestId);
+              // Begun before the SDK is registered: the output side keeps nothing for it.
+              else if (registered) open.add(requestId);
               builder.begin(requestId, { traceHeaders: request.traceHeaders });
               recorder.requestAdded(request, step);
             } else if (next.kind === "drain") {
