@@ -1,6 +1,7 @@
 import type { OutgoingHeaders } from "@llm-journey/context-propagation";
 import {
   describeError,
+  elapsedMicroseconds,
   monotonicSeconds,
   type TracingErrorHandler,
 } from "@llm-journey/tracer-core";
@@ -41,7 +42,8 @@ export class SpanJourneyHandle implements JourneyHandle, OpenJourneyLinks<SpanJo
   nextOpen: SpanJourneyHandle | undefined = undefined;
   /** Monotonic seconds at `startJourney`: the journey's age and the watchdog's clock. */
   readonly arrivedAt = monotonicSeconds();
-  private firstResponseAt: number | undefined;
+  /** Whole microseconds from `arrivedAt` to the first response (see `elapsedMicroseconds`). */
+  private firstResponseAfter: number | undefined;
   /** The latest event; once it is `api.DEPARTED` or `api.ABORTED`, the journey is closed. */
   private lastEvent: OpenApiJourney["lastEvent"] = ApiEvent.ARRIVED;
 
@@ -133,10 +135,11 @@ export class SpanJourneyHandle implements JourneyHandle, OpenJourneyLinks<SpanJo
   }
 
   firstResponse(): void {
-    if (this.closed || this.firstResponseAt !== undefined) return;
-    this.firstResponseAt = monotonicSeconds();
+    if (this.closed || this.firstResponseAfter !== undefined) return;
+    const now = monotonicSeconds();
+    this.firstResponseAfter = elapsedMicroseconds(this.arrivedAt, now);
     this.lastEvent = ApiEvent.FIRST_RESPONSE_FROM_CORE;
-    this.event(ApiEvent.FIRST_RESPONSE_FROM_CORE, this.firstResponseAt);
+    this.event(ApiEvent.FIRST_RESPONSE_FROM_CORE, now);
   }
 
   /** What `openJourneys()` reports, read now. */
@@ -191,12 +194,9 @@ export class SpanJourneyHandle implements JourneyHandle, OpenJourneyLinks<SpanJo
           [ApiAttr.ABORT_ERROR]: string;
         });
       }
-      span.setAttribute(ApiAttr.LATENCY_E2E, now - this.arrivedAt);
-      if (this.firstResponseAt !== undefined) {
-        span.setAttribute(
-          ApiAttr.LATENCY_TIME_TO_FIRST_TOKEN,
-          this.firstResponseAt - this.arrivedAt,
-        );
+      span.setAttribute(ApiAttr.LATENCY_E2E, elapsedMicroseconds(this.arrivedAt, now) / 1e6);
+      if (this.firstResponseAfter !== undefined) {
+        span.setAttribute(ApiAttr.LATENCY_TIME_TO_FIRST_TOKEN, this.firstResponseAfter / 1e6);
       }
     } catch (failure) {
       this.settings.onError(failure, terminal);

@@ -9,7 +9,7 @@ import {
   type JourneyPhase,
   type ScheduleKind,
 } from "./journey-types.js";
-import { monotonicSeconds } from "./monotonic-clock.js";
+import { elapsedMicroseconds, monotonicSeconds } from "./monotonic-clock.js";
 import type { OpenCoreJourney } from "./open-journey.js";
 import type { CoreRequestView } from "./request-view.js";
 
@@ -59,11 +59,13 @@ export class CoreJourney {
   private lastEvent: CoreEventName = CoreEvent.QUEUED;
   private lastStep = 0;
 
+  /** Whole microseconds from `addedAt` to the first SCHEDULED and to FIRST_TOKEN. */
+  private firstScheduledAfter: number | undefined;
+  private firstTokenAfter: number | undefined;
+
   get lastEventStep(): number {
     return this.lastStep;
   }
-  private firstScheduledAt: number | undefined;
-  private firstTokenAt: number | undefined;
 
   constructor(
     private readonly span: Span,
@@ -108,7 +110,7 @@ export class CoreJourney {
     this.observe(view);
     const now = monotonicSeconds();
     const first = (this.state & SCHEDULED_ONCE) === 0;
-    if (first) this.firstScheduledAt = now;
+    if (first) this.firstScheduledAfter = elapsedMicroseconds(this.addedAt, now);
     this.state |= SCHEDULED_ONCE | RUNNING;
     this.emit(CoreEvent.SCHEDULED, "SCHEDULED", step, first ? "FIRST" : "RESUME", now);
   }
@@ -118,7 +120,7 @@ export class CoreJourney {
     if ((this.state & FIRST_TOKEN_EMITTED) === 0 && view.outputTokens > 0) {
       this.state |= FIRST_TOKEN_EMITTED;
       const now = monotonicSeconds();
-      this.firstTokenAt = now;
+      this.firstTokenAfter = elapsedMicroseconds(this.addedAt, now);
       this.emit(CoreEvent.FIRST_TOKEN, "FIRST_TOKEN", step, undefined, now);
     }
   }
@@ -134,16 +136,19 @@ export class CoreJourney {
    * `requestFinished` returns. Only arithmetic on fields, so it cannot fail.
    */
   latenciesAt(finishedAt: number): CoreLatencies {
-    const { addedAt, firstScheduledAt, firstTokenAt } = this;
-    if (firstScheduledAt === undefined) return { timeInQueue: finishedAt - addedAt };
+    // Differences of whole microseconds: exact, and never below zero.
+    const finished = elapsedMicroseconds(this.addedAt, finishedAt);
+    const scheduled = this.firstScheduledAfter;
+    if (scheduled === undefined) return { timeInQueue: finished / 1e6 };
     // A request that ends before its first token spent its whole time in the model in prefill.
-    if (firstTokenAt === undefined) {
-      return { timeInQueue: firstScheduledAt - addedAt, prefill: finishedAt - firstScheduledAt };
+    const firstToken = this.firstTokenAfter;
+    if (firstToken === undefined) {
+      return { timeInQueue: scheduled / 1e6, prefill: (finished - scheduled) / 1e6 };
     }
     return {
-      timeInQueue: firstScheduledAt - addedAt,
-      prefill: firstTokenAt - firstScheduledAt,
-      decode: finishedAt - firstTokenAt,
+      timeInQueue: scheduled / 1e6,
+      prefill: (firstToken - scheduled) / 1e6,
+      decode: (finished - firstToken) / 1e6,
     };
   }
 
@@ -206,9 +211,11 @@ export class CoreJourney {
     const span = this.span;
     span.setAttribute(CoreAttr.NUM_PREEMPTIONS, this.preemptions);
     setDefined(span, CoreAttr.LATENCY_TIME_IN_QUEUE, latencies.timeInQueue);
-    if (this.firstScheduledAt !== undefined) {
+    const scheduled = this.firstScheduledAfter;
+    if (scheduled !== undefined) {
       setDefined(span, CoreAttr.LATENCY_PREFILL, latencies.prefill);
-      span.setAttribute(CoreAttr.LATENCY_INFERENCE, finishedAt - this.firstScheduledAt);
+      const finished = elapsedMicroseconds(this.addedAt, finishedAt);
+      span.setAttribute(CoreAttr.LATENCY_INFERENCE, (finished - scheduled) / 1e6);
     }
     setDefined(span, CoreAttr.LATENCY_DECODE, latencies.decode);
     if (this.eventsLeft < 0) span.setAttribute(CoreAttr.DROPPED_EVENTS, -this.eventsLeft);

@@ -25,7 +25,7 @@ export {
   sweepIntervalMs,
   watchdogClosure,
 } from "./journey-watchdog.js";
-export { monotonicSeconds } from "./monotonic-clock.js";
+export { elapsedMicroseconds, monotonicSeconds } from "./monotonic-clock.js";
 export { NOOP_CORE_TRACER } from "./noop-core-tracer.js";
 export type { OpenCoreJourney } from "./open-journey.js";
 export { type CoreRequestView, requestIdOf } from "./request-view.js";
