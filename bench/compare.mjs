@@ -1,15 +1,18 @@
 #!/usr/bin/env node
 // Compares two builds side by side, interleaved and paired, for the before/after of a fix:
-//   node bench/compare.mjs --base=/path/to/other/checkout [--section=micro|server] [--smoke]
+//   node bench/compare.mjs --base=/path/to/other/checkout [--section=micro|memory|server] [--smoke]
 // The other checkout must be built (its packages' dist folders) and have its
 // node_modules; this one's bench code drives both.
 // - micro (default): the sampled-out and traced request of section 2, in-process; the
 //   traced one beside the SDK floor (the same spans written straight to the SDK).
+// - memory: section 4's retained heap per traced request in flight, each build's in its
+//   own child, one after the other (heap sizes after full GCs do not need interleaving).
 // - server: the demo server of each build at --rate (default 1) with OTLP export to a
 //   sink of its own, beside this build's server with tracing off (section 5's driver):
 //   CPU per request added to off, and OTLP bytes per request.
 import { parseArgs } from "node:util";
 import { paired, runInterleaved } from "./lib/interleave.mjs";
+import { runMemory } from "./sections/memory.mjs";
 import { addedCpu, measureServers } from "./sections/server.mjs";
 
 const { values } = parseArgs({
@@ -23,8 +26,9 @@ const { values } = parseArgs({
 });
 if (!values.base) throw new Error("--base=<path of the checkout to compare with> is required");
 if (values.section === "micro") await compareMicro();
+else if (values.section === "memory") await compareMemory();
 else if (values.section === "server") await compareServer();
-else throw new Error(`--section: micro or server, got ${values.section}`);
+else throw new Error(`--section: micro, memory or server, got ${values.section}`);
 
 async function compareMicro() {
   const script = new URL("./sections/micro-variant.mjs", import.meta.url);
@@ -69,6 +73,31 @@ async function compareMicro() {
   );
   console.log("| --- | --- | --- | --- |");
   console.log(rows.join("\n"));
+}
+
+async function compareMemory() {
+  const before = await runMemory({
+    smoke: values.smoke,
+    env: { LLM_JOURNEY_BENCH_ROOT: values.base },
+  });
+  const after = await runMemory({ smoke: values.smoke });
+  const rows = [
+    ["llm-journey's own (over the SDK floor)", (m) => m.bytes_per_active_request_own],
+    ["all of it, SDK spans included", (m) => m.bytes_per_active_request],
+    ["API layer", (m) => Math.round(m.active.api_layer_bytes.median)],
+    ["core layer", (m) => Math.round(m.active.core_layer_bytes.median)],
+    ["SDK floor", (m) => Math.round(m.active.sdk_floor_bytes.median)],
+  ];
+  console.log(
+    "| bytes per traced request in flight (median of rounds) | before | after | after − before |",
+  );
+  console.log("| --- | --- | --- | --- |");
+  for (const [name, pick] of rows) {
+    console.log(`| ${name} | ${pick(before)} | ${pick(after)} | ${pick(after) - pick(before)} |`);
+  }
+  const residual = [before, after].map((m) => m.residual_entries_after_drain);
+  if (residual.some((left) => left !== 0))
+    throw new Error(`entries left after the drain: ${residual}`);
 }
 
 async function compareServer() {

@@ -3,9 +3,11 @@ import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { sig, summary } from "../lib/stats.mjs";
 
-export async function runMemory({ smoke }) {
+/** `env`: more environment for the child, such as LLM_JOURNEY_BENCH_ROOT (bench/compare.mjs). */
+export async function runMemory({ smoke, env = {} }) {
   const child = fork(fileURLToPath(new URL("./memory-child.mjs", import.meta.url)), [], {
     execArgv: ["--expose-gc"],
+    env: { ...process.env, ...env },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const reply = await new Promise((resolve, reject) => {
