@@ -12,7 +12,7 @@ export function monotonicSeconds(): number {
  * keeps its times after its start this way: V8 stores a whole number (up to about 35
  * minutes of them) in the object's own field, where a fraction of a second takes a
  * 16-byte box of its own, for every time of every request in flight. Latencies are
- * differences of these, so they are exact to the microsecond and never negative.
+ * differences of these: whole microseconds, never negative.
  */
 export function elapsedMicroseconds(from: number, to: number): number {
   return Math.floor((to - from) * 1e6);
