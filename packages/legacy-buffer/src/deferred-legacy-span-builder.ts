@@ -1,5 +1,6 @@
-import type { TracingErrorHandler } from "@llm-journey/tracer-core";
+import { NoSdkReporter, type TracingErrorHandler } from "@llm-journey/tracer-core";
 import type { LegacyJourneyRecord, LegacyStepRecords } from "./journey-record.js";
+import { LEGACY_SPAN_NAME, LEGACY_TRACER_SCOPE } from "./legacy-names.js";
 import type {
   LegacyBeginOptions,
   LegacyCompleteOptions,
@@ -17,13 +18,19 @@ import type {
  */
 export class DeferredLegacySpanBuilder implements LegacySpanBuilder {
   private current: LegacySpanBuilder | undefined;
-  private reported = false;
+  private readonly noSdk: NoSdkReporter;
 
   /** `bind` returns the real builder once an SDK is registered, and undefined until then. */
   constructor(
     private readonly bind: () => LegacySpanBuilder | undefined,
-    private readonly onError: TracingErrorHandler,
-  ) {}
+    onError: TracingErrorHandler,
+  ) {
+    this.noSdk = new NoSdkReporter(onError, {
+      operation: "begin",
+      scope: LEGACY_TRACER_SCOPE,
+      spanName: LEGACY_SPAN_NAME,
+    });
+  }
 
   get enabled(): boolean {
     return this.resolve()?.enabled ?? false;
@@ -43,7 +50,7 @@ export class DeferredLegacySpanBuilder implements LegacySpanBuilder {
 
   begin(requestId: string, options?: LegacyBeginOptions): void {
     const builder = this.resolve();
-    if (builder === undefined) this.reportNoSdk(requestId);
+    if (builder === undefined) this.noSdk.report(requestId);
     else builder.begin(requestId, options);
   }
 
@@ -66,20 +73,5 @@ export class DeferredLegacySpanBuilder implements LegacySpanBuilder {
   private resolve(): LegacySpanBuilder | undefined {
     if (this.current === undefined) this.current = this.bind();
     return this.current;
-  }
-
-  private reportNoSdk(requestId: string): void {
-    if (this.reported) return;
-    this.reported = true;
-    try {
-      this.onError(
-        new Error(
-          `no OpenTelemetry SDK is registered globally, so request ${JSON.stringify(requestId)} gets no legacy span, nor does any request begun before one is; register the SDK (provider.register() or trace.setGlobalTracerProvider()) before requests arrive, or pass tracerProvider`,
-        ),
-        "begin",
-      );
-    } catch {
-      // A handler that throws must not reach the server.
-    }
   }
 }

@@ -19,7 +19,8 @@ export interface ApiTracerOptions {
   /**
    * Where spans go. Default: the global provider. Created before an SDK is registered
    * there, the tracer traces nothing (and `enabled` is false) until one is, then traces
-   * the requests that start from that moment.
+   * the requests that start from that moment; the first journey started while there is
+   * none is reported once to `onError`.
    */
   tracerProvider?: TracerProvider;
   /** Share of requests traced, in [0, 1]; changeable later through `sampleRate`. Default: 1. */
@@ -43,7 +44,10 @@ export interface ApiTracerOptions {
    * above your request timeout. 0 or absent: off.
    */
   maxJourneyAgeMs?: number;
-  /** Receives tracing failures. Default: a rate-limited `console.warn`. */
+  /**
+   * Receives tracing failures, and, once, a journey started while no SDK is registered
+   * for the global provider. Default: a rate-limited `console.warn`.
+   */
   onError?: TracingErrorHandler;
   /** The version reported with the `llm-journey.api` scope. Default: this package's version. */
   instrumentationVersion?: string;
@@ -76,15 +80,19 @@ export function createApiTracer(options: ApiTracerOptions = {}): ApiJourneyTrace
   try {
     const provider = options.tracerProvider ?? trace.getTracerProvider();
     if (isUnconfiguredGlobal(provider, API_TRACER_SCOPE)) {
-      return new DeferredApiTracer((rate) => {
-        try {
-          const tracer = provider.getDelegateTracer(API_TRACER_SCOPE, version);
-          return tracer === undefined ? undefined : build(tracer, rate);
-        } catch (error) {
-          onError(error, "createApiTracer");
-          return new NoopApiTracer();
-        }
-      }, sampleRate);
+      return new DeferredApiTracer(
+        (rate) => {
+          try {
+            const tracer = provider.getDelegateTracer(API_TRACER_SCOPE, version);
+            return tracer === undefined ? undefined : build(tracer, rate);
+          } catch (error) {
+            onError(error, "createApiTracer");
+            return new NoopApiTracer();
+          }
+        },
+        sampleRate,
+        onError,
+      );
     }
     return build(provider.getTracer(API_TRACER_SCOPE, version), sampleRate);
   } catch (error) {

@@ -22,7 +22,8 @@ export interface CoreTracerOptions {
   /**
    * Where spans go. Default: the global provider. Created before an SDK is registered
    * there, the tracer records nothing (and `enabled` is false) until one is, then starts
-   * tracing the requests added from that moment.
+   * tracing the requests added from that moment; the first request added while there is
+   * none is reported once to `onError`.
    */
   tracerProvider?: TracerProvider;
   /**
@@ -52,7 +53,8 @@ export interface CoreTracerOptions {
    */
   steps?: StepTracingOptions | false;
   /**
-   * Receives tracing failures, and each kind of hook misuse once (a `HookMisuseError`).
+   * Receives tracing failures, each kind of hook misuse once (a `HookMisuseError`), and,
+   * once, a request added while no SDK is registered for the global provider.
    * Default: a rate-limited `console.warn`.
    */
   onError?: TracingErrorHandler;
@@ -89,15 +91,19 @@ export function createCoreTracer(options: CoreTracerOptions = {}): CoreJourneyTr
   try {
     const provider = options.tracerProvider ?? trace.getTracerProvider();
     if (isUnconfiguredGlobal(provider, CORE_TRACER_SCOPE)) {
-      return new DeferredCoreTracer((rateSet) => {
-        try {
-          const tracer = provider.getDelegateTracer(CORE_TRACER_SCOPE, version);
-          return tracer === undefined ? undefined : build(tracer, rateSet);
-        } catch (error) {
-          onError(error, "createCoreTracer");
-          return NOOP_CORE_TRACER;
-        }
-      }, sampleRate);
+      return new DeferredCoreTracer(
+        (rateSet) => {
+          try {
+            const tracer = provider.getDelegateTracer(CORE_TRACER_SCOPE, version);
+            return tracer === undefined ? undefined : build(tracer, rateSet);
+          } catch (error) {
+            onError(error, "createCoreTracer");
+            return NOOP_CORE_TRACER;
+          }
+        },
+        sampleRate,
+        onError,
+      );
     }
     return build(provider.getTracer(CORE_TRACER_SCOPE, version));
   } catch (error) {

@@ -26,6 +26,7 @@ export {
   watchdogClosure,
 } from "./journey-watchdog.js";
 export { elapsedMicroseconds, monotonicSeconds } from "./monotonic-clock.js";
+export { NoSdkReporter, type NoSdkReporterOptions } from "./no-sdk-reporter.js";
 export { NOOP_CORE_TRACER } from "./noop-core-tracer.js";
 export type { OpenCoreJourney } from "./open-journey.js";
 export { type CoreRequestView, requestIdOf } from "./request-view.js";

@@ -1,22 +1,56 @@
 import { trace } from "@opentelemetry/api";
-import { afterEach, describe, expect, it } from "vitest";
-import { createCoreTracer } from "./create-core-tracer.js";
-import { simulatedRequest } from "./examples/reference-scheduler.js";
+import fc from "fast-check";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { type CoreTracerOptions, createCoreTracer } from "./create-core-tracer.js";
+import { ReferenceScheduler, simulatedRequest } from "./examples/reference-scheduler.js";
 import { NOOP_CORE_TRACER } from "./noop-core-tracer.js";
 import { assertNoTrackedEntries, createTestTracing, type TestTracing } from "./testing/index.js";
 
 let testing: TestTracing | undefined;
 afterEach(async () => {
   trace.disable();
+  vi.restoreAllMocks();
   await testing?.shutdown();
+  testing = undefined;
 });
 
 const request = (requestId: string) =>
   simulatedRequest({ requestId, promptTokens: 4, maxTokens: 2 });
 
+/** A core tracer on the global provider whose reports land in `reports` as "operation: error". */
+function reportingTracer(options: CoreTracerOptions = {}) {
+  const reports: string[] = [];
+  const core = createCoreTracer({
+    sampleRate: 1,
+    ...options,
+    onError: (error, operation) => reports.push(`${operation}: ${String(error)}`),
+  });
+  return { core, reports };
+}
+
+/** Runs each request through the reference scheduler to its end, aborting `abort`. */
+function serve(core: ReturnType<typeof createCoreTracer>, ids: string[], abort?: string) {
+  const scheduler = new ReferenceScheduler(core, {
+    maxRunning: 2,
+    tokenBudget: 6,
+    kvCapacityTokens: 12,
+  });
+  for (const id of ids) scheduler.add(request(id));
+  scheduler.runStep();
+  if (abort !== undefined) scheduler.abort(abort);
+  while (!scheduler.idle) scheduler.runStep();
+  scheduler.shutdown();
+}
+
+function registerSdk(): TestTracing {
+  testing = createTestTracing();
+  expect(trace.setGlobalTracerProvider(testing.provider)).toBe(true);
+  return testing;
+}
+
 describe("a core tracer created before an SDK is registered globally", () => {
   it("is not the no-op, says it is disabled, and keeps nothing until one is", () => {
-    const core = createCoreTracer();
+    const { core } = reportingTracer();
     expect(core).not.toBe(NOOP_CORE_TRACER);
     expect(core.enabled).toBe(false);
     core.requestAdded(request("r"), 0);
@@ -27,7 +61,7 @@ describe("a core tracer created before an SDK is registered globally", () => {
 
   it("records the requests added once the SDK is registered", () => {
     // The core used alone: it samples at its own rate, chosen here.
-    const core = createCoreTracer({ sampleRate: 1 });
+    const { core, reports } = reportingTracer();
     const early = request("early");
     core.requestAdded(early, 0);
     testing = createTestTracing();
@@ -49,6 +83,9 @@ describe("a core tracer created before an SDK is registered globally", () => {
     ]);
     testing.assertEverySpanEndedOnce();
     assertNoTrackedEntries(core, "core");
+    // The one request added while there was no SDK is the one reported.
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toContain('"early"');
   });
 
   it("keeps a rate set before the SDK is registered", () => {
@@ -103,5 +140,110 @@ describe("a core tracer created before an SDK is registered globally", () => {
     core.requestAdded(request("b"), 1);
     expect(errors).toEqual(["createCoreTracer"]);
     assertNoTrackedEntries(core, "core");
+  });
+
+  it("reports the first request added while no SDK is registered, once, and leaves nothing behind", () => {
+    const { core, reports } = reportingTracer({ steps: { sampleRate: 1 } });
+    const unregistered = createTestTracing();
+    serve(core, ["r0", "r1", "r2", "r3", "r4"], "r3");
+    expect(reports).toEqual([
+      'requestAdded: Error: no OpenTelemetry SDK is registered globally, so llm-journey.scheduler gives request "r0" no llm_core span, nor any other request until one is; register the SDK (provider.register() or trace.setGlobalTracerProvider()) through the @opentelemetry/api this package imports, before requests arrive, or pass tracerProvider',
+    ]);
+    expect(core.enabled).toBe(false);
+    expect(unregistered.finishedSpans()).toHaveLength(0);
+    expect([core.activeSpans, core.trackedEntries, core.openJourneys()]).toEqual([0, 0, []]);
+    return unregistered.shutdown();
+  });
+
+  it("says nothing when the SDK is registered before the first request", () => {
+    const { core, reports } = reportingTracer();
+    const sdk = registerSdk();
+    serve(core, ["a", "b", "c"]);
+    expect(sdk.spansNamed("llm_core").map((span) => span.attributes["gen_ai.request.id"])).toEqual([
+      "a",
+      "b",
+      "c",
+    ]);
+    expect(reports).toEqual([]);
+    sdk.assertEverySpanEndedOnce();
+    assertNoTrackedEntries(core, "core");
+  });
+
+  it("reports one request added before the SDK is registered, then traces those added after", () => {
+    const { core, reports } = reportingTracer();
+    serve(core, ["before"]);
+    expect(reports).toHaveLength(1);
+    const sdk = registerSdk();
+    serve(core, ["after-1", "after-2"], "after-2");
+    expect(reports).toHaveLength(1);
+    const ids = sdk.spansNamed("llm_core").map((span) => span.attributes["gen_ai.request.id"]);
+    expect(ids.sort()).toEqual(["after-1", "after-2"]);
+    sdk.assertEverySpanEndedOnce();
+    assertNoTrackedEntries(core, "core");
+  });
+
+  it("warns once through the default console.warn when no onError is given", () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const core = createCoreTracer();
+    serve(core, ["a", "b"]);
+    serve(core, ["c"]);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0]?.[0])).toMatch(
+      /^\[llm-journey\] tracing failed in requestAdded: Error: no OpenTelemetry SDK is registered globally, so llm-journey.scheduler gives request "a" no llm_core span/,
+    );
+    assertNoTrackedEntries(core, "core");
+  });
+
+  it("keeps a handler that throws away from the scheduler", () => {
+    const core = createCoreTracer({
+      onError: () => {
+        throw new Error("handler failed");
+      },
+    });
+    expect(() => serve(core, ["a", "b"])).not.toThrow();
+    assertNoTrackedEntries(core, "core");
+  });
+
+  it("says nothing with enabled: false or with a tracerProvider of its own", () => {
+    const off = reportingTracer({ enabled: false });
+    const sdk = createTestTracing();
+    testing = sdk;
+    const own = reportingTracer({ tracerProvider: sdk.provider });
+    expect(off.core).toBe(NOOP_CORE_TRACER);
+    serve(off.core, ["off"]);
+    serve(own.core, ["own"]);
+    trace.setGlobalTracerProvider(sdk.provider);
+    serve(off.core, ["off after"]);
+    expect([off.reports, own.reports]).toEqual([[], []]);
+    expect(sdk.spansNamed("llm_core").map((span) => span.attributes["gen_ai.request.id"])).toEqual([
+      "own",
+    ]);
+    assertNoTrackedEntries(own.core, "core");
+  });
+
+  it("reports exactly when a request came before the SDK, whenever it is registered", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 12 }),
+        fc.nat({ max: 12 }),
+        async (aborts, registerAt) => {
+          trace.disable();
+          const { core, reports } = reportingTracer();
+          const sdk = createTestTracing();
+          aborts.forEach((abort, i) => {
+            if (i === registerAt) trace.setGlobalTracerProvider(sdk.provider);
+            serve(core, [`r${i}`], abort ? `r${i}` : undefined);
+          });
+          const before = Math.min(registerAt, aborts.length);
+          expect(reports).toHaveLength(before > 0 ? 1 : 0);
+          expect(sdk.spansNamed("llm_core")).toHaveLength(aborts.length - before);
+          sdk.assertEverySpanEndedOnce();
+          assertNoTrackedEntries(core, "core");
+          trace.disable();
+          await sdk.shutdown();
+        },
+      ),
+      { numRuns: 50 },
+    );
   });
 });
