@@ -96,6 +96,7 @@ export async function runInterleaved({
       for (const [i, child] of children.entries()) {
         const report = await ask(child, { type: "finish" });
         finished[specs[i].label] = merge(finished[specs[i].label], report);
+        child.disconnect();
       }
     } finally {
       for (const child of children) if (child.exitCode === null) child.kill();
@@ -132,15 +133,14 @@ export function serveVariant(create) {
       } else if (message.type === "finish") {
         value = (await runner.finish?.()) ?? null;
       }
-      process.send({ type: "ok", value }, () => {
-        if (message.type === "finish") process.exit(0);
-      });
+      process.send({ type: "ok", value });
     } catch (error) {
-      process.send({ type: "error", message: error?.stack ?? String(error) }, () =>
-        process.exit(1),
-      );
+      process.send({ type: "error", message: error?.stack ?? String(error) });
     }
   });
+  // The parent closes the channel once it has read the last reply. Exiting on our own
+  // right after sending could beat the reply: the parent may see the exit first.
+  process.once("disconnect", () => process.exit(0));
 }
 
 /**

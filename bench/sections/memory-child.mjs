@@ -200,8 +200,11 @@ process.on("message", async ({ smoke }) => {
       rounds.push(await activeRequests(count, round, smoke ? 100 : 500));
     }
     const drained = await drain(smoke ? 1_000 : 100_000);
-    process.send({ type: "ok", value: { count, rounds, drained } }, () => process.exit(0));
+    process.send({ type: "ok", value: { count, rounds, drained } });
   } catch (error) {
-    process.send({ type: "error", message: error?.stack ?? String(error) }, () => process.exit(1));
+    process.send({ type: "error", message: error?.stack ?? String(error) });
   }
 });
+// The parent closes the channel once it has the reply; exiting right after sending could
+// reach the parent before the reply does.
+process.once("disconnect", () => process.exit(0));

@@ -14,6 +14,8 @@ export async function runMemory({ smoke, env = {} }) {
     child.once("message", resolve);
     child.once("exit", (code) => reject(new Error(`memory child exited (${code})`)));
     child.send({ smoke });
+  }).finally(() => {
+    if (child.connected) child.disconnect();
   });
   if (reply.type === "error") throw new Error(reply.message);
   const { count, rounds, drained } = reply.value;
