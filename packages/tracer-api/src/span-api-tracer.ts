@@ -8,7 +8,9 @@ import {
   decideSampled,
   JourneyWatchdog,
   monotonicSeconds,
+  spanTime,
   type TracingErrorHandler,
+  wallClockAnchor,
   watchdogClosure,
 } from "@llm-journey/tracer-core";
 import {
@@ -101,10 +103,13 @@ export class SpanApiTracer implements ApiJourneyTracer {
     if (!decideSampled(this.rate)) return NOOP_JOURNEY_HANDLE;
     try {
       const parent = this.options.trustClientContext ? extractContext(start.headers) : ROOT_CONTEXT;
+      const arrivedAt = monotonicSeconds();
+      const anchor = wallClockAnchor();
       const span = this.tracer.startSpan(
         API_SPAN_NAME,
         {
           kind: SpanKind.SERVER,
+          startTime: spanTime(anchor, arrivedAt, arrivedAt),
           // A literal key: V8 builds it from a template, unlike `[ApiAttr.REQUEST_ID]`.
           attributes: { "gen_ai.request.id": start.requestId } satisfies {
             [ApiAttr.REQUEST_ID]: string;
@@ -121,7 +126,14 @@ export class SpanApiTracer implements ApiJourneyTracer {
       }
       // Straight from the span context: no context object built only to be read back.
       const coreHeaders = injectSampledSpanContext(spanContextOf(span));
-      const handle = new SpanJourneyHandle(start.requestId, span, coreHeaders, this.settings);
+      const handle = new SpanJourneyHandle(
+        start.requestId,
+        span,
+        coreHeaders,
+        this.settings,
+        arrivedAt,
+        anchor,
+      );
       this.open.add(handle);
       this.watchdog?.watch();
       return handle;

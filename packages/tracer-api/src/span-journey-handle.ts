@@ -3,9 +3,10 @@ import {
   describeError,
   elapsedMicroseconds,
   monotonicSeconds,
+  spanTime,
   type TracingErrorHandler,
 } from "@llm-journey/tracer-core";
-import { type Span, SpanStatusCode } from "@opentelemetry/api";
+import { type HrTime, type Span, SpanStatusCode } from "@opentelemetry/api";
 import type { AbortReason } from "./abort-reason.js";
 import { ApiAttr, ApiEvent } from "./api-attributes.js";
 import type {
@@ -40,8 +41,6 @@ export interface HandleSettings {
 export class SpanJourneyHandle implements JourneyHandle, OpenJourneyLinks<SpanJourneyHandle> {
   previousOpen: SpanJourneyHandle | undefined = undefined;
   nextOpen: SpanJourneyHandle | undefined = undefined;
-  /** Monotonic seconds at `startJourney`: the journey's age and the watchdog's clock. */
-  readonly arrivedAt = monotonicSeconds();
   /** Whole microseconds from `arrivedAt` to the first response (see `elapsedMicroseconds`). */
   private firstResponseAfter: number | undefined;
   /** The latest event; once it is `api.DEPARTED` or `api.ABORTED`, the journey is closed. */
@@ -52,6 +51,10 @@ export class SpanJourneyHandle implements JourneyHandle, OpenJourneyLinks<SpanJo
     private readonly span: Span,
     readonly coreHeaders: Readonly<OutgoingHeaders>,
     private readonly settings: HandleSettings,
+    /** Monotonic seconds at `startJourney`: the journey's age and the watchdog's clock. */
+    readonly arrivedAt: number,
+    /** The wall clock at `arrivedAt` (see `spanTime`), which the span started at. */
+    private readonly anchor: number,
   ) {
     this.event(ApiEvent.ARRIVED, this.arrivedAt);
   }
@@ -176,23 +179,27 @@ export class SpanJourneyHandle implements JourneyHandle, OpenJourneyLinks<SpanJo
     this.lastEvent = terminal;
     // Released first: whatever the span does next, the handle cannot outlive the request.
     this.settings.open.delete(this);
+    const now = monotonicSeconds();
     try {
-      const now = monotonicSeconds();
       const span = this.span;
       if (reason === undefined) {
-        span.addEvent(terminal, timestamped(now));
+        span.addEvent(terminal, timestamped(now), this.timeOf(now));
       } else {
         const message = errorMessage(error, reason);
         span.setStatus({ code: SpanStatusCode.ERROR, message });
-        span.addEvent(terminal, {
-          "event.ts.monotonic": now,
-          reason,
-          error: message,
-        } satisfies {
-          [ApiAttr.EVENT_TS_MONOTONIC]: number;
-          [ApiAttr.ABORT_REASON]: string;
-          [ApiAttr.ABORT_ERROR]: string;
-        });
+        span.addEvent(
+          terminal,
+          {
+            "event.ts.monotonic": now,
+            reason,
+            error: message,
+          } satisfies {
+            [ApiAttr.EVENT_TS_MONOTONIC]: number;
+            [ApiAttr.ABORT_REASON]: string;
+            [ApiAttr.ABORT_ERROR]: string;
+          },
+          this.timeOf(now),
+        );
       }
       span.setAttribute(ApiAttr.LATENCY_E2E, elapsedMicroseconds(this.arrivedAt, now) / 1e6);
       if (this.firstResponseAfter !== undefined) {
@@ -202,7 +209,7 @@ export class SpanJourneyHandle implements JourneyHandle, OpenJourneyLinks<SpanJo
       this.settings.onError(failure, terminal);
     }
     try {
-      this.span.end();
+      this.span.end(this.timeOf(now));
     } catch (failure) {
       this.settings.onError(failure, "end");
     }
@@ -210,10 +217,15 @@ export class SpanJourneyHandle implements JourneyHandle, OpenJourneyLinks<SpanJo
 
   private event(name: string, at: number): void {
     try {
-      this.span.addEvent(name, timestamped(at));
+      this.span.addEvent(name, timestamped(at), this.timeOf(at));
     } catch (error) {
       this.settings.onError(error, name);
     }
+  }
+
+  /** The span time of the monotonic reading `at` (see `spanTime`). */
+  private timeOf(at: number): HrTime {
+    return spanTime(this.anchor, this.arrivedAt, at);
   }
 }
 

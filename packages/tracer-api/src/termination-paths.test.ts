@@ -3,7 +3,7 @@ import {
   createTestTracing,
   type TestTracing,
 } from "@llm-journey/tracer-core/testing";
-import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
+import { type HrTime, SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type AbortReason, JourneyError } from "./abort-reason.js";
@@ -314,5 +314,31 @@ describe("content capture", () => {
     const span = onlyApiSpan();
     expect(span.attributes["gen_ai.input.messages"]).toBe('[{"role":"user","content":"hello"}]');
     expect(span.attributes["gen_ai.output.messages"]).toBe('[{"role":"assistant","content":"hi"}]');
+  });
+});
+
+describe("span times", () => {
+  it("follow the events' event.ts.monotonic from the wall clock at arrival, to the end", () => {
+    const before = Date.now();
+    const handle = tracer.startJourney({ requestId: "r", headers: {} });
+    handle.handoffToCore();
+    handle.firstResponse();
+    handle.aborted("client_disconnect");
+    const after = Date.now();
+    const span = onlyApiSpan();
+    const nanos = ([seconds, fraction]: HrTime) =>
+      BigInt(seconds) * 1_000_000_000n + BigInt(fraction);
+    const start = nanos(span.startTime);
+    expect(Number(start / 1_000_000n)).toBeGreaterThanOrEqual(before);
+    expect(Number(start / 1_000_000n)).toBeLessThanOrEqual(after);
+    const at = (index: number) =>
+      span.events.at(index)?.attributes?.["event.ts.monotonic"] as number;
+    expect(span.events.map((event) => event.name)).toHaveLength(4);
+    span.events.forEach((event, i) => {
+      const expected = (at(i) - at(0)) * 1e9;
+      expect(Math.abs(Number(nanos(event.time) - start) - expected)).toBeLessThanOrEqual(10);
+    });
+    const lasted = (at(-1) - at(0)) * 1e9;
+    expect(Math.abs(Number(nanos(span.endTime) - start) - lasted)).toBeLessThanOrEqual(10);
   });
 });

@@ -1,4 +1,4 @@
-import type { Span, SpanContext } from "@opentelemetry/api";
+import type { HrTime, Span, SpanContext } from "@opentelemetry/api";
 import type { CoreLatencies } from "./core-tracer.js";
 import {
   CoreAttr,
@@ -12,6 +12,7 @@ import {
 import { elapsedMicroseconds, monotonicSeconds } from "./monotonic-clock.js";
 import type { OpenCoreJourney } from "./open-journey.js";
 import type { CoreRequestView } from "./request-view.js";
+import { spanTime } from "./span-time.js";
 
 /** A core event's attributes under `CoreAttr`'s names (see `eventAttributes`). */
 type CoreEventAttributes = {
@@ -53,8 +54,6 @@ export class CoreJourney {
    * zero, minus the events dropped.
    */
   private eventsLeft: number;
-  /** Monotonic seconds at `requestAdded`: the journey's age and the watchdog's clock. */
-  readonly addedAt: number;
   /** The latest event and its step, counted even when the budget dropped it. */
   private lastEvent: CoreEventName = CoreEvent.QUEUED;
   private lastStep = 0;
@@ -72,9 +71,12 @@ export class CoreJourney {
     private view: CoreRequestView,
     /** Events this span may hold; the last slot is kept for FINISHED. */
     eventBudget: number,
+    /** Monotonic seconds at `requestAdded`: the journey's age and the watchdog's clock. */
+    readonly addedAt: number,
+    /** The wall clock at `addedAt` (see `spanTime`), which the span started at. */
+    private readonly anchor: number,
   ) {
     this.eventsLeft = eventBudget - 1;
-    this.addedAt = monotonicSeconds();
   }
 
   /** Scheduled and not preempted since. */
@@ -167,7 +169,7 @@ export class CoreJourney {
     try {
       this.record(status, step, finishedAt, latencies, closedBy);
     } finally {
-      this.span.end();
+      this.span.end(this.timeOf(finishedAt));
     }
   }
 
@@ -206,7 +208,7 @@ export class CoreJourney {
     const attributes = this.eventAttributes("FINISHED", step, finishedAt);
     attributes[CoreAttr.FINISH_STATUS] = status;
     if (closedBy !== undefined) attributes[CoreAttr.CLOSED_BY] = closedBy;
-    this.span.addEvent(CoreEvent.FINISHED, attributes);
+    this.span.addEvent(CoreEvent.FINISHED, attributes, this.timeOf(finishedAt));
     // One setAttribute per key: no attributes object built only for the SDK to walk.
     const span = this.span;
     span.setAttribute(CoreAttr.NUM_PREEMPTIONS, this.preemptions);
@@ -236,7 +238,7 @@ export class CoreJourney {
     if (--this.eventsLeft < 0) return;
     const attributes = this.eventAttributes(type, step, now);
     if (kind !== undefined) attributes[CoreAttr.SCHEDULE_KIND] = kind;
-    this.span.addEvent(name, attributes);
+    this.span.addEvent(name, attributes, this.timeOf(now));
   }
 
   /** Takes the latest view and raises the prefill high-water mark. */
@@ -267,6 +269,11 @@ export class CoreJourney {
       "decode.max_tokens": view.maxTokens,
       num_preemptions: this.preemptions,
     };
+  }
+
+  /** The span time of the monotonic reading `at` (see `spanTime`). */
+  private timeOf(at: number): HrTime {
+    return spanTime(this.anchor, this.addedAt, at);
   }
 
   private phase(computedTokens: number, promptTokens: number): JourneyPhase {

@@ -1,4 +1,4 @@
-import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
+import { type HrTime, SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CoreJourneyTracer } from "./core-tracer.js";
@@ -148,6 +148,27 @@ describe("core span shape", () => {
     expect(span.instrumentationScope.name).toBe(CORE_TRACER_SCOPE);
     expect(span.attributes["gen_ai.request.id"]).toBe("req-42");
     expect(span.status.code).toBe(SpanStatusCode.UNSET);
+  });
+
+  it("times its start, events and end on its events' ts.monotonic, from the wall clock at its start", () => {
+    const before = Date.now();
+    const scheduler = new ReferenceScheduler(tracer, ROOMY);
+    scheduler.add(simulatedRequest({ requestId: "r", promptTokens: 12, maxTokens: 3 }));
+    runToIdle(scheduler);
+    const after = Date.now();
+    const span = onlyCoreSpan();
+    const nanos = ([seconds, fraction]: HrTime) =>
+      BigInt(seconds) * 1_000_000_000n + BigInt(fraction);
+    const start = nanos(span.startTime);
+    expect(Number(start / 1_000_000n)).toBeGreaterThanOrEqual(before);
+    expect(Number(start / 1_000_000n)).toBeLessThanOrEqual(after);
+    const ts = (index: number) => span.events.at(index)?.attributes?.["ts.monotonic"] as number;
+    const sinceQueued = (index: number) => (ts(index) - ts(0)) * 1e9;
+    expect(span.events.length).toBeGreaterThan(3);
+    span.events.forEach((event, i) => {
+      expect(Math.abs(Number(nanos(event.time) - start) - sinceQueued(i))).toBeLessThanOrEqual(10);
+    });
+    expect(Math.abs(Number(nanos(span.endTime) - start) - sinceQueued(-1))).toBeLessThanOrEqual(10);
   });
 
   it("puts every SPEC attribute on every event, with a monotonic timestamp and the step", () => {

@@ -31,6 +31,7 @@ export { NOOP_CORE_TRACER } from "./noop-core-tracer.js";
 export type { OpenCoreJourney } from "./open-journey.js";
 export { type CoreRequestView, requestIdOf } from "./request-view.js";
 export { assertSampleRate, decideSampled } from "./sample-rate.js";
+export { spanTime, wallClockAnchor } from "./span-time.js";
 export {
   DEFAULT_MAX_LINKS_PER_STEP,
   DEFAULT_STEP_SAMPLE_RATE,

@@ -18,6 +18,7 @@ import {
   requestIdOf,
 } from "./request-view.js";
 import { assertSampleRate, decideSampled } from "./sample-rate.js";
+import { spanTime, wallClockAnchor } from "./span-time.js";
 import { NOOP_STEP_RECORDER, type StepRecorder, StepSpanRecorder } from "./step-span-recorder.js";
 import type { StepTracingSettings } from "./step-tracing-options.js";
 import type { CoreStepView } from "./step-view.js";
@@ -126,10 +127,13 @@ export class SpanCoreTracer implements CoreJourneyTracer {
         return;
       const requestId = request.requestId;
       if (this.journeys.has(requestId)) return;
+      const addedAt = monotonicSeconds();
+      const anchor = wallClockAnchor();
       const span = this.tracer.startSpan(
         CORE_SPAN_NAME,
         {
           kind: SpanKind.INTERNAL,
+          startTime: spanTime(anchor, addedAt, addedAt),
           // A literal key (see CoreJourney.eventAttributes), checked against CoreAttr.
           attributes: { "gen_ai.request.id": requestId } satisfies {
             [CoreAttr.REQUEST_ID]: string;
@@ -143,7 +147,7 @@ export class SpanCoreTracer implements CoreJourneyTracer {
         if (decided === true) this.reportSamplerOverride();
         return;
       }
-      const journey = new CoreJourney(span, request, this.options.eventBudget);
+      const journey = new CoreJourney(span, request, this.options.eventBudget, addedAt, anchor);
       // Tracked before the first event, so a throwing span is still ended by the cleanup.
       this.journeys.set(requestId, journey);
       this.watchdog?.watch();
