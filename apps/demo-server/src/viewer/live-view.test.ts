@@ -176,6 +176,12 @@ describe.skipIf(!runBrowserTests)(
 
         const row = page.locator(`[data-testid="in-flight-row"][data-request-id="${requestId}"]`);
         await row.waitFor({ timeout: 10_000 });
+        // The panel shows the server as of its last poll: a poll answered before the engine
+        // queued the request lists it with the API layer's fields only (no phase yet), and
+        // a later poll fills in the engine's.
+        await row
+          .filter({ has: page.locator("td:nth-child(3)", { hasText: /^(PREFILL|DECODE)$/ }) })
+          .waitFor({ timeout: 10_000 });
         const cells = await row.locator("td").allInnerTexts();
         expect(cells[0]).toBe(requestId);
         expect(["PREFILL", "DECODE"]).toContain(cells[2]);
