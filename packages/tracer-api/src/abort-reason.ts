@@ -8,7 +8,9 @@ export type AbortReason =
   | "shutdown"
   | "exception"
   /** Closed by the tracer's watchdog: still open after `maxJourneyAgeMs`. */
-  | "watchdog";
+  | "watchdog"
+  /** Refused at admission: the server's queue or the connection's share of it is full. */
+  | "overloaded";
 
 export const ABORT_REASONS: readonly AbortReason[] = [
   "client_disconnect",
@@ -19,6 +21,7 @@ export const ABORT_REASONS: readonly AbortReason[] = [
   "shutdown",
   "exception",
   "watchdog",
+  "overloaded",
 ];
 
 /**
