@@ -61,6 +61,13 @@ export interface ServerConfig {
   requestTimeoutMs: number;
   /** A request's headers and body must arrive within it, else 408 and the connection closes. */
   uploadTimeoutMs: number;
+  /**
+   * Generation requests that may wait for the engine beyond the `maxNumSeqs` it runs: past
+   * `maxNumSeqs + maxQueuedRequests` in the engine at once, a request gets 429.
+   */
+  maxQueuedRequests: number;
+  /** Generation requests one connection may have in the engine at once (pipelined): past it, 429. */
+  maxPipelinedRequests: number;
   /** `/health` answers 503 once the engine has left a heartbeat unanswered this long. */
   engineHeartbeatTimeoutMs: number;
   shutdownGraceMs: number;
@@ -108,6 +115,12 @@ export const USAGE = `Usage: npm run demo -- [flags]
   --request-timeout-ms MS              generation timeout of a non-streaming request (default 120000)
   --upload-timeout-ms MS               a request's headers and body must arrive within it,
                                        else 408 and the connection closes (default 30000)
+  --max-queued-requests N              requests that may wait for the engine beyond the
+                                       --max-num-seqs it runs; past it, 429 with Retry-After
+                                       [MAX_QUEUED_REQUESTS] (default 256)
+  --max-pipelined-requests N           requests one connection may have in the engine at once;
+                                       past it, 429 with Retry-After [MAX_PIPELINED_REQUESTS]
+                                       (default 8)
   --engine-heartbeat-timeout-ms MS     /health answers 503 once the engine has not answered a
                                        heartbeat for this long (default 5000)
   --journey-store-max-bytes N          the in-memory journey store keeps its last 500 traces
@@ -127,6 +140,20 @@ export class ConfigError extends Error {
  * only closes journeys that nothing else closed.
  */
 export const DEFAULT_MAX_JOURNEY_AGE_MS = 300_000;
+
+/**
+ * The engine's queue: each waiting request costs about 30 kB, and at the default engine
+ * shape 256 waiting requests are several seconds of work, past which a client is better
+ * told to come back than kept waiting.
+ */
+export const DEFAULT_MAX_QUEUED_REQUESTS = 256;
+
+/**
+ * HTTP/1.1 pipelining is rare and shallow in real clients; a few requests in the engine per
+ * connection serve them, and keep one write of a thousand requests from buying minutes of
+ * generation.
+ */
+export const DEFAULT_MAX_PIPELINED_REQUESTS = 8;
 
 /** Long enough for a chat of a few pages, short enough that 500 captured traces stay small. */
 const DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT = 16_384;
@@ -179,6 +206,8 @@ export function parseConfig(
         "inject-engine-error-rate": { type: "string" },
         "request-timeout-ms": { type: "string" },
         "upload-timeout-ms": { type: "string" },
+        "max-queued-requests": { type: "string" },
+        "max-pipelined-requests": { type: "string" },
         "engine-heartbeat-timeout-ms": { type: "string" },
         "shutdown-grace-ms": { type: "string" },
         "log-level": { type: "string" },
@@ -290,6 +319,18 @@ export function parseConfig(
     },
     requestTimeoutMs: integer("request-timeout-ms", str("request-timeout-ms"), 120_000, { min: 1 }),
     uploadTimeoutMs: integer("upload-timeout-ms", str("upload-timeout-ms"), 30_000, { min: 1 }),
+    maxQueuedRequests: integer(
+      "max-queued-requests",
+      str("max-queued-requests") ?? env.MAX_QUEUED_REQUESTS,
+      DEFAULT_MAX_QUEUED_REQUESTS,
+      { min: 0 },
+    ),
+    maxPipelinedRequests: integer(
+      "max-pipelined-requests",
+      str("max-pipelined-requests") ?? env.MAX_PIPELINED_REQUESTS,
+      DEFAULT_MAX_PIPELINED_REQUESTS,
+      { min: 1 },
+    ),
     engineHeartbeatTimeoutMs: integer(
       "engine-heartbeat-timeout-ms",
       str("engine-heartbeat-timeout-ms"),

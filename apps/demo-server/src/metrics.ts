@@ -36,10 +36,11 @@ export interface LegacyCounts extends LayerCounts {
 
 /**
  * How a generation request ended, as `llm_journey_requests_total` labels it: answered,
- * refused as invalid (4xx), failed (5xx, or an error event in a stream), or left by
- * its client before the answer was complete (streaming or not).
+ * refused as invalid (4xx), refused at admission (429: the queue or the connection's
+ * share of the engine was full), failed (5xx, or an error event in a stream), or left by
+ * its client before the answer was complete (streaming or not, pipelined or not).
  */
-export type RequestOutcome = "ok" | "invalid" | "error" | "client_disconnect";
+export type RequestOutcome = "ok" | "invalid" | "overloaded" | "error" | "client_disconnect";
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 

@@ -6,6 +6,8 @@ import {
 import type { TracerProvider } from "@opentelemetry/api";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { ServerConfig } from "./config.js";
+import { Admission } from "./http/admission.js";
+import { ConnectionRequests } from "./http/connection-requests.js";
 import { registerErrorHandling } from "./http/error-handling.js";
 import type { GenerationEngine } from "./http/generation-engine.js";
 import { registerGenerationRoutes } from "./http/generation-routes.js";
@@ -109,7 +111,8 @@ export async function startServer(
   );
   let shuttingDown = false;
 
-  const uploadTimeout = new UploadTimeout(config.uploadTimeoutMs);
+  const connections = new ConnectionRequests();
+  const uploadTimeout = new UploadTimeout(config.uploadTimeoutMs, connections);
   const app = Fastify({
     bodyLimit: config.bodyLimitBytes,
     ...uploadTimeout.serverOptions(),
@@ -128,6 +131,7 @@ export async function startServer(
       },
     },
   });
+  connections.attach(app.server);
   registerStrictJsonParser(app);
   registerErrorHandling(app, uploadTimeout);
   // Responses sent while shutting down close their connection, so keep-alive clients
@@ -141,6 +145,11 @@ export async function startServer(
     metrics,
     timeoutMs: config.requestTimeoutMs,
     uploadTimeout,
+    connections,
+    admission: new Admission({
+      maxInEngine: config.engine.maxNumSeqs + config.maxQueuedRequests,
+      maxPerConnection: config.maxPipelinedRequests,
+    }),
     shuttingDown: () => shuttingDown,
   });
   registerInfoRoutes(app, {

@@ -1,7 +1,12 @@
 import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Journey } from "./journeys/journey-store.js";
-import { gaugeValue, startTestServer, type TestServer } from "./test-support/test-server.js";
+import {
+  gaugeValue,
+  requestsTotal,
+  startTestServer,
+  type TestServer,
+} from "./test-support/test-server.js";
 
 const UPLOAD_TIMEOUT_MS = 300;
 const BODY = JSON.stringify({
@@ -50,14 +55,6 @@ async function apiJourneyOpen(t: TestServer): Promise<void> {
   throw new Error("the request's journey never opened");
 }
 
-async function requestsTotal(t: TestServer, outcome: string): Promise<number> {
-  const metrics = await (await fetch(`${t.url}/metrics`)).text();
-  const line = metrics
-    .split("\n")
-    .find((l) => l.startsWith(`llm_journey_requests_total{endpoint="chat",outcome="${outcome}"}`));
-  return line === undefined ? 0 : Number(line.split(" ").at(-1));
-}
-
 describe("slow uploads", () => {
   let t: TestServer;
   beforeAll(async () => {
@@ -93,7 +90,7 @@ describe("slow uploads", () => {
       true,
     );
     await t.gaugesAtZero();
-    expect(await requestsTotal(t, "invalid")).toBe(10);
+    expect(await requestsTotal(t.url, "invalid")).toBe(10);
   });
 
   it("still serves a request that arrives in time", async () => {
@@ -123,7 +120,7 @@ describe("a client that leaves during the upload", () => {
       error: "the client closed the connection",
     });
     await t.gaugesAtZero();
-    expect(await requestsTotal(t, "client_disconnect")).toBe(1);
-    expect(await requestsTotal(t, "invalid")).toBe(0);
+    expect(await requestsTotal(t.url, "client_disconnect")).toBe(1);
+    expect(await requestsTotal(t.url, "invalid")).toBe(0);
   });
 });

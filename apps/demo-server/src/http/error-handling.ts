@@ -1,30 +1,37 @@
 import { type AbortReason, abortReasonOf } from "@llm-journey/tracer-api";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { OpenAiHttpError } from "../openai/openai-error.js";
+import { ErrorLogLimiter } from "./error-log.js";
 import { httpErrorOf } from "./generation.js";
 import type { UploadTimeout } from "./upload-timeout.js";
+
+/** What a 429 asks the client to wait: the engine frees places as requests finish. */
+const RETRY_AFTER_SECONDS = "1";
 
 /**
  * Every error becomes an OpenAI error body, and every journey still open when its
  * response is done is closed: the outer `finally` of the API layer.
  */
 export function registerErrorHandling(app: FastifyInstance, uploadTimeout: UploadTimeout): void {
-  /** Why a request whose connection ended before its body arrived ends. */
-  const connectionEnd = (request: FastifyRequest) =>
-    uploadTimeout.cut(request)
-      ? ({ reason: "timeout", error: "408 upload_timeout" } as const)
-      : ({ reason: "client_disconnect", error: "the client closed the connection" } as const);
+  const errorLog = new ErrorLogLimiter();
 
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const failure = toOpenAiError(error);
     // The body stream fails with ECONNRESET when the connection ends during the upload.
-    const end = error.code === "ECONNRESET" ? connectionEnd(request) : undefined;
+    const end = error.code === "ECONNRESET" ? uploadTimeout.connectionEnd(request) : undefined;
+    const kind = `${failure.statusCode} ${failure.code ?? failure.type}`;
     // A content-free message: parser errors quote the body, and no request content may be recorded.
-    request.journey?.aborted(
-      end?.reason ?? reasonFor(error, failure),
-      end?.error ?? `${failure.statusCode} ${failure.code ?? failure.type}`,
-    );
-    if (failure.statusCode >= 500) request.log.error({ err: error }, "request failed");
+    request.journey?.aborted(end?.reason ?? reasonFor(error, failure), end?.error ?? kind);
+    if (failure.statusCode >= 500) {
+      const logged = errorLog.admit(kind);
+      // A timeout is the server being busy, not a fault in it: no stack.
+      if (logged !== undefined && failure.statusCode === 504) {
+        request.log.warn({ kind, suppressed: logged.suppressed }, "request failed");
+      } else if (logged !== undefined) {
+        request.log.error({ err: error, kind, suppressed: logged.suppressed }, "request failed");
+      }
+    }
+    if (failure.statusCode === 429) reply.header("retry-after", RETRY_AFTER_SECONDS);
     return reply.code(failure.statusCode).type("application/json").send(failure.toBody());
   });
 
@@ -49,12 +56,6 @@ export function registerErrorHandling(app: FastifyInstance, uploadTimeout: Uploa
       if (reply.statusCode < 400) journey.departed();
       else journey.aborted("exception", `response status ${reply.statusCode}`);
     }
-  });
-
-  // A client that leaves before the response was sent: close its journey now.
-  app.addHook("onRequestAbort", async (request) => {
-    const end = connectionEnd(request);
-    request.journey?.aborted(end.reason, end.error);
   });
 }
 
@@ -122,6 +123,7 @@ function toOpenAiError(error: FastifyError): OpenAiHttpError {
 }
 
 function reasonFor(error: FastifyError, failure: OpenAiHttpError): AbortReason {
+  if (failure.statusCode === 429) return "overloaded";
   if (failure.statusCode >= 400 && failure.statusCode < 500 && failure.statusCode !== 499)
     return "validation_error";
   return abortReasonOf(error);

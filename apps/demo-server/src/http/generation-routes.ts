@@ -15,7 +15,8 @@ import {
   completionSchema,
 } from "../openai/request-schemas.js";
 import type { Endpoint } from "../openai/response-builders.js";
-import { clientDisconnectSignal } from "./client-disconnect.js";
+import type { Admission } from "./admission.js";
+import type { ConnectionRequests } from "./connection-requests.js";
 import {
   type GenerationContext,
   type GenerationParams,
@@ -48,6 +49,8 @@ export interface GenerationRouteDeps {
   metrics: ServerMetrics;
   timeoutMs: number;
   uploadTimeout: UploadTimeout;
+  connections: ConnectionRequests;
+  admission: Admission;
   shuttingDown: () => boolean;
 }
 
@@ -69,17 +72,23 @@ export function registerGenerationRoutes(app: FastifyInstance, deps: GenerationR
         headers: request.headers,
       });
       // Every answer Fastify sends (success, validation or other error, timeout) and every
-      // client that leaves first end here, once; streams are counted by their handler.
-      reply.raw.once("close", () => {
+      // request whose connection ends first, pipelined or not, end here, once; streams are
+      // counted by their handler once it has taken over.
+      deps.connections.onSettled(request.raw, reply.raw, (delivered) => {
+        const refusal = deps.uploadTimeout.refusal(request);
+        if (!delivered) {
+          const end = deps.uploadTimeout.connectionEnd(request);
+          request.journey?.aborted(end.reason, end.error);
+        }
         if (request.outcomeCounted) return;
         request.outcomeCounted = true;
         deps.metrics.countRequest(
           endpoint,
-          reply.raw.writableFinished
+          delivered
             ? outcomeOfStatus(reply.statusCode)
-            : // A cut upload was answered 408 on the socket, not through this response.
-              deps.uploadTimeout.cut(request)
-              ? outcomeOfStatus(408)
+            : // A refused upload was answered on the socket, not through this response.
+              refusal !== undefined
+              ? outcomeOfStatus(refusal.statusCode)
               : "client_disconnect",
         );
       });
@@ -94,56 +103,75 @@ export function registerGenerationRoutes(app: FastifyInstance, deps: GenerationR
       paramsOf: (body: never) => Omit<GenerationParams, "endpoint" | "requestId">,
     ) =>
     async (request: FastifyRequest, reply: FastifyReply) => {
-      const journey = request.journey as JourneyHandle;
-      const params: GenerationParams = {
-        endpoint,
-        requestId: request.generationId as string,
-        ...paramsOf(request.body as never),
-      };
-      journey.setRequestAttributes({
-        operation: endpoint === "chat" ? "chat" : "text_completion",
-        model: params.model,
-        maxTokens: params.maxTokens,
-        stream: params.stream,
-        ...samplingOf(request.body as ChatCompletionBody),
-      });
-      if (journey.capturesContent) {
-        const body = request.body as Partial<ChatCompletionBody>;
-        journey.setContent({
-          inputMessages: body.messages ?? [{ role: "user", content: params.prompt }],
-        });
-      }
-      const context: GenerationContext = {
-        engine: deps.engine,
-        handle: journey,
-        incomingHeaders: request.headers,
-        arrivalTime: request.arrivalTime,
-        signal: clientDisconnectSignal(reply.raw),
-        timeoutMs: deps.timeoutMs,
-        shuttingDown: deps.shuttingDown,
-      };
-      if (!params.stream) return generateBody(params, context);
-      // Counted here, where the stream ends: its status says nothing of a failure after
-      // the first token, and the response may close before this handler resumes.
-      request.outcomeCounted = true;
-      reply.hijack();
+      const signal = deps.connections.signal(request.raw, reply.raw);
+      // A pipelined request whose connection closed while its body was parsed.
+      if (signal.aborted) throw new JourneyError("client_disconnect", "the client left");
+      const release = deps.admission.admit(request.raw.socket);
       try {
-        deps.metrics.countRequest(endpoint, await streamEvents(params, context, reply.raw));
-      } catch (error) {
-        // Nothing was sent yet: answer with a proper HTTP error.
-        const failure = httpErrorOf(error);
-        journey.aborted(abortReasonOf(error), error);
-        deps.metrics.countRequest(
-          endpoint,
-          reply.raw.destroyed ? "client_disconnect" : outcomeOfStatus(failure.statusCode),
-        );
-        if (!reply.raw.destroyed) {
-          reply.raw
-            .writeHead(failure.statusCode, { "content-type": "application/json" })
-            .end(JSON.stringify(failure.toBody()));
-        }
+        return await generate(endpoint, paramsOf, request, reply, signal);
+      } finally {
+        release();
       }
     };
+
+  const generate = async (
+    endpoint: Endpoint,
+    paramsOf: (body: never) => Omit<GenerationParams, "endpoint" | "requestId">,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    signal: AbortSignal,
+  ) => {
+    const journey = request.journey as JourneyHandle;
+    const params: GenerationParams = {
+      endpoint,
+      requestId: request.generationId as string,
+      ...paramsOf(request.body as never),
+    };
+    journey.setRequestAttributes({
+      operation: endpoint === "chat" ? "chat" : "text_completion",
+      model: params.model,
+      maxTokens: params.maxTokens,
+      stream: params.stream,
+      ...samplingOf(request.body as ChatCompletionBody),
+    });
+    if (journey.capturesContent) {
+      const body = request.body as Partial<ChatCompletionBody>;
+      journey.setContent({
+        inputMessages: body.messages ?? [{ role: "user", content: params.prompt }],
+      });
+    }
+    const context: GenerationContext = {
+      engine: deps.engine,
+      handle: journey,
+      incomingHeaders: request.headers,
+      arrivalTime: request.arrivalTime,
+      signal,
+      timeoutMs: deps.timeoutMs,
+      shuttingDown: deps.shuttingDown,
+    };
+    if (!params.stream) return generateBody(params, context);
+    // Counted here, where the stream ends: its status says nothing of a failure after
+    // the first token, and the response may close before this handler resumes.
+    request.outcomeCounted = true;
+    reply.hijack();
+    try {
+      deps.metrics.countRequest(endpoint, await streamEvents(params, context, reply.raw));
+    } catch (error) {
+      // Nothing was sent yet: answer with a proper HTTP error.
+      const failure = httpErrorOf(error);
+      journey.aborted(abortReasonOf(error), error);
+      const gone = signal.aborted || reply.raw.destroyed;
+      deps.metrics.countRequest(
+        endpoint,
+        gone ? "client_disconnect" : outcomeOfStatus(failure.statusCode),
+      );
+      if (!gone) {
+        reply.raw
+          .writeHead(failure.statusCode, { "content-type": "application/json" })
+          .end(JSON.stringify(failure.toBody()));
+      }
+    }
+  };
 
   app.post("/v1/chat/completions", {
     schema: { body: chatCompletionSchema },
@@ -175,6 +203,7 @@ export function registerGenerationRoutes(app: FastifyInstance, deps: GenerationR
 function outcomeOfStatus(status: number): RequestOutcome {
   if (status < 400) return "ok";
   if (status === 499) return "client_disconnect";
+  if (status === 429) return "overloaded";
   return status >= 500 ? "error" : "invalid";
 }
 

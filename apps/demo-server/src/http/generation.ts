@@ -208,7 +208,8 @@ export async function streamEvents(
   } catch (error) {
     if (!response.headersSent) throw error;
     // The same outcome as a non-streaming request whose client left: nothing more to send.
-    if (response.destroyed) return "client_disconnect";
+    // A pipelined response still queued behind another is never destroyed: the signal says.
+    if (context.signal.aborted || response.destroyed) return "client_disconnect";
     write(httpErrorOf(error).toBody());
     response.end("data: [DONE]\n\n");
     return "error";
@@ -240,6 +241,8 @@ export function httpErrorOf(error: unknown): OpenAiHttpError {
           null,
           "shutdown",
         );
+      case "overloaded":
+        return new OpenAiHttpError(429, error.message, "requests", null, "overloaded");
       case "client_disconnect":
         return new OpenAiHttpError(499, "the client closed the request", "invalid_request_error");
       default:

@@ -1,7 +1,9 @@
-import type { ServerOptions } from "node:http";
+import type { IncomingMessage, ServerOptions } from "node:http";
 import type { Socket } from "node:net";
+import type { AbortReason } from "@llm-journey/tracer-api";
 import type { FastifyRequest } from "fastify";
 import { OpenAiHttpError } from "../openai/openai-error.js";
+import type { ConnectionRequests } from "./connection-requests.js";
 
 /**
  * The upload timeout: a request's headers and body must arrive within `uploadTimeoutMs`
@@ -10,15 +12,22 @@ import { OpenAiHttpError } from "../openai/openai-error.js";
  * between `uploadTimeoutMs` and `uploadTimeoutMs` + that interval (at most 1 s).
  *
  * Node reports a cut request as a `clientError` on its socket. `clientErrorHandler`
- * answers it, and the errors of every malformed request, with an OpenAI error body, and
- * remembers the sockets it cut for a timeout, so that the request's journey, which the
- * socket's end aborts, is closed as a `timeout` rather than a client disconnect.
+ * answers it, and the errors of every malformed request, with an OpenAI error body. The
+ * error belongs to the request being received, never to the complete requests pipelined
+ * before it on the same connection: those get their own answers first, and only then is
+ * the error written and the connection closed. The request it belongs to, when its
+ * headers had arrived, is remembered, so that its journey, which the connection's end
+ * closes, says what happened to it (a `timeout`, a protocol error) rather than a client
+ * disconnect.
  */
 export class UploadTimeout {
-  /** Sockets cut because their request did not arrive in time; forgotten with the socket. */
-  private readonly timedOut = new WeakSet<Socket>();
+  /** Requests refused by a protocol error, with that error; forgotten with the request. */
+  private readonly refused = new WeakMap<IncomingMessage, OpenAiHttpError>();
 
-  constructor(readonly uploadTimeoutMs: number) {}
+  constructor(
+    readonly uploadTimeoutMs: number,
+    private readonly connections: ConnectionRequests,
+  ) {}
 
   /** Fastify's server options that enforce it. */
   serverOptions(): { requestTimeout: number; http: ServerOptions } {
@@ -34,10 +43,24 @@ export class UploadTimeout {
     };
   }
 
-  /** True when the request's connection was cut by the upload timeout. */
-  cut(request: FastifyRequest): boolean {
-    const socket = request.raw.socket as Socket | null;
-    return socket !== null && this.timedOut.has(socket);
+  /** The protocol error that refused this request while it was arriving, if one did. */
+  refusal(request: FastifyRequest): OpenAiHttpError | undefined {
+    return this.refused.get(request.raw);
+  }
+
+  /**
+   * Why a request whose connection ended before its response was finished ends: the
+   * protocol error that refused it, else its client's leaving.
+   */
+  connectionEnd(request: FastifyRequest): { reason: AbortReason; error: string } {
+    const refusal = this.refusal(request);
+    if (refusal === undefined) {
+      return { reason: "client_disconnect", error: "the client closed the connection" };
+    }
+    return {
+      reason: refusal.statusCode === 408 ? "timeout" : "validation_error",
+      error: `${refusal.statusCode} ${refusal.code}`,
+    };
   }
 
   /**
@@ -47,20 +70,30 @@ export class UploadTimeout {
   readonly clientErrorHandler = (error: NodeJS.ErrnoException, socket: Socket): void => {
     // The connection is already gone: nothing to answer.
     if (error.code === "ECONNRESET" || socket.destroyed) return;
+    // The connection's first protocol error is the one answered; nothing after it is read.
+    if (this.connections.holdsAnswer(socket)) return;
     const failure = clientFailureOf(error, this.uploadTimeoutMs);
-    if (failure.statusCode === 408) this.timedOut.add(socket);
-    // Write only where no response has started on this connection (a pipelined request
-    // behind a response still being written): bytes in the middle of it would corrupt it.
-    const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
-    if (socket.writable && inFlight?.headersSent !== true) {
-      const body = JSON.stringify(failure.toBody());
-      socket.write(
-        `HTTP/1.1 ${failure.statusCode} ${STATUS_TEXT[failure.statusCode]}\r\n` +
-          `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
-          `connection: close\r\n\r\n${body}`,
-      );
-    }
-    socket.destroy(error);
+    const culprit = this.connections.uploading(socket);
+    if (culprit !== undefined) this.refused.set(culprit, failure);
+    this.connections.answerInTurn(
+      socket,
+      () => {
+        // Write only where no response has started on this connection (a response still
+        // being written to a client that stopped reading): bytes in it would corrupt it.
+        const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })
+          ._httpMessage;
+        if (socket.writable && inFlight?.headersSent !== true) {
+          const body = JSON.stringify(failure.toBody());
+          socket.write(
+            `HTTP/1.1 ${failure.statusCode} ${STATUS_TEXT[failure.statusCode]}\r\n` +
+              `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+              `connection: close\r\n\r\n${body}`,
+          );
+        }
+        socket.destroy(error);
+      },
+      culprit,
+    );
   };
 }
 

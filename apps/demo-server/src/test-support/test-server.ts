@@ -86,6 +86,21 @@ export function gaugeValue(metrics: string, name: string, layer: string): number
   return line === undefined ? undefined : Number(line.split(" ").at(-1));
 }
 
+/** `llm_journey_requests_total` for one endpoint and outcome, as `/metrics` reads now. */
+export async function requestsTotal(
+  url: string,
+  outcome: string,
+  endpoint: "chat" | "completions" = "chat",
+): Promise<number> {
+  const metrics = await (await fetch(`${url}/metrics`)).text();
+  const line = metrics
+    .split("\n")
+    .find((l) =>
+      l.startsWith(`llm_journey_requests_total{endpoint="${endpoint}",outcome="${outcome}"}`),
+    );
+  return line === undefined ? 0 : Number(line.split(" ").at(-1));
+}
+
 /** Both spans of one request, by name, once both have arrived. */
 export function spansOf(journey: Journey) {
   const api = journey.spans.find((span) => span.name === "llm_request");
