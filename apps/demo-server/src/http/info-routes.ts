@@ -81,7 +81,8 @@ export function registerInfoRoutes(
 
 /** `?limit=N` of the debug routes: 50 when absent, else an integer in [1, 500]. */
 function limitOf(raw: string | undefined = "50"): number {
-  const limit = Number(raw);
+  // Decimal digits only: Number() would also take "0x10", "1e2" and " 7 ".
+  const limit = /^[0-9]{1,4}$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
     throw new OpenAiHttpError(
       400,
