@@ -30,7 +30,8 @@ export function viewerScript(options: { refreshMs: number; model: string }): str
 
   var state = {
     journeys: [],
-    selectedTraceId: null,
+    // A journey is one request: requests sharing a client's trace id are told apart by request id.
+    selectedKey: null,
     lastText: null,
     timer: null,
     inFlight: false,
@@ -172,6 +173,7 @@ export function viewerScript(options: { refreshMs: number; model: string }): str
     return {
       traceId: typeof journey.traceId === "string" ? journey.traceId : "",
       requestId: requestId,
+      key: (typeof journey.traceId === "string" ? journey.traceId : "") + " " + requestId,
       status: status,
       isError: isError,
       ttftMs: ttftMs,
@@ -306,10 +308,11 @@ export function viewerScript(options: { refreshMs: number; model: string }): str
       var tr = el("tr");
       tr.setAttribute("data-testid", "journey-row");
       tr.setAttribute("data-trace-id", summary.traceId);
+      tr.setAttribute("data-request-id", summary.requestId);
       tr.setAttribute("tabindex", "0");
-      tr.setAttribute("aria-selected", String(summary.traceId === state.selectedTraceId));
+      tr.setAttribute("aria-selected", String(summary.key === state.selectedKey));
       if (summary.isError) tr.classList.add("is-error");
-      if (summary.traceId === state.selectedTraceId) tr.classList.add("is-selected");
+      if (summary.key === state.selectedKey) tr.classList.add("is-selected");
 
       var id = el("td", "mono request-id", summary.requestId);
       id.title = summary.requestId;
@@ -325,14 +328,14 @@ export function viewerScript(options: { refreshMs: number; model: string }): str
       tr.appendChild(el("td", "num", summary.preemptions));
       tr.appendChild(el("td", "num", summary.spanCount));
 
-      tr.addEventListener("click", function () { select(summary.traceId, false); });
+      tr.addEventListener("click", function () { select(summary, false); });
       tr.addEventListener("keydown", function (event) {
-        if (event.key === "Enter" || event.key === " ") { event.preventDefault(); select(summary.traceId, true); }
+        if (event.key === "Enter" || event.key === " ") { event.preventDefault(); select(summary, true); }
         if (event.key === "ArrowDown" || event.key === "ArrowUp") {
           event.preventDefault();
           var index = state.journeys.indexOf(summary) + (event.key === "ArrowDown" ? 1 : -1);
           var next = state.journeys[index];
-          if (next) select(next.traceId, true);
+          if (next) select(next, true);
         }
       });
       return tr;
@@ -342,20 +345,19 @@ export function viewerScript(options: { refreshMs: number; model: string }): str
       state.journeys.length + (state.journeys.length === 1 ? " journey" : " journeys") + ", newest first";
   }
 
-  function select(traceId, focus) {
-    state.selectedTraceId = traceId;
+  function select(summary, focus) {
+    state.selectedKey = summary.key;
     renderList();
     renderDetails();
     if (focus) {
-      var rows = byId("journey-list").tBodies[0].rows;
-      for (var i = 0; i < rows.length; i++) {
-        if (rows[i].getAttribute("data-trace-id") === traceId) rows[i].focus();
-      }
+      var index = state.journeys.indexOf(summary);
+      var row = byId("journey-list").tBodies[0].rows[index];
+      if (row) row.focus();
     }
   }
 
   function selectedSummary() {
-    return state.journeys.find(function (s) { return s.traceId === state.selectedTraceId; }) || null;
+    return state.journeys.find(function (s) { return s.key === state.selectedKey; }) || null;
   }
 
   // ---- rendering: the selected journey
@@ -694,8 +696,8 @@ ${stepLaneScript()}
     var empty = state.journeys.length === 0;
     byId("empty-state").hidden = !empty;
     byId("content").hidden = empty;
-    if (empty) { state.selectedTraceId = null; return; }
-    if (!selectedSummary()) state.selectedTraceId = state.journeys[0].traceId;
+    if (empty) { state.selectedKey = null; return; }
+    if (!selectedSummary()) state.selectedKey = state.journeys[0].key;
     renderList();
     renderDetails();
   }
