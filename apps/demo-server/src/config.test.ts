@@ -43,6 +43,21 @@ describe("parseConfig", () => {
     expect(config.journeyStoreMaxBytes).toBe(64 * 1024 * 1024);
   });
 
+  it("bounds admission: the queue and each connection's share, from flags, then variables", () => {
+    expect(parse([])).toMatchObject({ maxQueuedRequests: 256, maxPipelinedRequests: 8 });
+    const env = { MAX_QUEUED_REQUESTS: "40", MAX_PIPELINED_REQUESTS: "2" };
+    expect(parse([], env)).toMatchObject({ maxQueuedRequests: 40, maxPipelinedRequests: 2 });
+    expect(
+      parse(["--max-queued-requests", "0", "--max-pipelined-requests", "1"], env),
+    ).toMatchObject({ maxQueuedRequests: 0, maxPipelinedRequests: 1 });
+    expect(errorOf(["--max-pipelined-requests", "0"])).toMatch(
+      "--max-pipelined-requests must be an integer >= 1, got 0",
+    );
+    expect(errorOf([], { MAX_QUEUED_REQUESTS: "1e3" })).toMatch(
+      "--max-queued-requests must be an integer >= 0, got 1e3",
+    );
+  });
+
   it("reads the attribute length limit from the flag, then OpenTelemetry's two variables", () => {
     const limitOf = (argv: string[], env: NodeJS.ProcessEnv) =>
       parse(argv, env).tracing.attributeValueLengthLimit;

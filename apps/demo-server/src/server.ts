@@ -146,10 +146,13 @@ export async function startServer(
     timeoutMs: config.requestTimeoutMs,
     uploadTimeout,
     connections,
-    admission: new Admission({
-      maxInEngine: config.engine.maxNumSeqs + config.maxQueuedRequests,
-      maxPerConnection: config.maxPipelinedRequests,
-    }),
+    admission: new Admission(
+      {
+        maxInEngine: config.engine.maxNumSeqs + config.maxQueuedRequests,
+        maxPerConnection: config.maxPipelinedRequests,
+      },
+      connections,
+    ),
     shuttingDown: () => shuttingDown,
   });
   registerInfoRoutes(app, {

@@ -1,4 +1,7 @@
+import type { IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
 import { OpenAiHttpError } from "../openai/openai-error.js";
+import type { ConnectionRequests } from "./connection-requests.js";
 
 export interface AdmissionLimits {
   /** Generation requests in the engine at once, running or waiting: past it, 429. */
@@ -13,25 +16,33 @@ export interface AdmissionLimits {
  * 429 at once, before the engine sees it. So the queue is bounded, and one connection
  * (a client that pipelines a thousand requests in one write) cannot take the engine from
  * the others.
+ *
+ * A connection that keeps pipelining past its share, with more than twice its share
+ * unanswered, is closed. Its refusals would otherwise pile up behind its answers in
+ * progress until Node stops reading the connection, and a connection that is not read
+ * cannot tell that its client has left: the requests it holds in the engine would run
+ * to their end for nobody.
  */
 export class Admission {
   private inEngine = 0;
-  private readonly perConnection = new WeakMap<object, number>();
+  private readonly perConnection = new WeakMap<Socket, number>();
 
-  constructor(private readonly limits: AdmissionLimits) {}
-
-  /** Requests holding a place now. */
-  get admitted(): number {
-    return this.inEngine;
-  }
+  constructor(
+    private readonly limits: AdmissionLimits,
+    private readonly connections: ConnectionRequests,
+  ) {}
 
   /**
-   * Takes a place for a request of `connection`: returns the function that gives it
-   * back (idempotent), or throws the 429 that refuses it.
+   * Takes a place for `request`: returns the function that gives it back (idempotent),
+   * or throws the 429 that refuses it.
    */
-  admit(connection: object): () => void {
+  admit(request: IncomingMessage): () => void {
+    const connection = request.socket as Socket;
     const held = this.perConnection.get(connection) ?? 0;
     if (held >= this.limits.maxPerConnection) {
+      if (this.connections.unanswered(connection) > 2 * this.limits.maxPerConnection) {
+        this.connections.shed(connection);
+      }
       throw new OpenAiHttpError(
         429,
         `this connection already has ${held} requests in the engine (--max-pipelined-requests); wait for their answers or use another connection`,

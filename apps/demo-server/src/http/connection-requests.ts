@@ -32,6 +32,7 @@ export class ConnectionRequests {
   private readonly open = new WeakMap<Socket, Set<Entry>>();
   private readonly entries = new WeakMap<IncomingMessage, Entry>();
   private readonly held = new WeakMap<Socket, HeldAnswer>();
+  private readonly shedConnections = new WeakSet<Socket>();
 
   /** Tracks every request the server receives, before any handler sees it. */
   attach(server: Server): void {
@@ -57,6 +58,25 @@ export class ConnectionRequests {
     const entry = this.entryOf(request, response);
     if (entry.delivered === undefined) entry.listeners.push(listener);
     else listener(entry.delivered);
+  }
+
+  /** Requests on this connection whose responses are not finished. */
+  unanswered(socket: Socket): number {
+    return this.open.get(socket)?.size ?? 0;
+  }
+
+  /**
+   * Closes a connection that keeps more requests unanswered than the server will hold for
+   * it: every request on it ends at once, as `wasShed` then tells.
+   */
+  shed(socket: Socket): void {
+    this.shedConnections.add(socket);
+    socket.destroy();
+  }
+
+  /** True when the server closed this connection for holding too many requests. */
+  wasShed(socket: Socket): boolean {
+    return this.shedConnections.has(socket);
   }
 
   /** The request on this connection whose body is still arriving, if any. */
@@ -128,8 +148,10 @@ export class ConnectionRequests {
     if (entry.delivered !== undefined) return;
     entry.delivered = delivered;
     this.open.get(socket)?.delete(entry);
-    if (!delivered) entry.left.abort();
+    // The listeners first: they say why the request ended before the abort closes it as a
+    // plain disconnect.
     for (const listener of entry.listeners.splice(0)) listener(delivered);
+    if (!delivered) entry.left.abort();
     const held = this.held.get(socket);
     if (held !== undefined && !socket.destroyed && !this.waitsFor(socket, held.culprit)) {
       this.held.delete(socket);

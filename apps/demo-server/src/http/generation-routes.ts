@@ -75,20 +75,17 @@ export function registerGenerationRoutes(app: FastifyInstance, deps: GenerationR
       // request whose connection ends first, pipelined or not, end here, once; streams are
       // counted by their handler once it has taken over.
       deps.connections.onSettled(request.raw, reply.raw, (delivered) => {
-        const refusal = deps.uploadTimeout.refusal(request);
-        if (!delivered) {
-          const end = deps.uploadTimeout.connectionEnd(request);
-          request.journey?.aborted(end.reason, end.error);
-        }
+        const end = delivered ? undefined : deps.uploadTimeout.connectionEnd(request);
+        if (end !== undefined) request.journey?.aborted(end.reason, end.error);
         if (request.outcomeCounted) return;
         request.outcomeCounted = true;
         deps.metrics.countRequest(
           endpoint,
-          delivered
+          end === undefined
             ? outcomeOfStatus(reply.statusCode)
-            : // A refused upload was answered on the socket, not through this response.
-              refusal !== undefined
-              ? outcomeOfStatus(refusal.statusCode)
+            : // A protocol error answered on the socket, or a connection the server shed.
+              end.status !== undefined
+              ? outcomeOfStatus(end.status)
               : "client_disconnect",
         );
       });
@@ -106,7 +103,16 @@ export function registerGenerationRoutes(app: FastifyInstance, deps: GenerationR
       const signal = deps.connections.signal(request.raw, reply.raw);
       // A pipelined request whose connection closed while its body was parsed.
       if (signal.aborted) throw new JourneyError("client_disconnect", "the client left");
-      const release = deps.admission.admit(request.raw.socket);
+      let release: () => void;
+      try {
+        release = deps.admission.admit(request.raw);
+      } catch (refusal) {
+        // Counted as refused now: the refusal is decided, even if its answer waits in a
+        // pipeline behind others and its client leaves before reading it.
+        request.outcomeCounted = true;
+        deps.metrics.countRequest(endpoint, "overloaded");
+        throw refusal;
+      }
       try {
         return await generate(endpoint, paramsOf, request, reply, signal);
       } finally {

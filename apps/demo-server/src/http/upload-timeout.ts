@@ -5,6 +5,14 @@ import type { FastifyRequest } from "fastify";
 import { OpenAiHttpError } from "../openai/openai-error.js";
 import type { ConnectionRequests } from "./connection-requests.js";
 
+/** How a request whose connection ended before its response was finished ends. */
+export interface ConnectionEnd {
+  reason: AbortReason;
+  error: string;
+  /** The status it stands for, when the server refused it rather than its client left. */
+  status?: number;
+}
+
 /**
  * The upload timeout: a request's headers and body must arrive within `uploadTimeoutMs`
  * of its first byte. Node's HTTP server enforces it (`headersTimeout`, `requestTimeout`);
@@ -50,9 +58,13 @@ export class UploadTimeout {
 
   /**
    * Why a request whose connection ended before its response was finished ends: the
-   * protocol error that refused it, else its client's leaving.
+   * server closed a connection that pipelined far past its share, or a protocol error
+   * refused the request, else its client left.
    */
-  connectionEnd(request: FastifyRequest): { reason: AbortReason; error: string } {
+  connectionEnd(request: FastifyRequest): ConnectionEnd {
+    if (this.connections.wasShed(request.raw.socket as Socket)) {
+      return { reason: "overloaded", error: "429 too_many_pipelined_requests", status: 429 };
+    }
     const refusal = this.refusal(request);
     if (refusal === undefined) {
       return { reason: "client_disconnect", error: "the client closed the connection" };
@@ -60,6 +72,7 @@ export class UploadTimeout {
     return {
       reason: refusal.statusCode === 408 ? "timeout" : "validation_error",
       error: `${refusal.statusCode} ${refusal.code}`,
+      status: refusal.statusCode,
     };
   }
 
@@ -70,6 +83,12 @@ export class UploadTimeout {
   readonly clientErrorHandler = (error: NodeJS.ErrnoException, socket: Socket): void => {
     // The connection is already gone: nothing to answer.
     if (error.code === "ECONNRESET" || socket.destroyed) return;
+    // Its client ended it in the middle of a request (Node reports a parse error at the
+    // end of input): a client that left, not a request to refuse.
+    if (error.code === "HPE_INVALID_EOF_STATE") {
+      socket.destroy();
+      return;
+    }
     // The connection's first protocol error is the one answered; nothing after it is read.
     if (this.connections.holdsAnswer(socket)) return;
     const failure = clientFailureOf(error, this.uploadTimeoutMs);
