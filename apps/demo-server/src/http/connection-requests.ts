@@ -4,7 +4,8 @@ import type { Socket } from "node:net";
 /** One request, from its headers until its response is finished or its client is gone. */
 interface Entry {
   readonly request: IncomingMessage;
-  readonly left: AbortController;
+  /** Made when a handler first asks for the signal: most requests never do. */
+  left: AbortController | undefined;
   /** undefined while unanswered; then true when the response was finished, false when lost. */
   delivered: boolean | undefined;
   readonly listeners: Array<(delivered: boolean) => void>;
@@ -41,9 +42,14 @@ export class ConnectionRequests {
     });
   }
 
-  /** Fires when the client leaves before this request's response is finished. */
+  /** Fires when the request's connection ends (its client left) before its response is finished. */
   signal(request: IncomingMessage, response: ServerResponse): AbortSignal {
-    return this.entryOf(request, response).left.signal;
+    const entry = this.entryOf(request, response);
+    if (entry.left === undefined) {
+      entry.left = new AbortController();
+      if (entry.delivered === false) entry.left.abort();
+    }
+    return entry.left.signal;
   }
 
   /**
@@ -118,7 +124,7 @@ export class ConnectionRequests {
     if (known !== undefined) return known;
     const entry: Entry = {
       request,
-      left: new AbortController(),
+      left: undefined,
       delivered: undefined,
       listeners: [],
     };
@@ -151,7 +157,7 @@ export class ConnectionRequests {
     // The listeners first: they say why the request ended before the abort closes it as a
     // plain disconnect.
     for (const listener of entry.listeners.splice(0)) listener(delivered);
-    if (!delivered) entry.left.abort();
+    if (!delivered) entry.left?.abort();
     const held = this.held.get(socket);
     if (held !== undefined && !socket.destroyed && !this.waitsFor(socket, held.culprit)) {
       this.held.delete(socket);
