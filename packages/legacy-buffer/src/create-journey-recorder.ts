@@ -3,6 +3,7 @@ import {
   type CoreRequestView,
   createRateLimitedErrorHandler,
   isUnconfiguredGlobal,
+  registeredTracer,
   type TracingErrorHandler,
 } from "@llm-journey/tracer-core";
 import type { TracerProvider } from "@opentelemetry/api";
@@ -74,7 +75,7 @@ export function createLegacyJourneyRecorder(
     if (provider !== undefined && isUnconfiguredGlobal(provider, LEGACY_TRACER_SCOPE)) {
       return new DeferredLegacyRecorder((rate) => {
         try {
-          return provider.getDelegateTracer(LEGACY_TRACER_SCOPE) === undefined
+          return registeredTracer(provider, LEGACY_TRACER_SCOPE) === undefined
             ? undefined
             : build(rate);
         } catch (error) {

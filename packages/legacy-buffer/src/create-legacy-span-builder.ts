@@ -1,6 +1,7 @@
 import {
   createRateLimitedErrorHandler,
   isUnconfiguredGlobal,
+  registeredTracer,
   type TracingErrorHandler,
 } from "@llm-journey/tracer-core";
 import { type Tracer, type TracerProvider, trace } from "@opentelemetry/api";
@@ -51,7 +52,7 @@ export function createLegacySpanBuilder(options: LegacySpanBuilderOptions = {}):
     if (isUnconfiguredGlobal(provider, LEGACY_TRACER_SCOPE)) {
       return new DeferredLegacySpanBuilder(() => {
         try {
-          const tracer = provider.getDelegateTracer(LEGACY_TRACER_SCOPE, version);
+          const tracer = registeredTracer(provider, LEGACY_TRACER_SCOPE, version);
           return tracer === undefined ? undefined : build(tracer);
         } catch (error) {
           onError(error, "createLegacySpanBuilder");

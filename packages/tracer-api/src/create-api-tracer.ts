@@ -2,6 +2,7 @@ import {
   assertSampleRate,
   createRateLimitedErrorHandler,
   isUnconfiguredGlobal,
+  registeredTracer,
   resolveMaxJourneyAge,
   type TracingErrorHandler,
 } from "@llm-journey/tracer-core";
@@ -83,7 +84,7 @@ export function createApiTracer(options: ApiTracerOptions = {}): ApiJourneyTrace
       return new DeferredApiTracer(
         (rate) => {
           try {
-            const tracer = provider.getDelegateTracer(API_TRACER_SCOPE, version);
+            const tracer = registeredTracer(provider, API_TRACER_SCOPE, version);
             return tracer === undefined ? undefined : build(tracer, rate);
           } catch (error) {
             onError(error, "createApiTracer");

@@ -1,4 +1,10 @@
 export {
+  type TracingErrorHandler,
+  TracingNotice,
+  type TracingNoticeCode,
+  type TracingNoticeSeverity,
+} from "@llm-journey/tracer-core";
+export {
   ABORT_REASONS,
   type AbortReason,
   abortReasonOf,

@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import {
   type CoreJourneyTracer,
   createCoreTracer,
@@ -47,8 +48,8 @@ describe("tracers created at module level, before the application registers its 
     expect(testing.finishedSpans()).toHaveLength(0);
     // Once per layer, naming the first request, the missing SDK and the way to register it.
     expect(reports).toEqual([
-      'startJourney: Error: no OpenTelemetry SDK is registered globally, so llm-journey.api gives request "before" no llm_request span, nor any other request until one is; register the SDK (provider.register() or trace.setGlobalTracerProvider()) through the @opentelemetry/api this package imports, before requests arrive, or pass tracerProvider',
-      'requestAdded: Error: no OpenTelemetry SDK is registered globally, so llm-journey.scheduler gives request "before" no llm_core span, nor any other request until one is; register the SDK (provider.register() or trace.setGlobalTracerProvider()) through the @opentelemetry/api this package imports, before requests arrive, or pass tracerProvider',
+      'startJourney: warning (no-sdk-registered): no OpenTelemetry SDK is registered globally, so llm-journey.api gives request "before" no llm_request span, nor any other request until one is; register the SDK (provider.register() or trace.setGlobalTracerProvider()) before requests arrive, or pass tracerProvider',
+      'requestAdded: warning (no-sdk-registered): no OpenTelemetry SDK is registered globally, so llm-journey.scheduler gives request "before" no llm_core span, nor any other request until one is; register the SDK (provider.register() or trace.setGlobalTracerProvider()) before requests arrive, or pass tracerProvider',
     ]);
     assertNoTrackedEntries(api, "api");
     assertNoTrackedEntries(core, "core");
@@ -136,7 +137,9 @@ describe("an API tracer waiting for the SDK says so once", () => {
     both.api.shutdown();
     both.core.shutdown(1);
     expect([both.apiReports.length, both.coreReports.length]).toEqual([1, 1]);
-    expect(both.apiReports[0]).toMatch(/^startJourney: Error: .*"r0" no llm_request span/);
+    expect(both.apiReports[0]).toMatch(
+      /^startJourney: warning \(no-sdk-registered\): .*"r0" no llm_request span/,
+    );
     expect(unregistered.finishedSpans()).toHaveLength(0);
     assertNoTrackedEntries(both.api, "api");
     assertNoTrackedEntries(both.core, "core");
@@ -156,6 +159,31 @@ describe("an API tracer waiting for the SDK says so once", () => {
     expect(sdk.spansNamed("llm_core")).toHaveLength(2);
     expect([both.apiReports, both.coreReports]).toEqual([[], []]);
     sdk.assertEverySpanEndedOnce();
+    await sdk.shutdown();
+  });
+
+  it("not at all when a CommonJS copy of the API registers the SDK, and traces both layers linked", async () => {
+    // API 1.10 ships separate CommonJS and ES builds: a `require` beside the layers'
+    // `import` loads a second copy with its own classes and global proxy, sharing only
+    // the global registry. A fresh load of the API's files stands for it.
+    const require = createRequire(import.meta.url);
+    const entry = require.resolve("@opentelemetry/api");
+    for (const file of Object.keys(require.cache)) {
+      if (file.startsWith(entry.slice(0, entry.lastIndexOf("build")))) delete require.cache[file];
+    }
+    const other: typeof import("@opentelemetry/api") = require("@opentelemetry/api");
+    expect(other.trace).not.toBe(trace);
+    const sdk = createTestTracing();
+    const both = layers();
+    other.trace.setGlobalTracerProvider(sdk.provider);
+    expect([both.api.enabled, both.core.enabled]).toEqual([true, true]);
+    journey("cjs", both);
+    const [request] = sdk.spansNamed("llm_request");
+    const [core] = sdk.spansNamed("llm_core");
+    expect(core?.parentSpanContext?.spanId).toBe(request?.spanContext().spanId);
+    expect([both.apiReports, both.coreReports]).toEqual([[], []]);
+    sdk.assertEverySpanEndedOnce();
+    other.trace.disable();
     await sdk.shutdown();
   });
 
@@ -201,7 +229,7 @@ describe("an API tracer waiting for the SDK says so once", () => {
     for (let i = 0; i < 3; i++) quiet.startJourney({ requestId: `r${i}` }).departed();
     expect(warn).toHaveBeenCalledTimes(1);
     expect(String(warn.mock.calls[0]?.[0])).toMatch(
-      /^\[llm-journey\] tracing failed in startJourney: Error: no OpenTelemetry SDK is registered globally, so llm-journey.api gives request "r0" no llm_request span/,
+      /^\[llm-journey\] warning from startJourney \(no-sdk-registered\): no OpenTelemetry SDK is registered globally, so llm-journey.api gives request "r0" no llm_request span/,
     );
     assertNoTrackedEntries(quiet, "api");
   });

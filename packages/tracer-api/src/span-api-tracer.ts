@@ -10,6 +10,7 @@ import {
   monotonicSeconds,
   spanTime,
   type TracingErrorHandler,
+  TracingNotice,
   wallClockAnchor,
   watchdogClosure,
 } from "@llm-journey/tracer-core";
@@ -160,7 +161,9 @@ export class SpanApiTracer implements ApiJourneyTracer {
     if (this.samplerDropReported) return;
     this.samplerDropReported = true;
     this.options.onError(
-      new Error(
+      new TracingNotice(
+        "sampler-dropped-request",
+        "info",
         `the tracer provider's sampler made ${API_SPAN_NAME} non-recording for a request the sample rate picked, so the request is not traced on either layer (${SAMPLED_HEADER}: 0). Expected with ParentBased under a caller whose sampled flag is off, or a ratio sampler; use AlwaysOnSampler to let the sample rate alone decide. Said once.`,
       ),
       "startJourney",

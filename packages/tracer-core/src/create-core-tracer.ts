@@ -1,10 +1,11 @@
-import { ProxyTracerProvider, type Tracer, type TracerProvider, trace } from "@opentelemetry/api";
+import { type Tracer, type TracerProvider, trace } from "@opentelemetry/api";
 import type { CoreJourneyTracer } from "./core-tracer.js";
 import { DeferredCoreTracer } from "./deferred-core-tracer.js";
 import { CORE_TRACER_SCOPE } from "./journey-types.js";
 import { resolveMaxJourneyAge } from "./journey-watchdog.js";
 import { NOOP_CORE_TRACER } from "./noop-core-tracer.js";
 import { PACKAGE_VERSION } from "./package-version.js";
+import { isUnconfiguredGlobal, registeredTracer } from "./registered-tracer.js";
 import { assertSampleRate } from "./sample-rate.js";
 import { SpanCoreTracer } from "./span-core-tracer.js";
 import { resolveStepTracing, type StepTracingOptions } from "./step-tracing-options.js";
@@ -94,7 +95,7 @@ export function createCoreTracer(options: CoreTracerOptions = {}): CoreJourneyTr
       return new DeferredCoreTracer(
         (rateSet) => {
           try {
-            const tracer = provider.getDelegateTracer(CORE_TRACER_SCOPE, version);
+            const tracer = registeredTracer(provider, CORE_TRACER_SCOPE, version);
             return tracer === undefined ? undefined : build(tracer, rateSet);
           } catch (error) {
             onError(error, "createCoreTracer");
@@ -110,17 +111,4 @@ export function createCoreTracer(options: CoreTracerOptions = {}): CoreJourneyTr
     onError(error, "createCoreTracer");
     return NOOP_CORE_TRACER;
   }
-}
-
-/**
- * True for the API's global provider before any SDK registered one: a proxy with no
- * delegate. Tracing through it would create a non-recording span per request at a cost,
- * so a layer created then waits for the SDK instead (`getDelegateTracer` returns its
- * tracer once registered).
- */
-export function isUnconfiguredGlobal(
-  provider: TracerProvider,
-  scope: string,
-): provider is ProxyTracerProvider {
-  return provider instanceof ProxyTracerProvider && provider.getDelegateTracer(scope) === undefined;
 }

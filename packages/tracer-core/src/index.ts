@@ -3,7 +3,6 @@ export {
   type CoreTracerOptions,
   createCoreTracer,
   DEFAULT_MAX_EVENTS_PER_SPAN,
-  isUnconfiguredGlobal,
 } from "./create-core-tracer.js";
 export { HookMisuseError, type HookMisuseKind } from "./hook-misuse.js";
 export {
@@ -29,6 +28,7 @@ export { elapsedMicroseconds, monotonicSeconds } from "./monotonic-clock.js";
 export { NoSdkReporter, type NoSdkReporterOptions } from "./no-sdk-reporter.js";
 export { NOOP_CORE_TRACER } from "./noop-core-tracer.js";
 export type { OpenCoreJourney } from "./open-journey.js";
+export { isUnconfiguredGlobal, registeredTracer } from "./registered-tracer.js";
 export { type CoreRequestView, requestIdOf } from "./request-view.js";
 export { assertSampleRate, decideSampled } from "./sample-rate.js";
 export { spanTime, wallClockAnchor } from "./span-time.js";
@@ -44,3 +44,8 @@ export {
   describeError,
   type TracingErrorHandler,
 } from "./tracing-error-reporter.js";
+export {
+  TracingNotice,
+  type TracingNoticeCode,
+  type TracingNoticeSeverity,
+} from "./tracing-notice.js";

@@ -1,3 +1,5 @@
+import { createRequire } from "node:module";
+import * as path from "node:path";
 import { trace } from "@opentelemetry/api";
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -48,6 +50,21 @@ function registerSdk(): TestTracing {
   return testing;
 }
 
+/**
+ * A second copy of `@opentelemetry/api`, as an application gets when it `require`s the
+ * API (1.10 ships separate CommonJS and ES builds) while the layers `import` it: its own
+ * classes and its own global proxy, sharing only the global registry with ours.
+ */
+function secondApiCopy(): typeof import("@opentelemetry/api") {
+  const require = createRequire(import.meta.url);
+  const entry = require.resolve("@opentelemetry/api");
+  const apiDir = entry.slice(0, entry.lastIndexOf(`${path.sep}build${path.sep}`));
+  for (const file of Object.keys(require.cache)) {
+    if (file.startsWith(apiDir)) delete require.cache[file];
+  }
+  return require("@opentelemetry/api");
+}
+
 describe("a core tracer created before an SDK is registered globally", () => {
   it("is not the no-op, says it is disabled, and keeps nothing until one is", () => {
     const { core } = reportingTracer();
@@ -86,6 +103,23 @@ describe("a core tracer created before an SDK is registered globally", () => {
     // The one request added while there was no SDK is the one reported.
     expect(reports).toHaveLength(1);
     expect(reports[0]).toContain('"early"');
+  });
+
+  it("finds an SDK registered through another copy of the API, and says nothing", () => {
+    const other = secondApiCopy();
+    expect(other.trace).not.toBe(trace);
+    const { core, reports } = reportingTracer();
+    expect(core.enabled).toBe(false);
+    testing = createTestTracing();
+    expect(other.trace.setGlobalTracerProvider(testing.provider)).toBe(true);
+    serve(core, ["a", "b"], "b");
+    expect(core.enabled).toBe(true);
+    const ids = testing.spansNamed("llm_core").map((span) => span.attributes["gen_ai.request.id"]);
+    expect(ids.sort()).toEqual(["a", "b"]);
+    expect(reports).toEqual([]);
+    testing.assertEverySpanEndedOnce();
+    assertNoTrackedEntries(core, "core");
+    other.trace.disable();
   });
 
   it("keeps a rate set before the SDK is registered", () => {
@@ -147,7 +181,7 @@ describe("a core tracer created before an SDK is registered globally", () => {
     const unregistered = createTestTracing();
     serve(core, ["r0", "r1", "r2", "r3", "r4"], "r3");
     expect(reports).toEqual([
-      'requestAdded: Error: no OpenTelemetry SDK is registered globally, so llm-journey.scheduler gives request "r0" no llm_core span, nor any other request until one is; register the SDK (provider.register() or trace.setGlobalTracerProvider()) through the @opentelemetry/api this package imports, before requests arrive, or pass tracerProvider',
+      'requestAdded: warning (no-sdk-registered): no OpenTelemetry SDK is registered globally, so llm-journey.scheduler gives request "r0" no llm_core span, nor any other request until one is; register the SDK (provider.register() or trace.setGlobalTracerProvider()) before requests arrive, or pass tracerProvider',
     ]);
     expect(core.enabled).toBe(false);
     expect(unregistered.finishedSpans()).toHaveLength(0);
@@ -189,7 +223,7 @@ describe("a core tracer created before an SDK is registered globally", () => {
     serve(core, ["c"]);
     expect(warn).toHaveBeenCalledTimes(1);
     expect(String(warn.mock.calls[0]?.[0])).toMatch(
-      /^\[llm-journey\] tracing failed in requestAdded: Error: no OpenTelemetry SDK is registered globally, so llm-journey.scheduler gives request "a" no llm_core span/,
+      /^\[llm-journey\] warning from requestAdded \(no-sdk-registered\): no OpenTelemetry SDK is registered globally, so llm-journey.scheduler gives request "a" no llm_core span/,
     );
     assertNoTrackedEntries(core, "core");
   });

@@ -1,4 +1,5 @@
 import type { TracingErrorHandler } from "./tracing-error-reporter.js";
+import { TracingNotice } from "./tracing-notice.js";
 
 /** Which tracer is waiting for the SDK, and what a request misses meanwhile. */
 export interface NoSdkReporterOptions {
@@ -31,8 +32,10 @@ export class NoSdkReporter {
     const { operation, scope, spanName } = this.options;
     try {
       this.onError(
-        new Error(
-          `no OpenTelemetry SDK is registered globally, so ${scope} gives request ${JSON.stringify(requestId)} no ${spanName} span, nor any other request until one is; register the SDK (provider.register() or trace.setGlobalTracerProvider()) through the @opentelemetry/api this package imports, before requests arrive, or pass tracerProvider`,
+        new TracingNotice(
+          "no-sdk-registered",
+          "warning",
+          `no OpenTelemetry SDK is registered globally, so ${scope} gives request ${JSON.stringify(requestId)} no ${spanName} span, nor any other request until one is; register the SDK (provider.register() or trace.setGlobalTracerProvider()) before requests arrive, or pass tracerProvider`,
         ),
         operation,
       );

@@ -50,7 +50,9 @@ describe("the core under an SDK sampler that drops its span", () => {
     expect(inFlight).toEqual([0, 0, 0]);
     expect(testing.finishedSpans()).toHaveLength(0);
     expect(errors).toHaveLength(1);
-    expect(errors[0]?.[1]).toMatch(/sampler made llm_core non-recording.*x-llm-journey-sampled: 1/);
+    expect(errors[0]?.[1]).toMatch(
+      /^warning \(sampler-dropped-core-span\): the tracer provider's sampler made llm_core non-recording.*x-llm-journey-sampled: 1/,
+    );
     testing.assertEverySpanEndedOnce();
     assertNoTrackedEntries(core, "core");
   });

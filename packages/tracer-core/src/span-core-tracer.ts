@@ -23,6 +23,7 @@ import { NOOP_STEP_RECORDER, type StepRecorder, StepSpanRecorder } from "./step-
 import type { StepTracingSettings } from "./step-tracing-options.js";
 import type { CoreStepView } from "./step-view.js";
 import type { TracingErrorHandler } from "./tracing-error-reporter.js";
+import { TracingNotice } from "./tracing-notice.js";
 
 /**
  * Tracing on: one `llm_core` span per sampled request, kept in one map that the
@@ -351,7 +352,9 @@ export class SpanCoreTracer implements CoreJourneyTracer {
     if (this.samplerDroppedTraced) return;
     this.samplerDroppedTraced = true;
     this.options.onError(
-      new Error(
+      new TracingNotice(
+        "sampler-dropped-core-span",
+        "warning",
         `the tracer provider's sampler made ${CORE_SPAN_NAME} non-recording for a request the API layer traced (${SAMPLED_HEADER}: 1), so its trace has no core span; give the engine's provider a sampler that follows the parent span, such as the SDK's default ParentBased, or AlwaysOn`,
       ),
       "requestAdded",

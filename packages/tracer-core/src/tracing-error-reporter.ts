@@ -1,6 +1,11 @@
 import { HookMisuseError } from "./hook-misuse.js";
+import { TracingNotice } from "./tracing-notice.js";
 
-/** Receives every run-time tracing failure. It must not throw. */
+/**
+ * Receives every run-time tracing failure (an `Error`, or whatever was thrown), hook
+ * misuse (a `HookMisuseError`) and notices that are not failures (a `TracingNotice`).
+ * It must not throw.
+ */
 export type TracingErrorHandler = (error: unknown, operation: string) => void;
 
 const DEFAULT_INTERVAL_MS = 60_000;
@@ -8,8 +13,9 @@ const DEFAULT_INTERVAL_MS = 60_000;
 /**
  * A handler that logs the first failure and then at most one line per interval, with a
  * count of what it suppressed: a broken exporter or provider fails on every span, and a
- * log line per span would cost more than the tracing. A `HookMisuseError` is always
- * logged: the tracer sends each kind once, and a busy exporter must not hide it.
+ * log line per span would cost more than the tracing. A `HookMisuseError` and a
+ * `TracingNotice` are always logged, as what they are: the tracers send each kind once,
+ * and a busy exporter must not hide them.
  */
 export function createRateLimitedErrorHandler(
   options: { intervalMs?: number; log?: (message: string) => void; now?: () => number } = {},
@@ -23,6 +29,10 @@ export function createRateLimitedErrorHandler(
     try {
       if (error instanceof HookMisuseError) {
         log(`[llm-journey] ${operation} misused: ${error.message}`);
+        return;
+      }
+      if (error instanceof TracingNotice) {
+        log(`[llm-journey] ${error.severity} from ${operation} (${error.code}): ${error.message}`);
         return;
       }
       const at = now();
