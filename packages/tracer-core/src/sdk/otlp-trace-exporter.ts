@@ -1,7 +1,6 @@
 import { getStringFromEnv } from "@opentelemetry/core";
-import { OTLPTraceExporter as OtlpJsonTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import { OTLPTraceExporter as OtlpProtobufTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import type { SpanExporter } from "@opentelemetry/sdk-trace";
+import { loadOtlpExporterClass } from "./otlp-exporter-module.js";
 
 /** The OTLP/HTTP encodings OpenTelemetry defines; `http/protobuf` is its default. */
 export type OtlpHttpProtocol = "http/protobuf" | "http/json";
@@ -28,8 +27,12 @@ export interface OtlpTraceExporterOptions {
 /**
  * An OTLP/HTTP span exporter in the protocol the options or the standard environment
  * variables ask for. Endpoint, headers, timeout and compression are left to the exporter,
- * which reads the rest of the `OTEL_EXPORTER_OTLP_*` variables itself. Throws for a
- * protocol it cannot speak (see `resolveOtlpProtocol`).
+ * which reads the rest of the `OTEL_EXPORTER_OTLP_*` variables itself. Only the exporter
+ * package of the chosen protocol is loaded, and only now: `http/protobuf` needs
+ * `@opentelemetry/exporter-trace-otlp-proto`, `http/json`
+ * `@opentelemetry/exporter-trace-otlp-http`. Throws for a protocol it cannot speak (see
+ * `resolveOtlpProtocol`), and for one whose package is not installed, naming the package
+ * and the version to install.
  */
 export function createOtlpTraceExporter(options: OtlpTraceExporterOptions = {}): SpanExporter {
   const protocol = resolveOtlpProtocol(options.protocol);
@@ -37,9 +40,8 @@ export function createOtlpTraceExporter(options: OtlpTraceExporterOptions = {}):
     ...(options.endpoint !== undefined ? { url: options.endpoint } : {}),
     ...(options.headers !== undefined ? { headers: options.headers } : {}),
   };
-  return protocol === "http/json"
-    ? new OtlpJsonTraceExporter(config)
-    : new OtlpProtobufTraceExporter(config);
+  const OtlpTraceExporter = loadOtlpExporterClass(protocol);
+  return new OtlpTraceExporter(config);
 }
 
 /**
