@@ -65,8 +65,11 @@ export interface JourneyHandle {
    * the journey is open, in the helpers' `beforeDeparted` or inside the stream's loop.
    */
   setUsage(usage: Usage): void;
-  /** Records what the core's `requestFinished` returned, once the engine sends it back. */
-  setCoreLatencies(latencies: CoreLatencies): void;
+  /**
+   * Records what the core's `requestFinished` returned, once the engine sends it back:
+   * `undefined`, for a request the core did not trace, records nothing.
+   */
+  setCoreLatencies(latencies: CoreLatencies | undefined): void;
   /** The OpenAI finish reasons of the response (for example `["stop"]`). */
   setFinishReasons(reasons: readonly string[]): void;
   /** `api.HANDOFF_TO_CORE`: the request was sent to the engine core. */

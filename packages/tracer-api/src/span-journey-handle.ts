@@ -111,8 +111,8 @@ export class SpanJourneyHandle implements JourneyHandle, OpenJourneyLinks<SpanJo
     }
   }
 
-  setCoreLatencies(latencies: CoreLatencies): void {
-    if (this.closed) return;
+  setCoreLatencies(latencies: CoreLatencies | undefined): void {
+    if (this.closed || latencies === undefined) return;
     try {
       setDefined(this.span, ApiAttr.LATENCY_TIME_IN_QUEUE, latencies.timeInQueue);
       setDefined(this.span, ApiAttr.LATENCY_PREFILL, latencies.prefill);

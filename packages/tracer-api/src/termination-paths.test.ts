@@ -68,6 +68,35 @@ async function drain(stream: AsyncIterable<string>): Promise<string[]> {
   return seen;
 }
 
+describe("the core's latencies", () => {
+  it("are recorded as the core returned them, and nothing for an untraced core", () => {
+    const errors: unknown[] = [];
+    const tracer = createApiTracer({
+      tracerProvider: testing.provider,
+      onError: (error) => errors.push(error),
+    });
+    const traced = tracer.startJourney({ requestId: "core traced" });
+    traced.setCoreLatencies({ timeInQueue: 0.25, prefill: 0.5 });
+    traced.departed();
+    const untraced = tracer.startJourney({ requestId: "core untraced" });
+    // What requestFinished returns for a request the core did not trace.
+    untraced.setCoreLatencies(undefined);
+    untraced.departed();
+    const latencies = testing
+      .spansNamed("llm_request")
+      .map((span) => [
+        span.attributes["gen_ai.latency.time_in_queue"],
+        span.attributes["gen_ai.latency.time_in_model_prefill"],
+        span.attributes["gen_ai.latency.time_in_model_decode"],
+      ]);
+    expect(latencies).toEqual([
+      [0.25, 0.5, undefined],
+      [undefined, undefined, undefined],
+    ]);
+    expect(errors).toEqual([]);
+  });
+});
+
 describe("API termination paths", () => {
   it("streaming success: DEPARTED after every chunk, with time to first token", async () => {
     const handle = tracer.startJourney({ requestId: "r1" });
