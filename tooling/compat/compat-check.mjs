@@ -17,22 +17,36 @@
 // workspace (to try other builds). Build the packages first.
 
 import { existsSync } from "node:fs";
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { readUserDocSnippets } from "../release/doc-snippets.mjs";
 import { childEnv, lastLines, run } from "../release/process.mjs";
 import { listPublishablePackages, packPackage, WORKSPACE_ROOT } from "../release/workspace.mjs";
+import {
+  checkTypeScriptCommonJs,
+  compileDocSnippets,
+  copyApps,
+  runCommonJsApp,
+  runSetup,
+  runWithOneExporter,
+} from "./stack-checks.mjs";
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
 const NPM_FLAGS = ["--no-audit", "--no-fund", "--prefer-offline"];
 
 /** @typedef {"sdk2" | "sdk3"} StackName */
 /**
  * @typedef {{
  *   stack: StackName, ok: boolean, failedStep?: string, message?: string,
- *   commands: string[], node?: string, report?: any, ms: number,
+ *   commands: string[], node?: string, report?: any, checks?: StackChecks, ms: number,
  * }} StackResult
+ * @typedef {{
+ *   docs: { compiled: number, problems: string[] }, setup: any, commonJs: any,
+ *   typeScriptCommonJs: Record<string, { errors: string[], output?: string, run?: any }>,
+ *   oneExporter: any,
+ * }} StackChecks
+ * `report`: what the journey app printed; `checks`: what `stack-checks.mjs` found after it.
  */
 
 /** What each stack is, as the README's comment line above its commands names it. */
@@ -40,6 +54,33 @@ export const STACKS = /** @type {const} */ ({
   sdk2: { marker: /\bSDK 2\b/, nodeMajor: 20 },
   sdk3: { marker: /\bSDK 3\b/, nodeMajor: 22 },
 });
+
+/**
+ * The stack a line of code names in a comment (`// … SDK 3 …`), if any.
+ * @param {string} line
+ * @returns {StackName | undefined}
+ */
+export function stackNamedBy(line) {
+  if (!line.trimStart().startsWith("//")) return undefined;
+  return /** @type {StackName[]} */ (Object.keys(STACKS)).find((name) =>
+    STACKS[name].marker.test(line),
+  );
+}
+
+/**
+ * The README's setup for `stack`: a `js` block whose first line is `// tracing.mjs` and
+ * names the stack.
+ * @param {import("../release/doc-snippets.mjs").DocSnippet[]} snippets
+ * @param {StackName} stack
+ */
+export function setupOf(snippets, stack) {
+  return snippets.find(
+    (snippet) =>
+      snippet.lang === "js" &&
+      /^\/\/ tracing\.mjs\b/.test(snippet.firstLine) &&
+      stackNamedBy(snippet.firstLine) === stack,
+  );
+}
 
 /**
  * The `npm install` commands of the README's "Installing a single layer" section, by
@@ -121,12 +162,20 @@ async function nodeDirFor(major, workDir) {
 }
 
 /**
- * Runs one stack in `workDir`, in the project folder `project` (default: the stack's name).
+ * Runs one stack in `workDir`, in the project folder `project` (default: the stack's name):
+ * the README's commands, the journey app, then, with `snippets` (the docs' code blocks),
+ * the checks of `stack-checks.mjs`.
  * @param {StackName} stack
- * @param {{ workDir: string, tarballs: Map<string, string>, commands: string[][], project?: string }} options
+ * @param {{
+ *   workDir: string, tarballs: Map<string, string>, commands: string[][], project?: string,
+ *   snippets?: import("../release/doc-snippets.mjs").DocSnippet[],
+ * }} options
  * @returns {Promise<StackResult>}
  */
-export async function runStack(stack, { workDir, tarballs, commands, project: name = stack }) {
+export async function runStack(
+  stack,
+  { workDir, tarballs, commands, project: name = stack, snippets },
+) {
   const started = Date.now();
   /** @type {StackResult} */
   const result = {
@@ -176,7 +225,7 @@ export async function runStack(stack, { workDir, tarballs, commands, project: na
     }
   }
 
-  await copyFile(path.join(HERE, "app", "journey-app.mjs"), path.join(project, "journey-app.mjs"));
+  await copyApps(project);
   const appArgs = ["journey-app.mjs", stack];
   if (tarballs.has("@llm-journey/legacy-buffer")) appArgs.push("--legacy");
   const ran = await run("node", appArgs, {
@@ -189,6 +238,17 @@ export async function runStack(stack, { workDir, tarballs, commands, project: na
     result.report = JSON.parse(ran.stdout.trim().split("\n").at(-1) ?? "");
   } catch {
     return fail("app", `the app printed no report:\n${lastLines(ran.stdout)}`);
+  }
+  if (snippets) {
+    const [docs, setup, commonJs, typeScriptCommonJs] = await Promise.all([
+      compileDocSnippets(project, snippets, stackNamedBy, stack),
+      runSetup(project, env, setupOf(snippets, stack)),
+      runCommonJsApp(project, env, stack),
+      checkTypeScriptCommonJs(project, env),
+    ]);
+    // Last: it removes a package from the project.
+    const oneExporter = await runWithOneExporter(project, env);
+    result.checks = { docs, setup, commonJs, typeScriptCommonJs, oneExporter };
   }
   result.ok = true;
   result.ms = Date.now() - started;
@@ -210,8 +270,11 @@ export async function runCompatCheck(options = {}) {
       ? await readTarballs(options.tarballDir)
       : await packLayers(path.join(workDir, "tarballs"));
     const stacks = options.stacks ?? /** @type {StackName[]} */ (Object.keys(STACKS));
+    const snippets = readUserDocSnippets(WORKSPACE_ROOT);
     const results = await Promise.all(
-      stacks.map((stack) => runStack(stack, { workDir, tarballs, commands: commands[stack] })),
+      stacks.map((stack) =>
+        runStack(stack, { workDir, tarballs, commands: commands[stack], snippets }),
+      ),
     );
     return { workDir, results };
   } finally {
@@ -245,6 +308,8 @@ async function main() {
           ` default protocol ${defaultProtocol.contentTypes.join(", ")}`,
       );
     }
+    if (result.checks)
+      console.log(`  checks: ${JSON.stringify(result.checks, null, 2).replace(/\n/g, "\n  ")}`);
   }
   if (args.includes("--keep")) console.log(`kept ${workDir}`);
   process.exitCode = results.every((result) => result.ok) ? 0 : 1;

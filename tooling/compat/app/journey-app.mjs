@@ -13,6 +13,7 @@ import { createCoreTracer } from "@llm-journey/tracer-core";
 import { createJourneyTracerProvider } from "@llm-journey/tracer-core/sdk";
 import { createTestTracing } from "@llm-journey/tracer-core/testing";
 import { trace } from "@opentelemetry/api";
+import { startOtlpReceiver } from "./otlp-receiver.mjs";
 
 const stack = process.argv[2];
 const withLegacy = process.argv.includes("--legacy");
@@ -216,21 +217,6 @@ function fromOtlpJson(body) {
       })),
     ),
   );
-}
-
-async function startOtlpReceiver() {
-  const posts = [];
-  const server = createServer(async (req, res) => {
-    const chunks = [];
-    for await (const chunk of req) chunks.push(chunk);
-    posts.push({ contentType: req.headers["content-type"], body: Buffer.concat(chunks) });
-    const json = String(req.headers["content-type"]).includes("json");
-    res.writeHead(200, { "content-type": json ? "application/json" : "application/x-protobuf" });
-    res.end(json ? "{}" : undefined);
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  return { url: `http://127.0.0.1:${server.address().port}/v1/traces`, posts, server };
 }
 
 const report = { stack, node: process.version };

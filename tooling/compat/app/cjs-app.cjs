@@ -1,0 +1,62 @@
+// A CommonJS service as many are written: both tracers built at module load, the SDK
+// registered afterwards through `require("@opentelemetry/api")`. With API 1.10 that
+// `require` loads another copy of the API than the layers' `import`; the tracers must find
+// the SDK all the same, and say nothing about a missing one. Prints one JSON report.
+//
+// Usage: node cjs-app.cjs <sdk2|sdk3>
+
+const { createApiTracer } = require("@llm-journey/tracer-api");
+const { createCoreTracer } = require("@llm-journey/tracer-core");
+
+const stack = process.argv[2];
+const notices = [];
+const onError = (error, operation) => notices.push(`${operation}: ${String(error)}`);
+
+// At module load, before any SDK: the tracers wait for one.
+const api = createApiTracer({ onError });
+const core = createCoreTracer({ onError });
+const enabledBefore = { api: api.enabled, core: core.enabled };
+
+// Later, the application's own SDK, registered through require.
+const { trace } = require("@opentelemetry/api");
+let provider;
+let exporter;
+if (stack === "sdk2") {
+  const sdk = require("@opentelemetry/sdk-trace-base");
+  exporter = new sdk.InMemorySpanExporter();
+  provider = new sdk.BasicTracerProvider({
+    spanProcessors: [new sdk.SimpleSpanProcessor(exporter)],
+  });
+} else {
+  const sdk = require("@opentelemetry/sdk-trace");
+  exporter = new sdk.InMemorySpanExporter();
+  provider = new sdk.TracerProvider({
+    spanProcessors: [new sdk.SimpleSpanProcessor({ exporter })],
+  });
+}
+const registered = trace.setGlobalTracerProvider(provider);
+
+// One request through both layers (the shared helper, through require(esm)).
+const { oneRequest } = require("./one-request.mjs");
+const handle = oneRequest(api, core, "cjs-0");
+
+const spans = exporter.getFinishedSpans().map((span) => ({
+  name: span.name,
+  traceId: span.spanContext().traceId,
+  spanId: span.spanContext().spanId,
+  parentSpanId: span.parentSpanContext?.spanId,
+}));
+provider.shutdown().then(() => {
+  process.stdout.write(
+    `${JSON.stringify({
+      stack,
+      registered,
+      enabledBefore,
+      enabledAfter: { api: api.enabled, core: core.enabled },
+      traced: handle.traced,
+      spans,
+      notices,
+      open: api.trackedEntries + core.trackedEntries,
+    })}\n`,
+  );
+});
