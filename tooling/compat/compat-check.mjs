@@ -83,15 +83,17 @@ export function setupOf(snippets, stack) {
 }
 
 /**
- * The `npm install` commands of the README's "Installing a single layer" section, by
- * stack: each `sh` block line that starts with `npm install`, joined across `\` line
- * continuations, belongs to the stack named by the nearest comment line above it.
+ * The `npm install` commands of a README's section (by default the root README's
+ * "Installing a single layer"), by stack: each `sh` block line that starts with
+ * `npm install`, joined across `\` line continuations, belongs to the stack named by the
+ * nearest comment line above it.
  * @param {string} readme
+ * @param {string} [heading]
  * @returns {Record<StackName, string[][]>}
  */
-export function readInstallCommands(readme) {
-  const start = readme.indexOf("## Installing a single layer");
-  if (start === -1) throw new Error('README has no "## Installing a single layer" section');
+export function readInstallCommands(readme, heading = "## Installing a single layer") {
+  const start = readme.indexOf(`${heading}\n`);
+  if (start === -1) throw new Error(`README has no "${heading}" section`);
   const end = readme.indexOf("\n## ", start + 1);
   const section = readme.slice(start, end === -1 ? undefined : end);
   /** @type {Record<StackName, string[][]>} */

@@ -1,7 +1,9 @@
+import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readUserDocSnippets } from "../release/doc-snippets.mjs";
 import { run } from "../release/process.mjs";
 import { WORKSPACE_ROOT } from "../release/workspace.mjs";
 import {
@@ -11,7 +13,9 @@ import {
   STACKS,
   type StackName,
   type StackResult,
+  setupOf,
 } from "./compat-check.mjs";
+import { TS_COMMONJS_SETTINGS } from "./stack-checks.mjs";
 
 interface ReportedSpan {
   name: string;
@@ -45,8 +49,11 @@ beforeAll(async () => {
     const manifest = path.join(WORKSPACE_ROOT, "packages", name, "package.json");
     versions.set(name, JSON.parse(await readFile(manifest, "utf8")).version);
   }
+  const snippets = readUserDocSnippets(WORKSPACE_ROOT);
   const done = await Promise.all(
-    STACK_NAMES.map((stack) => runStack(stack, { workDir, tarballs, commands: commands[stack] })),
+    STACK_NAMES.map((stack) =>
+      runStack(stack, { workDir, tarballs, commands: commands[stack], snippets }),
+    ),
   );
   for (const result of done) results.set(result.stack, result);
 });
@@ -54,6 +61,14 @@ beforeAll(async () => {
 afterAll(async () => {
   if (workDir) await rm(workDir, { recursive: true, force: true });
 });
+
+/** What ran after the journey app in a stack that installed. */
+function checksOf(stack: StackName) {
+  reportOf(stack);
+  const checks = results.get(stack)?.checks;
+  if (!checks) throw new Error(`${stack} ran no checks after its journey app`);
+  return checks;
+}
 
 /** The report of a stack that ran; fails with the stack's own message otherwise. */
 function reportOf(stack: StackName) {
@@ -82,6 +97,26 @@ describe("the README's install commands", () => {
     expect(commands.sdk3[0]).toEqual(expect.arrayContaining(["@opentelemetry/api@1.10"]));
     for (const stack of STACK_NAMES) {
       expect(commands[stack].flat().some((arg) => arg.startsWith("@llm-journey/"))).toBe(true);
+    }
+  });
+});
+
+describe("every package README's install commands", () => {
+  // The root README's commands are the ones the stacks below install and run: a package
+  // README's command for a stack must ask for nothing more than those (and the package).
+  const packages = ["tracer-core", "tracer-api", "context-propagation", "legacy-buffer"];
+
+  it.each(packages)("for %s name both stacks, each a part of what the stacks install", (name) => {
+    const packageReadme = readFileSync(
+      path.join(WORKSPACE_ROOT, "packages", name, "README.md"),
+      "utf8",
+    );
+    const own = readInstallCommands(packageReadme, "## Install");
+    const root = readInstallCommands(readme);
+    for (const stack of STACK_NAMES) {
+      expect(own[stack].length, `${name}: an npm install for ${stack}`).toBeGreaterThan(0);
+      const allowed = new Set([...root[stack].flat(), `@llm-journey/${name}`]);
+      expect(own[stack].flat().filter((spec) => !allowed.has(spec))).toEqual([]);
     }
   });
 });
@@ -158,6 +193,72 @@ describe.each(STACK_NAMES)("the %s stack", (stack) => {
       name: "llm-journey.scheduler",
       version: versions.get("tracer-core"),
     });
+  });
+
+  it("compiles every TypeScript and JavaScript block of the READMEs and docs/ against the installed packages", () => {
+    const { docs } = checksOf(stack);
+    expect(docs.problems).toEqual([]);
+    // Every block but the other stack's setup.
+    expect(docs.compiled).toBe(readUserDocSnippets(WORKSPACE_ROOT).length - 1);
+  });
+
+  it("runs the README's setup for this stack: both spans exported over OTLP", () => {
+    const { setup } = checksOf(stack);
+    expect(setup.error).toBeUndefined();
+    expect(setupOf(readUserDocSnippets(WORKSPACE_ROOT), stack)).toBeDefined();
+    expect(setup.exports).toEqual(["apiJourneys", "coreJourneys", "provider"]);
+    expect(setup.traced).toBe(true);
+    expect(setup.contentTypes).toEqual(["application/x-protobuf"]);
+    expect(setup.spanNames).toEqual(["llm_request", "llm_core"]);
+  });
+
+  it("traces a CommonJS app whose tracers are built at module load and whose SDK is registered later through require", () => {
+    const { commonJs } = checksOf(stack);
+    expect(commonJs.error).toBeUndefined();
+    expect(commonJs.registered).toBe(true);
+    expect(commonJs.enabledBefore).toEqual({ api: false, core: false });
+    expect(commonJs.enabledAfter).toEqual({ api: true, core: true });
+    expect(commonJs.traced).toBe(true);
+    const byName = Object.fromEntries(
+      commonJs.spans.map((span: { name: string }) => [span.name, span]),
+    );
+    expect(Object.keys(byName).sort()).toEqual(["llm_core", "llm_request"]);
+    expect(byName.llm_core.traceId).toBe(byName.llm_request.traceId);
+    expect(byName.llm_core.parentSpanId).toBe(byName.llm_request.spanId);
+    // No false "no SDK registered": the SDK was there before the first request.
+    expect(commonJs.notices).toEqual([]);
+    expect(commonJs.open).toBe(0);
+  });
+
+  it.each(TS_COMMONJS_SETTINGS.map((setting) => [setting.name, setting] as const))(
+    "compiles a TypeScript CommonJS consumer with module %s as the README says",
+    (name, setting) => {
+      const outcome = checksOf(stack).typeScriptCommonJs[name];
+      // What the README says it gives, and what follows from it (untyped imports).
+      expect(outcome?.errors, outcome?.output).toEqual(expect.arrayContaining([...setting.errors]));
+      if (setting.errors.length === 0) {
+        expect(outcome?.errors, outcome?.output).toEqual([]);
+        expect(outcome?.run).toEqual({
+          spans: ["llm_core", "llm_request"],
+          entries: ["function", "function", "function"],
+        });
+      }
+      expect(readme).toContain(setting.errors[0] ?? `\`${name}\``);
+    },
+  );
+
+  it("loads /sdk with only the OTLP JSON exporter installed, and names the missing one at construction", () => {
+    const { oneExporter } = checksOf(stack);
+    expect(oneExporter.error).toBeUndefined();
+    const version = stack === "sdk2" ? "0.223" : "0.301";
+    expect(oneExporter.defaultProtocolError).toContain(
+      "needs @opentelemetry/exporter-trace-otlp-proto, which is not installed",
+    );
+    expect(oneExporter.defaultProtocolError).toContain(
+      `npm install @opentelemetry/exporter-trace-otlp-proto@${version} with SDK ${stack.slice(-1)}`,
+    );
+    expect(oneExporter.contentTypes).toEqual(["application/json"]);
+    expect(oneExporter.spanNames).toEqual(["llm_core", "llm_request"]);
   });
 
   it("runs /testing, and the legacy layer while the workspace has it, on this stack's SDK", () => {

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { readSnippets, readUserDocSnippets, snippetModule } from "./doc-snippets.mjs";
 import { workspaceSources } from "./import-direction.mjs";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -63,5 +64,107 @@ describe("what users read", () => {
       .filter((source) => /\bSPEC\b/.test(source.text))
       .map((source) => `${source.packageName}/${source.file}`);
     expect(citing).toEqual([]);
+  });
+});
+
+/**
+ * The text of a Markdown section, from its heading to the next heading of its level or
+ * above (from `##`: a `#` line in a code block is a shell comment).
+ */
+function section(text: string, heading: string): string {
+  const start = text.indexOf(`${heading}\n`);
+  if (start === -1) return "";
+  const level = heading.indexOf(" ");
+  const rest = text.slice(start + heading.length);
+  const end = rest.search(new RegExp(`\\n#{2,${level}} `));
+  return end === -1 ? rest : rest.slice(0, end);
+}
+
+describe("the code in what users read", () => {
+  it("is found with its place and the declarations its context comment gives", () => {
+    const markdown = [
+      "Text.",
+      "<!-- snippet context",
+      "declare const step: number;",
+      "-->",
+      "```ts",
+      "console.log(step);",
+      "```",
+      "```sh",
+      "npm test",
+      "```",
+      "```js",
+      "// tracing.mjs: SDK 3",
+      "```",
+    ].join("\n");
+    const [ts, js, ...more] = readSnippets(markdown, "x.md");
+    expect(more).toEqual([]);
+    expect(ts).toMatchObject({ line: 6, lang: "ts", context: "declare const step: number;" });
+    expect(js).toMatchObject({
+      line: 12,
+      lang: "js",
+      context: "",
+      firstLine: "// tracing.mjs: SDK 3",
+    });
+    const { source, offset } = snippetModule(ts as NonNullable<typeof ts>);
+    expect(source.split("\n")[offset]).toBe("console.log(step);");
+  });
+
+  it("includes every TypeScript and JavaScript block of the READMEs and docs/", () => {
+    const files = new Set(readUserDocSnippets(ROOT).map((snippet) => snippet.file));
+    for (const name of ["tracer-core", "tracer-api", "context-propagation", "legacy-buffer"]) {
+      expect(files).toContain(`packages/${name}/README.md`);
+    }
+    expect(files).toContain("README.md");
+  });
+});
+
+describe("tracer-core's README", () => {
+  const readme = readFileSync(join(ROOT, "packages/tracer-core/README.md"), "utf8");
+
+  it("documents everything /testing exports and every member of TestTracing", () => {
+    const testing = section(readme, "## Testing your integration");
+    const entry = readFileSync(join(ROOT, "packages/tracer-core/src/testing/index.ts"), "utf8");
+    const exported = [...entry.matchAll(/^export \{([^}]*)\}/gm)]
+      .flatMap((match) => (match[1] as string).split(","))
+      .map((name) => name.trim())
+      .filter((name) => name && !name.startsWith("type "));
+    const source = readFileSync(
+      join(ROOT, "packages/tracer-core/src/testing/test-tracing.ts"),
+      "utf8",
+    );
+    const body = /export interface TestTracing \{([\s\S]*?)\n\}/.exec(source)?.[1] ?? "";
+    const members = [...body.matchAll(/^ {2}(?:readonly )?(\w+)[(:]/gm)].map((m) => m[1]);
+    expect(exported.length).toBeGreaterThan(2);
+    expect(members.length).toBeGreaterThan(5);
+    const undocumented = [...exported, ...members.map((name) => `testing.${name}`)].filter(
+      (name) => !testing.includes(`\`${name}`),
+    );
+    expect(undocumented).toEqual([]);
+  });
+
+  it("lists every TracingNotice code with its severity", () => {
+    const source = readFileSync(join(ROOT, "packages/tracer-core/src/tracing-notice.ts"), "utf8");
+    const union = /export type TracingNoticeCode =([^;]*);/.exec(source)?.[1] ?? "";
+    const codes = [...union.matchAll(/"([a-z-]+)"/g)].map((match) => match[1]);
+    expect(codes.length).toBeGreaterThan(2);
+    const notices = section(readme, "## Failures and notices");
+    for (const code of codes)
+      expect(notices).toMatch(new RegExp(`\`${code}\`\\s*\\|\\s*\`(info|warning)\``));
+  });
+});
+
+describe("the root README", () => {
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+
+  it("says how to try unreleased builds: every package packed, the tarballs installed together", () => {
+    const unreleased = section(readme, "### Trying a build that is not released");
+    expect(unreleased).toMatch(
+      /for p in packages\/\*\/; do .*pnpm@[\d.]+ pack --pack-destination (\S+);/,
+    );
+    const install = unreleased.replace(/\\\n\s*/g, " ").match(/^npm install .*$/m)?.[0] ?? "";
+    for (const layer of ["tracer-api", "tracer-core", "context-propagation"]) {
+      expect(install).toContain(`llm-journey-${layer}-*.tgz`);
+    }
   });
 });
