@@ -15,11 +15,13 @@ export const ALLOWED_IMPORTS = {
   "@llm-journey/tracer-core": ["@llm-journey/context-propagation"],
   "@llm-journey/tracer-api": ["@llm-journey/context-propagation", "@llm-journey/tracer-core"],
   "@llm-journey/legacy-buffer": ["@llm-journey/context-propagation", "@llm-journey/tracer-core"],
+  "@llm-journey/node-llama-cpp": ["@llm-journey/context-propagation", "@llm-journey/tracer-core"],
   "@llm-journey/demo-server": [
     "@llm-journey/context-propagation",
     "@llm-journey/tracer-core",
     "@llm-journey/tracer-api",
     "@llm-journey/legacy-buffer",
+    "@llm-journey/node-llama-cpp",
   ],
 };
 
