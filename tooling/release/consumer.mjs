@@ -124,3 +124,25 @@ export function explainTscOutput(output, source) {
   }
   return messages;
 }
+
+/**
+ * Splits tsc's explained messages into the package's problems and warnings about errors
+ * in a peer dependency's own declarations: the package cannot fix those, and a strict
+ * user of the peer sees them without it (node-llama-cpp 3.21's need skipLibCheck).
+ * A message's indented continuation lines go with it.
+ * @param {string[]} messages from `explainTscOutput`
+ * @param {string[]} peers the package's peer dependency names
+ * @returns {{ problems: string[], warnings: string[] }}
+ */
+export function splitPeerDeclarationErrors(messages, peers) {
+  const problems = [];
+  const warnings = [];
+  let inPeer = false;
+  for (const message of messages) {
+    if (!/^\s/.test(message)) {
+      inPeer = peers.some((peer) => message.startsWith(`node_modules/${peer}/`));
+    }
+    (inPeer ? warnings : problems).push(message);
+  }
+  return { problems, warnings };
+}

@@ -25,6 +25,7 @@ import {
   explainTscOutput,
   IMPORT_CHECK_SCRIPT,
   REQUIRE_CHECK_SCRIPT,
+  splitPeerDeclarationErrors,
 } from "./consumer.mjs";
 import {
   brokenReadmeLinks,
@@ -332,7 +333,15 @@ export async function checkPackage(dir, options = {}) {
     await writeFile(path.join(consumerDir, "require-check.cjs"), REQUIRE_CHECK_SCRIPT);
     /** @param {string[]} specs */
     const npmInstall = async (specs) => {
-      const flags = ["--no-audit", "--no-fund", "--ignore-scripts", "--prefer-offline"];
+      // --omit=optional: the packages need none, and node-llama-cpp's are its GPU and other
+      // platforms' builds (650 MB); its Linux x64 CPU build is not needed to import it.
+      const flags = [
+        "--no-audit",
+        "--no-fund",
+        "--ignore-scripts",
+        "--prefer-offline",
+        "--omit=optional",
+      ];
       const ran = await run("npm", ["install", ...flags, ...specs], { cwd: consumerDir });
       return ran.code === 0
         ? []
@@ -404,7 +413,10 @@ export async function checkPackage(dir, options = {}) {
       );
       return ran.code === 0
         ? []
-        : explainTscOutput(`${ran.stdout}\n${ran.stderr}`.trim(), consumer);
+        : splitPeerDeclarationErrors(
+            explainTscOutput(`${ran.stdout}\n${ran.stderr}`.trim(), consumer),
+            Object.keys(manifest.peerDependencies ?? {}),
+          );
     };
 
     const installed = await step("install", () =>

@@ -30,6 +30,10 @@ const expectedExports: Record<string, Record<string, string[]>> = {
   "@llm-journey/tracer-api": {
     ".": ["createApiTracer", "traceStream", "tracePromise"],
   },
+  "@llm-journey/node-llama-cpp": {
+    ".": ["createLlamaEngine", "LlamaEngineError"],
+    "./testing": ["writeGeneratedModel", "GENERATED_MODEL_SHAPES"],
+  },
 };
 
 let packages: PackageResult[] = [];

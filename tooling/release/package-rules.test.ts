@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { consumerSource, explainTscOutput } from "./consumer.mjs";
+import { consumerSource, explainTscOutput, splitPeerDeclarationErrors } from "./consumer.mjs";
 import {
   bareImports,
   brokenReadmeLinks,
@@ -240,5 +240,18 @@ describe("the TypeScript consumer", () => {
       '"@x/api": the JavaScript exports "b", but the types do not declare it',
       "consumer.ts(2,1): error TS2307: Cannot find module 'x'.",
     ]);
+  });
+
+  it("leaves errors in a peer's own declarations as warnings, with their continuation lines", () => {
+    const messages = [
+      "node_modules/peer-x/dist/a.d.ts(3,1): error TS7016: Could not find a declaration file.",
+      "  Try `npm i --save-dev @types/y`",
+      "node_modules/@x/api/dist/index.d.ts(1,1): error TS2304: Cannot find name 'Z'.",
+      "  a continuation of the package's own error",
+    ];
+    expect(splitPeerDeclarationErrors(messages, ["peer-x"])).toEqual({
+      problems: messages.slice(2),
+      warnings: messages.slice(0, 2),
+    });
   });
 });

@@ -47,7 +47,7 @@ describe("the engine's cleanup over random arrivals and aborts, on real llama.cp
             steps: { sampleRate: 1 },
             onError: () => {},
           });
-          const engine = createLlamaEngine({ context, tracer });
+          const engine = await createLlamaEngine({ context, tracer });
           const generations: LlamaGeneration[] = [];
           const readers: Promise<void>[] = [];
           const closing =

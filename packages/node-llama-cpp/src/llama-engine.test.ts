@@ -49,9 +49,9 @@ function coreTracer(): CoreJourneyTracer {
   });
 }
 
-function engineOn(context: LlamaContext, options: Partial<LlamaEngineOptions> = {}) {
+async function engineOn(context: LlamaContext, options: Partial<LlamaEngineOptions> = {}) {
   const tracer = coreTracer();
-  const engine = createLlamaEngine({
+  const engine = await createLlamaEngine({
     context,
     tracer,
     onError: (error) => errors.push(error),
@@ -108,7 +108,7 @@ async function drain(generation: LlamaGeneration): Promise<string> {
 
 describe("a traced engine over llama.cpp", () => {
   it("queues what the sequences cannot take, FCFS, and shows the wait on the spans", async () => {
-    const { engine, tracer } = engineOn(await fixture.context(2));
+    const { engine, tracer } = await engineOn(await fixture.context(2));
     expect(engine.sequences).toBe(2);
     expect(engine.batchTracing).toBe("on");
     const generations = [0, 1, 2, 3, 4].map((i) =>
@@ -159,7 +159,7 @@ describe("a traced engine over llama.cpp", () => {
       threads: 1,
     });
     try {
-      const { engine, tracer } = engineOn(context);
+      const { engine, tracer } = await engineOn(context);
       const generation = engine.submit({ requestId: "long", prompt: "x".repeat(38), maxTokens: 3 });
       expect(generation.promptTokens).toBe(39); // BOS and 38 x
       await generation.done;
@@ -207,7 +207,7 @@ describe("a traced engine over llama.cpp", () => {
       },
     });
 
-    const { engine, tracer } = engineOn(context);
+    const { engine, tracer } = await engineOn(context);
     const prompts = new Map<string, string>();
     const generations: LlamaGeneration[] = [];
     for (let i = 0; i < 7; i++) {
@@ -273,7 +273,7 @@ describe("a traced engine over llama.cpp", () => {
   });
 
   it("aborts a request mid-generation and reuses its sequence, cleared, for the next", async () => {
-    const { engine, tracer } = engineOn(await fixture.context(1));
+    const { engine, tracer } = await engineOn(await fixture.context(1));
     const controller = new AbortController();
     const generation = engine.submit({
       requestId: "stopped-early",
@@ -300,7 +300,7 @@ describe("a traced engine over llama.cpp", () => {
   });
 
   it("aborts a request whose reader stops iterating, and one aborted while it waits", async () => {
-    const { engine, tracer } = engineOn(await fixture.context(1));
+    const { engine, tracer } = await engineOn(await fixture.context(1));
     const running = engine.submit({ requestId: "reader-left", prompt: "a" });
     const waiting = engine.submit({ requestId: "never-ran", prompt: "b", maxTokens: 4 });
     waiting.abort();
@@ -314,7 +314,7 @@ describe("a traced engine over llama.cpp", () => {
   });
 
   it("finishes as stopped on a stop string, leaving it out of the text, and as length at maxTokens", async () => {
-    const { engine, tracer } = engineOn(await fixture.context(1));
+    const { engine, tracer } = await engineOn(await fixture.context(1));
     // Greedy sampling makes the generated gibberish repeatable: stop on a piece of it.
     const free = await engine.submit({ requestId: "free", prompt: "The cat", maxTokens: 24 }).done;
     expectLengthFinish(free, 24);
@@ -336,7 +336,7 @@ describe("a traced engine over llama.cpp", () => {
   it("ends waiting and running requests as aborted on close, and gives the context back", async () => {
     const context = await fixture.context(2);
     const native = (context as unknown as { _ctx: object })._ctx;
-    const { engine, tracer } = engineOn(context);
+    const { engine, tracer } = await engineOn(context);
     expect(Object.hasOwn(native, "decodeBatch")).toBe(true);
     const generations = [0, 1, 2, 3].map((i) => engine.submit({ prompt: `close ${i}` }));
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -357,7 +357,7 @@ describe("a traced engine over llama.cpp", () => {
   });
 
   it("refuses bad requests with a clear error, keeping nothing", async () => {
-    const { engine, tracer } = engineOn(await fixture.context(1), { maxQueued: 1 });
+    const { engine, tracer } = await engineOn(await fixture.context(1), { maxQueued: 1 });
     expect(() => engine.submit({ prompt: "x", maxTokens: 0 })).toThrow(/maxTokens/);
     expect(() => engine.submit({ prompt: [1, 1_000_000] as Token[] })).toThrow(/prompt tokens/);
     expect(() => engine.submit({ prompt: "y".repeat(600) })).toThrow(/fit the context/);
@@ -383,7 +383,7 @@ describe("a traced engine over llama.cpp", () => {
       steps: { sampleRate: 1 },
       onError: () => {},
     });
-    const engine = createLlamaEngine({ context, tracer });
+    const engine = await createLlamaEngine({ context, tracer });
     engines.push(engine);
     const results = await Promise.all(
       [0, 1, 2].map((i) => engine.submit({ prompt: `p${i}`, maxTokens: 5 }).done),
@@ -403,7 +403,7 @@ describe("a traced engine over llama.cpp", () => {
         return typeof value === "function" ? value.bind(target) : value;
       },
     });
-    const { engine, tracer } = engineOn(changed);
+    const { engine, tracer } = await engineOn(changed);
     expect(engine.batchTracing).toBe("unavailable");
     expect(errors).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(InternalsChangedError);
@@ -421,7 +421,7 @@ describe("a traced engine over llama.cpp", () => {
 
   it("costs nothing without a tracer: the context is left untouched", async () => {
     const context = await fixture.context(1);
-    const engine = createLlamaEngine({ context });
+    const engine = await createLlamaEngine({ context });
     engines.push(engine);
     expect(engine.batchTracing).toBe("off");
     expect(Object.hasOwn((context as unknown as { _ctx: object })._ctx, "decodeBatch")).toBe(false);

@@ -8,13 +8,13 @@ import {
   NOOP_CORE_TRACER,
   type TracingErrorHandler,
 } from "@llm-journey/tracer-core";
-import {
+import type {
   LlamaCompletion,
-  type LlamaCompletionResponse,
-  type LlamaContext,
-  type LlamaContextSequence,
-  type LlamaModel,
-  type Token,
+  LlamaCompletionResponse,
+  LlamaContext,
+  LlamaContextSequence,
+  LlamaModel,
+  Token,
 } from "node-llama-cpp";
 import { type BatchObserver, sequenceIdOf, tapBatches } from "./batch-tap.js";
 import { LlamaEngineError } from "./engine-errors.js";
@@ -77,9 +77,14 @@ export interface LlamaEngine {
 
 export const DEFAULT_MAX_QUEUED = 1024;
 
-/** Builds the engine; invalid options throw here. */
-export function createLlamaEngine(options: LlamaEngineOptions): LlamaEngine {
-  return new TracedLlamaEngine(options);
+/**
+ * Builds the engine; invalid options reject here. Asynchronous because node-llama-cpp is
+ * loaded with `import()`: it is an ES module with top-level await, and this package
+ * stays loadable with `require()`.
+ */
+export async function createLlamaEngine(options: LlamaEngineOptions): Promise<LlamaEngine> {
+  const { LlamaCompletion } = await import("node-llama-cpp");
+  return new TracedLlamaEngine(options, LlamaCompletion);
 }
 
 /** A sequence of the pool, with the completion object that generates on it. */
@@ -143,7 +148,7 @@ class TracedLlamaEngine implements LlamaEngine {
   step = 0;
   closed = false;
 
-  constructor(options: LlamaEngineOptions) {
+  constructor(options: LlamaEngineOptions, Completion: typeof LlamaCompletion) {
     const context = options?.context;
     if (typeof context?.getSequence !== "function") {
       throw new TypeError("context must be a node-llama-cpp LlamaContext");
@@ -166,7 +171,7 @@ class TracedLlamaEngine implements LlamaEngine {
       const sequence = context.getSequence();
       const slot: Slot = {
         sequence,
-        completion: new LlamaCompletion({ contextSequence: sequence }),
+        completion: new Completion({ contextSequence: sequence }),
         generation: undefined,
         work: undefined,
       };
