@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // llm-journey benchmark: what tracing costs, side by side with tracing off, with the SDK
 // alone and with the stock HTTP instrumentation, against the goals in bench/README.md.
-// Usage: node --expose-gc bench/run.mjs [--smoke] [--only=scheduler,micro,memory,server]
+// Usage: node --expose-gc bench/run.mjs [--smoke] [--only=scheduler,micro,memory,server,llama-cpp]
 //        [--out=path]. Needs the workspace built (`npm run build`). See bench/README.md.
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,6 +11,7 @@ import { parseArgs } from "node:util";
 import { machine, machineNow } from "./lib/machine.mjs";
 import { markdown, verdicts } from "./lib/report.mjs";
 import { assertBuilt } from "./lib/workspace.mjs";
+import { runLlamaCpp } from "./sections/llama-cpp.mjs";
 import { runMemory } from "./sections/memory.mjs";
 import { runMicro } from "./sections/micro.mjs";
 import { runSchedulerLoop } from "./sections/scheduler-loop.mjs";
@@ -21,6 +22,7 @@ const SECTIONS = {
   micro: runMicro,
   memory: runMemory,
   server: runServer,
+  "llama-cpp": runLlamaCpp,
 };
 
 const { values } = parseArgs({
@@ -77,6 +79,8 @@ const keys = {
   bytes_per_active_request: s.memory?.bytes_per_active_request ?? null,
   bytes_per_active_request_own: s.memory?.bytes_per_active_request_own ?? null,
   residual_entries_after_drain: s.memory?.residual_entries_after_drain ?? null,
+  llama_cpp_tiny_rate1_loss_pct: s["llama-cpp"]?.llama_cpp_tiny_rate1_loss_pct ?? null,
+  llama_cpp_larger_rate1_loss_pct: s["llama-cpp"]?.llama_cpp_larger_rate1_loss_pct ?? null,
 };
 /** The section each key comes from. */
 const SECTION_OF = {
@@ -90,6 +94,8 @@ const SECTION_OF = {
   bytes_per_active_request: "memory",
   bytes_per_active_request_own: "memory",
   residual_entries_after_drain: "memory",
+  llama_cpp_tiny_rate1_loss_pct: "llama-cpp",
+  llama_cpp_larger_rate1_loss_pct: "llama-cpp",
 };
 const report = { ...keys, ...result, goals: verdicts(keys) };
 report.problems = problems(report);
@@ -151,6 +157,19 @@ function problems(report) {
     if (!(e.bytes > 0)) found.push(`server ${config}: nothing reached the OTLP sink`);
     if (e.spans_dropped !== null && e.spans_dropped > 0) {
       found.push(`server ${config}: ${e.spans_dropped} spans dropped before export`);
+    }
+  }
+  for (const [size, m] of Object.entries(s["llama-cpp"]?.models ?? {})) {
+    for (const [variant, v] of Object.entries(m.variants)) {
+      const c = v.checks;
+      if (c.spansExported !== c.spansExpected) {
+        found.push(
+          `llama-cpp ${size} ${variant}: ${c.spansExported} of ${c.spansExpected} spans exported`,
+        );
+      }
+      if (c.trackedEntriesLeft !== 0 || c.activeSpansLeft !== 0) {
+        found.push(`llama-cpp ${size} ${variant}: entries left`);
+      }
     }
   }
   return found;

@@ -18,6 +18,8 @@ const KEYS = [
   "bytes_per_active_request",
   "bytes_per_active_request_own",
   "residual_entries_after_drain",
+  "llama_cpp_tiny_rate1_loss_pct",
+  "llama_cpp_larger_rate1_loss_pct",
 ];
 
 it("the bench still runs end to end (smoke counts) and writes every key", async () => {

@@ -18,6 +18,8 @@ export const GOALS = {
   bytes_per_active_request: { goal: "≤ 2048", met: (v) => v <= 2048 },
   bytes_per_active_request_own: { goal: "≤ 256", met: (v) => v <= 256 },
   residual_entries_after_drain: { goal: "= 0", met: (v) => v === 0 },
+  llama_cpp_tiny_rate1_loss_pct: { goal: "≤ 1", met: (v) => v <= 1 },
+  llama_cpp_larger_rate1_loss_pct: { goal: "≤ 0.2", met: (v) => v <= 0.2 },
 };
 
 export function verdicts(result) {
@@ -358,6 +360,41 @@ export function markdown(result) {
           fmt(e.bytes_per_request),
           e.spans_dropped === null ? "–" : fmt(e.spans_dropped),
         ]),
+      ),
+    );
+  }
+  if (s["llama-cpp"]) {
+    out.push("");
+    out.push(
+      "### 6. A real engine: llama.cpp on generated models, one thread, tokens/s against tracing off (per-cycle ratios, median (IQR))",
+    );
+    out.push("");
+    const rows = [];
+    for (const [size, m] of Object.entries(s["llama-cpp"].models)) {
+      for (const [variant, v] of Object.entries(m.variants)) {
+        rows.push([
+          `${size} (${fmt(m.parameters / 1e6)} M parameters, ${m.shape.sequences} × ${m.shape.max_tokens} tokens)`,
+          variant,
+          spread(v.tokens_per_s, 1, 4),
+          spread(v.per_token_ms, 1, 3),
+          spread(v.paired_tokens_per_s_ratios, 1, 4),
+          fmt(v.tokens_per_cpu_s_ratio_to_off, 4),
+          fmt(v.checks.stepSpansExported),
+        ]);
+      }
+    }
+    out.push(
+      table(
+        [
+          "model",
+          "variant",
+          "tokens/s",
+          "ms per token, per request",
+          "tokens/s ratio to off",
+          "tokens per CPU-second, ratio to off",
+          "llm_step spans",
+        ],
+        rows,
       ),
     );
   }

@@ -23,6 +23,8 @@ const DIST_ENTRIES = {
   tracerCoreSdk: "packages/tracer-core/dist/sdk/index.js",
   tracerApi: "packages/tracer-api/dist/index.js",
   scheduler: "apps/demo-server/dist/engine/scheduler.js",
+  llamaEngine: "packages/node-llama-cpp/dist/index.js",
+  llamaTesting: "packages/node-llama-cpp/dist/testing/index.js",
   demoMain: "apps/demo-server/dist/main.js",
 };
 
@@ -42,6 +44,16 @@ export const loadCore = () => import(distUrl("tracerCore"));
 export const loadCoreSdk = () => import(distUrl("tracerCoreSdk"));
 export const loadApi = () => import(distUrl("tracerApi"));
 export const loadScheduler = () => import(distUrl("scheduler"));
+export const loadLlamaEngine = () => import(distUrl("llamaEngine"));
+export const loadLlamaTesting = () => import(distUrl("llamaTesting"));
+
+/** node-llama-cpp itself, the copy the engine package uses. */
+export const loadNodeLlamaCpp = () =>
+  import(
+    pathToFileURL(
+      createRequire(rootPath("packages/node-llama-cpp/package.json")).resolve("node-llama-cpp"),
+    ).href
+  );
 
 // Resolved from tracer-core, so the bench shares the very module instances the
 // libraries use (pnpm keeps them out of the root node_modules).

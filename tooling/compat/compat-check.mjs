@@ -34,6 +34,8 @@ import {
 } from "./stack-checks.mjs";
 
 const NPM_FLAGS = ["--no-audit", "--no-fund", "--prefer-offline"];
+/** Packages with a check of their own (their engine is no part of these stacks). */
+const OWN_CHECK = new Set(["@llm-journey/node-llama-cpp"]);
 
 /** @typedef {"sdk2" | "sdk3"} StackName */
 /**
@@ -215,7 +217,13 @@ export async function runStack(
   // all of them, so every layer is installed next to this stack.
   for (const [index, args] of commands.entries()) {
     const specs = args.map((arg) => tarballs.get(arg) ?? arg);
-    if (index === 0) specs.push(...[...tarballs.values()].filter((t) => !specs.includes(t)));
+    if (index === 0) {
+      specs.push(
+        ...[...tarballs]
+          .filter(([layer, t]) => !OWN_CHECK.has(layer) && !specs.includes(t))
+          .map(([, t]) => t),
+      );
+    }
     const unknown = args.filter((arg) => arg.startsWith("@llm-journey/") && !tarballs.has(arg));
     if (unknown.length > 0) return fail("install", `no tarball for ${unknown.join(", ")}`);
     const ran = await run("npm", ["install", ...NPM_FLAGS, ...specs], { cwd: project, env });
