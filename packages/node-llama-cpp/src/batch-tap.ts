@@ -82,7 +82,11 @@ export function tapBatches(
     try {
       notify();
     } catch (error) {
-      onError(error);
+      try {
+        onError(error);
+      } catch {
+        // A handler that throws must not reach llama.cpp's batch either.
+      }
     }
   };
   const define = (name: (typeof TAPPED)[number], value: unknown): void => {

@@ -393,6 +393,29 @@ describe("a traced engine over llama.cpp", () => {
     expect(tracer.trackedEntries).toBe(0);
   });
 
+  it("keeps generating when its own batch observer fails, and when onError throws too", async () => {
+    const tracer = coreTracer();
+    tracer.stepFinished = () => {
+      throw new Error("step hook failure");
+    };
+    const engine = await createLlamaEngine({
+      context: await fixture.context(2),
+      tracer,
+      onError: (error) => {
+        errors.push(error);
+        throw new Error("handler failure");
+      },
+    });
+    engines.push(engine);
+    const results = await Promise.all(
+      [0, 1].map((i) => engine.submit({ prompt: `q${i}`, maxTokens: 4 }).done),
+    );
+    expect(results.map((result) => result.status)).toEqual(["length", "length"]);
+    expect(errors.length).toBeGreaterThan(0);
+    expect(String(errors[0])).toContain("step hook failure");
+    expect(engine.trackedEntries).toBe(0);
+  });
+
   it("says once that node-llama-cpp changed, and goes on tracing without step spans", async () => {
     const context = await fixture.context(2);
     // A context as a newer node-llama-cpp might have it: no `_ctx` to observe.
