@@ -78,6 +78,18 @@ class ByteWriter {
   }
 }
 
+function writeArray<T>(
+  out: ByteWriter,
+  elementType: number,
+  values: readonly T[],
+  writeOne: (value: T) => void,
+): void {
+  out.u32(TYPE.array);
+  out.u32(elementType);
+  out.u64(values.length);
+  for (const value of values) writeOne(value);
+}
+
 function writeValue(out: ByteWriter, entry: GgufValue): void {
   switch (entry.type) {
     case "uint32":
@@ -93,22 +105,13 @@ function writeValue(out: ByteWriter, entry: GgufValue): void {
       out.string(entry.value);
       return;
     case "strings":
-      out.u32(TYPE.array);
-      out.u32(TYPE.string);
-      out.u64(entry.value.length);
-      for (const item of entry.value) out.string(item);
+      writeArray(out, TYPE.string, entry.value, (item) => out.string(item));
       return;
     case "float32s":
-      out.u32(TYPE.array);
-      out.u32(TYPE.float32);
-      out.u64(entry.value.length);
-      for (const item of entry.value) out.f32(item);
+      writeArray(out, TYPE.float32, entry.value, (item) => out.f32(item));
       return;
     case "int32s":
-      out.u32(TYPE.array);
-      out.u32(TYPE.int32);
-      out.u64(entry.value.length);
-      for (const item of entry.value) out.i32(item);
+      writeArray(out, TYPE.int32, entry.value, (item) => out.i32(item));
       return;
   }
 }
