@@ -397,6 +397,17 @@ export function markdown(result) {
         rows,
       ),
     );
+    out.push("");
+    out.push(
+      table(
+        ["model", "time in the tracer's hooks at rate 1, % of the round (IQR)", "µs per token"],
+        Object.entries(s["llama-cpp"].models).map(([size, m]) => [
+          size,
+          spread(m.rate1_hook_share_pct, 1, 3),
+          spread(m.rate1_hook_us_per_token, 1, 3),
+        ]),
+      ),
+    );
   }
   return out.join("\n");
 }

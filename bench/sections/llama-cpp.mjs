@@ -9,7 +9,7 @@ import { paired, runInterleaved } from "../lib/interleave.mjs";
 import { summary } from "../lib/stats.mjs";
 import { loadLlamaTesting } from "../lib/workspace.mjs";
 
-export const VARIANTS = ["off", "rate 1", "sampled out"];
+export const VARIANTS = ["off", "rate 1", "sampled out", "rate 1, hooks timed"];
 
 /** Per model: requests at once (one per sequence), tokens each, rounds. */
 const SHAPES = {
@@ -58,6 +58,16 @@ export async function runLlamaCpp({ smoke }) {
           checks: finished[variant],
         };
       }
+      // Time inside the tracer's hooks over the round's wall time, in the same process.
+      const timedRounds = results["rate 1, hooks timed"];
+      const hookSharePct = summary(
+        timedRounds.map((value) => (value.hookMs / value.ms) * 100),
+        3,
+      );
+      const hookUsPerToken = summary(
+        timedRounds.map((value) => (value.hookMs * 1000) / value.tokens),
+        3,
+      );
       const lossPct = (variant) =>
         Number(((1 - variants[variant].paired_tokens_per_s_ratios.median) * 100).toFixed(3));
       models[size] = {
@@ -71,6 +81,8 @@ export async function runLlamaCpp({ smoke }) {
         },
         variants,
         rate1_tokens_per_s_loss_pct: lossPct("rate 1"),
+        rate1_hook_share_pct: hookSharePct,
+        rate1_hook_us_per_token: hookUsPerToken,
         sampled_out_tokens_per_s_loss_pct: lossPct("sampled out"),
       };
     }
