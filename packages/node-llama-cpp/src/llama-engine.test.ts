@@ -13,7 +13,7 @@ import {
   type TestTracing,
 } from "@llm-journey/tracer-core/testing";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
-import type { LlamaContext, Token } from "node-llama-cpp";
+import type { LlamaContext, LlamaGrammar, Token } from "node-llama-cpp";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { InternalsChangedError } from "./batch-tap.js";
 import { LlamaEngineError } from "./engine-errors.js";
@@ -72,10 +72,14 @@ function coreSpan(requestId: string): ReadableSpan {
 }
 
 const eventNames = (span: ReadableSpan) => span.events.map((event) => event.name);
+/**
+ * When an event happened on the process's monotonic clock: comparable across spans,
+ * where each span's wall-clock times hang on its own millisecond anchor.
+ */
 const eventTime = (span: ReadableSpan, name: string) => {
   const event = span.events.find((candidate) => candidate.name === `journey.${name}`);
   if (!event) throw new Error(`no ${name} on ${span.attributes["gen_ai.request.id"]}`);
-  return event.time[0] * 1e9 + event.time[1];
+  return Number(event.attributes?.["ts.monotonic"]);
 };
 const finishStatus = (span: ReadableSpan) =>
   span.events.find((event) => event.name === "journey.FINISHED")?.attributes?.["finish.status"];
@@ -330,6 +334,24 @@ describe("a traced engine over llama.cpp", () => {
     expect(stopped.text).toBe(free.text.slice(0, stopAt));
     expect(finishStatus(coreSpan("stop"))).toBe("stopped");
     expect(finishStatus(coreSpan("free"))).toBe("length");
+    expectAllClean(engine, tracer);
+  });
+
+  it("ends a request whose generation fails as error, and reuses its sequence", async () => {
+    const { engine, tracer } = await engineOn(await fixture.context(1));
+    // A grammar of no Llama instance: node-llama-cpp rejects the generation at its start.
+    const failing = engine.submit({
+      requestId: "fails",
+      prompt: "fail",
+      maxTokens: 8,
+      sampling: { grammar: {} as LlamaGrammar },
+    });
+    await expect(drain(failing)).rejects.toThrow(/same Llama instance/);
+    const failed = await failing.done;
+    expect(failed.status).toBe("error");
+    expect(String(failed.error)).toMatch(/same Llama instance/);
+    expect(finishStatus(coreSpan("fails"))).toBe("error");
+    expectLengthFinish(await engine.submit({ prompt: "works", maxTokens: 3 }).done, 3);
     expectAllClean(engine, tracer);
   });
 
