@@ -88,6 +88,7 @@ const finishStatus = (span: ReadableSpan) =>
 function expectAllClean(engine: LlamaEngine, tracer: CoreJourneyTracer): void {
   expect(engine.trackedEntries).toBe(0);
   expect(engine.queued).toBe(0);
+  expect(engine.running).toBe(0);
   assertNoTrackedEntries(tracer, "core");
   expect(testing.openSpanCount()).toBe(0);
   testing.assertEverySpanEndedOnce();

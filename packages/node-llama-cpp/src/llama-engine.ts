@@ -188,7 +188,10 @@ class TracedLlamaEngine implements LlamaEngine {
     return this.waitingQueue.length;
   }
   get running(): number {
-    return this.slots.length - this.free.length;
+    // Not the slots out of the pool: a finished request's sequence may still be clearing.
+    let running = 0;
+    for (const slot of this.slots) if (slot.generation !== undefined) running++;
+    return running;
   }
   get trackedEntries(): number {
     return this.inFlight.size + this.waitingQueue.length + this.bySequenceId.size;
