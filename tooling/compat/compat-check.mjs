@@ -37,6 +37,16 @@ const NPM_FLAGS = ["--no-audit", "--no-fund", "--prefer-offline"];
 /** Packages with a check of their own (their engine is no part of these stacks). */
 const OWN_CHECK = new Set(["@llm-journey/node-llama-cpp"]);
 
+/**
+ * The docs' code blocks the stacks compile: all but those of a package with a check of
+ * its own, which compiles them where its engine is installed.
+ * @param {import("../release/doc-snippets.mjs").DocSnippet[]} snippets
+ */
+export function stackSnippets(snippets) {
+  const own = [...OWN_CHECK].map((name) => `packages/${name.split("/")[1]}/README.md`);
+  return snippets.filter((snippet) => !own.includes(snippet.file));
+}
+
 /** @typedef {"sdk2" | "sdk3"} StackName */
 /**
  * @typedef {{
@@ -251,7 +261,7 @@ export async function runStack(
   }
   if (snippets) {
     const [docs, setup, commonJs, typeScriptCommonJs] = await Promise.all([
-      compileDocSnippets(project, snippets, stackNamedBy, stack),
+      compileDocSnippets(project, stackSnippets(snippets), stackNamedBy, stack),
       runSetup(project, env, setupOf(snippets, stack)),
       runCommonJsApp(project, env, stack),
       checkTypeScriptCommonJs(project, env),

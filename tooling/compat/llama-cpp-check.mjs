@@ -13,12 +13,15 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promi
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { readSnippets } from "../release/doc-snippets.mjs";
 import { childEnv, lastLines, run } from "../release/process.mjs";
 import { WORKSPACE_ROOT } from "../release/workspace.mjs";
 import { packLayers } from "./compat-check.mjs";
+import { compileDocSnippets } from "./stack-checks.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const PACKAGE = "@llm-journey/node-llama-cpp";
+const README = "packages/node-llama-cpp/README.md";
 
 /**
  * The first `npm install` command of the package README's "## Install" section, as
@@ -40,7 +43,9 @@ export function readPackageInstallCommand(readme) {
  * @typedef {{
  *   ok: boolean, failedStep?: string, message?: string, command: string,
  *   installMs?: number, nodeModulesKiB?: number, report?: any, ms: number,
+ *   docs?: { compiled: number, problems: string[] },
  * }} LlamaCppResult
+ * `docs`: the README's code blocks, compiled against what the project installed.
  */
 
 /**
@@ -49,10 +54,7 @@ export function readPackageInstallCommand(readme) {
  */
 export async function runLlamaCppCheck({ workDir, tarballs }) {
   const started = Date.now();
-  const readme = await readFile(
-    path.join(WORKSPACE_ROOT, "packages", "node-llama-cpp", "README.md"),
-    "utf8",
-  );
+  const readme = await readFile(path.join(WORKSPACE_ROOT, README), "utf8");
   const args = readPackageInstallCommand(readme);
   /** @type {LlamaCppResult} */
   const result = { ok: false, command: `npm install ${args.join(" ")}`, ms: 0 };
@@ -91,6 +93,12 @@ export async function runLlamaCppCheck({ workDir, tarballs }) {
   const du = await run("du", ["-sk", "node_modules"], { cwd: project });
   result.nodeModulesKiB = Number(du.stdout.split(/\s/)[0]);
 
+  result.docs = await compileDocSnippets(
+    project,
+    readSnippets(readme, README),
+    () => undefined,
+    "",
+  );
   await copyFile(path.join(HERE, "app", "llama-cpp-app.mjs"), path.join(project, "app.mjs"));
   ran = await run("node", ["app.mjs"], { cwd: project, env, timeoutMs: 120_000 });
   if (ran.code !== 0) return fail("app", lastLines(ran.stderr || ran.stdout, 25));

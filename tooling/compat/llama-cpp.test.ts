@@ -52,6 +52,11 @@ describe("@llm-journey/node-llama-cpp beside node-llama-cpp 3.21.1, outside the 
     expect(result.nodeModulesKiB).toBeLessThan(150 * 1024);
   });
 
+  it("compiles the README's code blocks against what it installed", () => {
+    expect(result.docs?.problems).toEqual([]);
+    expect(result.docs?.compiled).toBeGreaterThanOrEqual(2);
+  });
+
   it("traces real generation: queue, first token, finish, and a mid-generation abort", () => {
     const { results, queuedAtSubmit, left, batchTracing } = report();
     expect(queuedAtSubmit).toBe(1);
