@@ -1,6 +1,6 @@
 import { ConfigError, parseConfig, USAGE } from "./config.js";
-import { startEngine } from "./engine-adapter.js";
 import { startServer } from "./server.js";
+import { startEngine } from "./start-engine.js";
 
 /** `npm run demo -- <flags>`: start the engine and the server, stop cleanly on a signal. */
 async function main(): Promise<number> {

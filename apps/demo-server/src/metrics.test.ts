@@ -1,11 +1,14 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { forwarded, type JourneySpan } from "./journeys/journey-span.js";
+import type { JourneySpan } from "./engine/engine-contract.js";
+import { type EngineCounts, ZERO_COUNTS } from "./engine/index.js";
+import { forwarded } from "./engine/journey-span.js";
 import { JourneyStore } from "./journeys/journey-store.js";
-import { type CoreCounts, ServerMetrics } from "./metrics.js";
+import { ServerMetrics } from "./metrics.js";
 import { gaugeValue } from "./test-support/test-server.js";
 
 const API = { activeSpans: 0, trackedEntries: 0, closedByWatchdog: 0 };
-const core = (activeSpans: number, closedByWatchdog = 0): CoreCounts => ({
+const core = (activeSpans: number, closedByWatchdog = 0): EngineCounts => ({
+  ...ZERO_COUNTS,
   activeSpans,
   trackedEntries: activeSpans,
   spansDropped: 0,
@@ -60,14 +63,14 @@ describe("the server metrics", () => {
   });
 
   it("report the engine's last known counts when the engine cannot answer a scrape", async () => {
-    const answers: Array<() => Promise<CoreCounts>> = [
+    const answers: Array<() => Promise<EngineCounts>> = [
       async () => core(2),
       async () => {
         throw new Error("the engine worker exited");
       },
     ];
     metrics = new ServerMetrics(
-      { api: () => API, core: () => (answers.shift() as () => Promise<CoreCounts>)() },
+      { api: () => API, core: () => (answers.shift() as () => Promise<EngineCounts>)() },
       new JourneyStore(1),
     );
     expect(gaugeValue(await metrics.scrape(), "llm_journey_active_spans", "core")).toBe(2);
@@ -78,7 +81,7 @@ describe("the server metrics", () => {
 
   it("ask the engine once per scrape, and give the legacy layer that same answer", async () => {
     let asked = 0;
-    const seenByLegacy: CoreCounts[] = [];
+    const seenByLegacy: EngineCounts[] = [];
     metrics = new ServerMetrics(
       {
         api: () => API,

@@ -6,6 +6,7 @@ import {
   constants as perfConstants,
 } from "node:perf_hooks";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { type EngineCounts, ZERO_COUNTS } from "./engine/index.js";
 import type { FinishedSpan, JourneyStore } from "./journeys/journey-store.js";
 
 /** Live counts a layer reports for the gauges. */
@@ -17,16 +18,6 @@ export interface LayerCounts {
 /** What the API tracer reports: its live counts and its watchdog's closures so far. */
 export interface ApiCounts extends LayerCounts {
   closedByWatchdog: number;
-}
-
-/** The engine's counts also say how many core spans its exporter dropped so far. */
-export interface CoreCounts extends LayerCounts {
-  spansDropped: number;
-  /** Journeys the core tracer's watchdog closed so far (a running total). */
-  closedByWatchdog: number;
-  /** The legacy recorder's entries and undrained records (`legacy` and `dual` modes). */
-  bufferedEntries: number;
-  bufferedRecords: number;
 }
 
 /** Both sides of the legacy path together (`legacy` and `dual` modes). */
@@ -43,15 +34,6 @@ export interface LegacyCounts extends LayerCounts {
 export type RequestOutcome = "ok" | "invalid" | "overloaded" | "error" | "client_disconnect";
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
-
-const ZERO_CORE: CoreCounts = Object.freeze({
-  activeSpans: 0,
-  trackedEntries: 0,
-  spansDropped: 0,
-  closedByWatchdog: 0,
-  bufferedEntries: 0,
-  bufferedRecords: 0,
-});
 
 /**
  * prom-client's default metrics that hold nothing between scrapes. Its event-loop-lag
@@ -77,12 +59,12 @@ const requireFromHere = createRequire(import.meta.url);
 
 type LayerReaders = {
   api: () => ApiCounts;
-  core: () => Promise<CoreCounts>;
+  core: () => Promise<EngineCounts>;
   /**
    * Only in `legacy` and `dual` modes: adds the `legacy` layer to the gauges. Given the
    * engine's counts of the same scrape, so that the engine is asked once.
    */
-  legacy?: (core: CoreCounts) => LegacyCounts | Promise<LegacyCounts>;
+  legacy?: (core: EngineCounts) => LegacyCounts | Promise<LegacyCounts>;
 };
 
 /**
@@ -118,7 +100,7 @@ export class ServerMetrics {
     "Time in the scheduler's queue, from llm_core spans.",
   );
   readonly spansDropped: Counter<"layer">;
-  private core: CoreCounts = ZERO_CORE;
+  private core: EngineCounts = ZERO_COUNTS;
   private legacy: LegacyCounts | undefined;
   private readonly stopMonitors: () => void;
 

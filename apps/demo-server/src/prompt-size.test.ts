@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig, type ServerConfig } from "./config.js";
-import { startEngine } from "./engine-adapter.js";
 import { type DemoServer, startServer } from "./server.js";
+import { startEngine } from "./start-engine.js";
 import { startTestServer, type TestServer } from "./test-support/test-server.js";
 
 const MODEL = "llm-journey-simulated";

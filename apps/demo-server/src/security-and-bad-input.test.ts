@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { JourneySpan } from "./journeys/journey-span.js";
+import type { JourneySpan } from "./engine/engine-contract.js";
 import {
   byRequestId,
   spansOf,

@@ -6,10 +6,10 @@ import {
 import type { TracerProvider } from "@opentelemetry/api";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { ServerConfig } from "./config.js";
+import type { Engine } from "./engine/index.js";
 import { Admission } from "./http/admission.js";
 import { ConnectionRequests } from "./http/connection-requests.js";
 import { registerErrorHandling } from "./http/error-handling.js";
-import type { GenerationEngine } from "./http/generation-engine.js";
 import { registerGenerationRoutes } from "./http/generation-routes.js";
 import { registerInfoRoutes } from "./http/info-routes.js";
 import { registerStrictJsonParser } from "./http/strict-json-parser.js";
@@ -17,25 +17,9 @@ import { UploadTimeout } from "./http/upload-timeout.js";
 import { JourneyStore } from "./journeys/journey-store.js";
 import { liveJourneys, nowUnixNano } from "./journeys/live-journeys.js";
 import { StepStore } from "./journeys/step-store.js";
-import { type CoreCounts, ServerMetrics } from "./metrics.js";
+import { ServerMetrics } from "./metrics.js";
 import { setUpHttpTracing } from "./tracing-setup.js";
 import { renderViewerPage } from "./viewer/index.js";
-
-/** The engine as the server composes it: generation plus its live counts and lifecycle. */
-export interface ServerEngine extends GenerationEngine {
-  counts(): Promise<CoreCounts>;
-  /** How long the engine has left a heartbeat unanswered, in ms; 0 when it answers. */
-  unansweredHeartbeatMs(): number;
-  /** The core tracer's open journeys, asked of the engine now. */
-  openJourneys(): Promise<OpenCoreJourney[]>;
-  onSpans(listener: (spans: import("./journeys/journey-span.js").ForwardedSpan[]) => void): void;
-  /** Receives the legacy recorder's records of each step (`legacy` and `dual` modes). */
-  onJourneyRecords(listener: (records: unknown) => void): void;
-  /** Aborts every in-flight request, ends every core span, flushes, stops. */
-  shutdown(): Promise<void>;
-  /** Kills the engine worker as a crash would. For fault tests only. */
-  crashForTests(): Promise<void>;
-}
 
 export interface DemoServer {
   app: FastifyInstance;
@@ -62,7 +46,7 @@ export interface StartServerOptions {
 
 export async function startServer(
   config: ServerConfig,
-  engine: ServerEngine,
+  engine: Engine,
   options: StartServerOptions = {},
 ): Promise<DemoServer> {
   const store = new JourneyStore(config.journeyStoreSize, {
@@ -163,7 +147,7 @@ export async function startServer(
     health: () =>
       shuttingDown
         ? "shutting_down"
-        : engine.unansweredHeartbeatMs() > config.engineHeartbeatTimeoutMs
+        : engine.unansweredHeartbeatMs > config.engineHeartbeatTimeoutMs
           ? "engine_unresponsive"
           : "ok",
     liveJourneys: async () => {

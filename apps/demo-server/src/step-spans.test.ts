@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { JourneySpan } from "./journeys/journey-span.js";
+import type { JourneySpan } from "./engine/engine-contract.js";
 import { spansOf, startTestServer, type TestServer } from "./test-support/test-server.js";
 
 const MODEL = "llm-journey-simulated";

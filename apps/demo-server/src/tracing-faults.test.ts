@@ -2,11 +2,11 @@ import { createThrowingTracerProvider } from "@llm-journey/tracer-core/testing";
 import type { Tracer, TracerProvider } from "@opentelemetry/api";
 import type OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it, type MockInstance, vi } from "vitest";
+import type { JourneySpan } from "./engine/engine-contract.js";
 import { EngineHost } from "./engine/engine-host.js";
 import { resolveEngineOptions } from "./engine/engine-options.js";
 import type { FromEngineMessage } from "./engine/engine-protocol.js";
 import { FAST_STEP_TIME } from "./engine/step-time-model.js";
-import type { JourneySpan } from "./journeys/journey-span.js";
 import { gaugeValue, startTestServer, type TestServer } from "./test-support/test-server.js";
 
 /**

@@ -5,7 +5,7 @@ import type { TracerProvider } from "@opentelemetry/api";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BasicTracerProvider, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import type { ServerConfig, TracingMode } from "./config.js";
-import type { GenerationEngine } from "./http/generation-engine.js";
+import type { Engine } from "./engine/index.js";
 import type { JourneyStore } from "./journeys/journey-store.js";
 import { createOtlpSpanProcessor } from "./journeys/otlp-span-processor.js";
 import { StoreSpanProcessor } from "./journeys/store-span-processor.js";
@@ -25,7 +25,7 @@ export interface HttpTracing {
  * built after the fact when the request ends.
  */
 export interface BufferedStreamOutput {
-  wrap(engine: GenerationEngine): GenerationEngine;
+  wrap(engine: Engine): Pick<Engine, "submit" | "abort">;
   /** Takes one `journey-records` message's records. */
   collect(records: unknown): void;
   /** Completes every open request as aborted. */

@@ -1,8 +1,10 @@
 import { encode } from "gpt-tokenizer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { JourneySpan } from "../journeys/journey-span.js";
 import { ENGINE_WORKER_EXITED, EngineClient } from "./engine-client.js";
-import type { EngineEvent, EngineStream } from "./engine-stream.js";
+import type { EngineEvent, JourneySpan } from "./engine-contract.js";
+
+type EngineStream = AsyncIterable<EngineEvent>;
+
 import { FAST_STEP_TIME } from "./step-time-model.js";
 import { prepareTestEngineWorker } from "./test-support/engine-worker-for-tests.js";
 import { simulateText } from "./text-generator.js";
@@ -186,7 +188,7 @@ describe("EngineClient with a real worker thread", () => {
 
   it("reports zero active spans and tracked entries once idle", async () => {
     await collect(client.submit({ requestId: "before-stats", prompt: "count me", maxTokens: 5 }));
-    const stats = await client.stats();
+    const stats = await client.counts();
     expect(stats).toEqual({
       activeSpans: 0,
       trackedEntries: 0,
@@ -199,7 +201,7 @@ describe("EngineClient with a real worker thread", () => {
       bufferedEntries: 0,
       bufferedRecords: 0,
     });
-    expect(client.lastStats).toEqual(stats);
+    expect(client.lastCounts).toEqual(stats);
     expect(client.inFlight).toBe(0);
   });
 });
@@ -259,7 +261,7 @@ describe("EngineClient ending requests early", () => {
     );
     expect(finishedOf(events).status).toBe("length");
     expect(finishStatusOf(await recorder.arrived("after-crash"))).toBe("length");
-    expect(await client.stats()).toMatchObject({ activeSpans: 0, trackedEntries: 0 });
+    expect(await client.counts()).toMatchObject({ activeSpans: 0, trackedEntries: 0 });
     expect(client.inFlight).toBe(0);
   });
 });
@@ -289,7 +291,7 @@ describe("EngineClient shutdown", () => {
       expect(finishStatusOf(span as JourneySpan)).toBe("aborted");
     }
     expect(client.inFlight).toBe(0);
-    expect(client.lastStats).toMatchObject({ activeSpans: 0, trackedEntries: 0, running: 0 });
+    expect(client.lastCounts).toMatchObject({ activeSpans: 0, trackedEntries: 0, running: 0 });
     const late = await collect(client.submit({ requestId: "late", prompt: "x", maxTokens: 2 }));
     expect(finishedOf(late).status).toBe("aborted");
     await client.shutdown();
@@ -316,7 +318,7 @@ describe("EngineClient and prompts still being counted", () => {
         status: "aborted",
         promptTokens: 0,
       });
-      expect(await client.stats()).toMatchObject({ counting: 0, waiting: 0, activeSpans: 0 });
+      expect(await client.counts()).toMatchObject({ counting: 0, waiting: 0, activeSpans: 0 });
       // The engine kept serving while it counted.
       const served = await collect(
         client.submit({ requestId: "next", prompt: "hi", maxTokens: 2 }),
@@ -330,13 +332,13 @@ describe("EngineClient and prompts still being counted", () => {
   it("ends a request whose prompt is still being counted when the engine shuts down", async () => {
     const client = await start(BIG_CACHE);
     const stream = client.submit({ requestId: "counting", prompt: longPrompt(), maxTokens: 2 });
-    for (let i = 0; i < 500 && (await client.stats()).counting === 0; i++) {
+    for (let i = 0; i < 500 && (await client.counts()).counting === 0; i++) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    expect(client.lastStats.counting).toBe(1);
+    expect(client.lastCounts.counting).toBe(1);
     await client.shutdown();
     expect(finishedOf(await collect(stream)).status).toBe("aborted");
-    expect(client.lastStats).toMatchObject({ counting: 0, activeSpans: 0, trackedEntries: 0 });
+    expect(client.lastCounts).toMatchObject({ counting: 0, activeSpans: 0, trackedEntries: 0 });
   });
 });
 

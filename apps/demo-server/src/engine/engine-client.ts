@@ -2,26 +2,28 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { OpenCoreJourney } from "@llm-journey/tracer-core";
-import type { ForwardedSpan } from "../journeys/journey-span.js";
+import {
+  type Engine,
+  type EngineCounts,
+  type FinishedEvent,
+  type ForwardedSpan,
+  type GenerationRequest,
+  ZERO_COUNTS,
+} from "./engine-contract.js";
 import {
   type EngineOptions,
   type EngineOptionsInput,
   resolveEngineOptions,
 } from "./engine-options.js";
-import type {
-  EngineStats,
-  EngineSubmission,
-  FromEngineMessage,
-  ToEngineMessage,
-} from "./engine-protocol.js";
-import { type EngineEvent, EngineEventStream, type EngineStream } from "./engine-stream.js";
+import type { FromEngineMessage, ToEngineMessage } from "./engine-protocol.js";
+import { EngineEventStream } from "./engine-stream.js";
 
 /** The `error` of every request in flight when the engine worker dies under it. */
 export const ENGINE_WORKER_EXITED = "engine worker exited";
 
 /** A request to submit; `stop` and `traceHeaders` may be left out. */
-export type EngineRequestSubmission = Omit<EngineSubmission, "stop" | "traceHeaders"> &
-  Partial<Pick<EngineSubmission, "stop" | "traceHeaders">>;
+export type EngineRequestSubmission = Omit<GenerationRequest, "stop" | "traceHeaders"> &
+  Partial<Pick<GenerationRequest, "stop" | "traceHeaders">>;
 
 export interface EngineClientOptions {
   /**
@@ -45,19 +47,6 @@ export interface EngineClientOptions {
 /** Workers that die before reporting ready, in a row, before the client gives up. */
 const MAX_CONSECUTIVE_CRASHES = 3;
 
-const ZERO_STATS: EngineStats = Object.freeze({
-  activeSpans: 0,
-  trackedEntries: 0,
-  bufferedEntries: 0,
-  bufferedRecords: 0,
-  running: 0,
-  waiting: 0,
-  kvBlocksUsed: 0,
-  spansDropped: 0,
-  counting: 0,
-  closedByWatchdog: 0,
-});
-
 /** Everything the client keeps for one request: removed with its `finished` event. */
 interface InFlight {
   readonly stream: EngineEventStream;
@@ -79,7 +68,8 @@ interface ReplyWaiter {
 }
 
 /**
- * The HTTP thread's handle on the simulated engine, which runs in a worker thread.
+ * The simulated engine, run in a worker thread: the engine contract's implementation
+ * for the HTTP thread.
  *
  * If the worker dies unexpectedly, every request in flight ends at once with `finished`
  * `{ status: "error", error: "engine worker exited" }` and a fresh worker is started, so
@@ -87,7 +77,7 @@ interface ReplyWaiter {
  * After three workers in a row die before becoming ready, the client stops restarting and
  * fails every later request the same way.
  */
-export class EngineClient {
+export class EngineClient implements Engine {
   /** The resolved options the worker runs with. */
   readonly options: EngineOptions;
   private readonly workerUrl: URL;
@@ -99,7 +89,7 @@ export class EngineClient {
   private readonly recordListeners = new Set<(records: unknown) => void>();
   private readonly replyWaiters = new Map<number, ReplyWaiter>();
   private nextReplyId = 1;
-  private latestStats: EngineStats = ZERO_STATS;
+  private latestCounts: EngineCounts = ZERO_COUNTS;
   private state: "running" | "stopping" | "stopped" = "running";
   /** Set once the client gave up restarting workers. */
   private failure: string | undefined;
@@ -168,15 +158,15 @@ export class EngineClient {
   }
 
   /** The latest counts the worker reported, without waiting. */
-  get lastStats(): EngineStats {
-    return this.latestStats;
+  get lastCounts(): EngineCounts {
+    return this.latestCounts;
   }
 
   /**
    * Queues a request in the engine and returns its events. Throws if a request with the
    * same id is still in flight. After shutdown the stream ends at once as `aborted`.
    */
-  submit(request: EngineRequestSubmission): EngineStream {
+  submit(request: EngineRequestSubmission): EngineEventStream {
     const { requestId } = request;
     if (this.requests.has(requestId)) {
       throw new Error(`request ${requestId} is already in flight`);
@@ -240,9 +230,9 @@ export class EngineClient {
   }
 
   /** Fresh counts from the worker. After shutdown, the last ones it reported. */
-  stats(): Promise<EngineStats> {
-    const latest = () => this.latestStats;
-    return this.ask<EngineStats>((id) => ({ type: "stats-request", id }), "its stats", latest);
+  counts(): Promise<EngineCounts> {
+    const latest = () => this.latestCounts;
+    return this.ask<EngineCounts>((id) => ({ type: "stats-request", id }), "its stats", latest);
   }
 
   /** The core tracer's open journeys, read in the worker now. After shutdown, none. */
@@ -354,27 +344,18 @@ export class EngineClient {
       case "tokens": {
         const request = this.requests.get(message.requestId);
         if (request === undefined) break;
+        const { text, outputTokens } = message;
         request.promptTokens = message.promptTokens;
-        request.outputTokens = message.outputTokens;
-        request.stream.push({
-          type: "token",
-          text: message.text,
-          outputTokens: message.outputTokens,
-        });
+        request.outputTokens = outputTokens;
+        request.stream.push({ type: "token", text, outputTokens });
         break;
       }
       case "finished": {
-        const request = this.requests.get(message.requestId);
+        const { requestId, ...finished } = message;
+        const request = this.requests.get(requestId);
         if (request === undefined) break;
-        this.requests.delete(message.requestId);
-        request.stream.push({
-          type: "finished",
-          status: message.status,
-          promptTokens: message.promptTokens,
-          outputTokens: message.outputTokens,
-          ...(message.error !== undefined ? { error: message.error } : {}),
-          ...(message.latencies !== undefined ? { latencies: message.latencies } : {}),
-        });
+        this.requests.delete(requestId);
+        request.stream.push(finished);
         break;
       }
       case "spans":
@@ -396,9 +377,9 @@ export class EngineClient {
         }
         break;
       case "stats": {
-        const { type: _type, id, ...stats } = message;
-        this.latestStats = stats;
-        if (id !== undefined) this.answer(id, stats);
+        const { type: _type, id, ...counts } = message;
+        this.latestCounts = counts;
+        if (id !== undefined) this.answer(id, counts);
         break;
       }
       case "journeys":
@@ -441,7 +422,7 @@ export class EngineClient {
       return;
     }
     this.restartCount++;
-    this.latestStats = ZERO_STATS;
+    this.latestCounts = ZERO_COUNTS;
     this.worker = this.spawn();
     // The dead worker's unanswered heartbeat is asked again of the new one.
     if (this.heartbeatSentAt !== undefined) this.send({ type: "heartbeat" });
@@ -450,9 +431,7 @@ export class EngineClient {
   }
 
   /** Ends every stream still in flight with the same `finished` event, and forgets them. */
-  private endAll(
-    finish: Pick<Extract<EngineEvent, { type: "finished" }>, "status" | "error">,
-  ): void {
+  private endAll(finish: Pick<FinishedEvent, "status" | "error">): void {
     const requests = [...this.requests.values()];
     this.requests.clear();
     for (const request of requests) {

@@ -15,13 +15,9 @@ import {
 } from "@opentelemetry/sdk-trace-base";
 import { createOtlpSpanProcessor } from "../journeys/otlp-span-processor.js";
 import { importLegacyWiring } from "../legacy-wiring.js";
+import type { EngineCounts } from "./engine-contract.js";
 import type { EngineOptions } from "./engine-options.js";
-import type {
-  AddMessage,
-  EngineStats,
-  FromEngineMessage,
-  ToEngineMessage,
-} from "./engine-protocol.js";
+import type { AddMessage, FromEngineMessage, ToEngineMessage } from "./engine-protocol.js";
 import { countPromptTokens } from "./prompt-tokens.js";
 import { ContinuousBatchingScheduler, type RequestOutput } from "./scheduler.js";
 import { SpanForwarder } from "./span-forwarder.js";
@@ -205,7 +201,7 @@ export class EngineHost {
   }
 
   /** Live counts of the scheduler and the core tracer. */
-  stats(): EngineStats {
+  stats(): EngineCounts {
     const scheduler = this.scheduler.stats();
     return {
       activeSpans: this.coreTracer.activeSpans,
@@ -336,15 +332,7 @@ export class EngineHost {
         this.post({ type: "tokens", requestId, text: output.text, outputTokens, promptTokens });
       }
       if (finish !== undefined) {
-        this.post({
-          type: "finished",
-          requestId,
-          status: finish.status,
-          promptTokens,
-          outputTokens,
-          ...(finish.error !== undefined ? { error: finish.error } : {}),
-          ...(finish.latencies !== undefined ? { latencies: finish.latencies } : {}),
-        });
+        this.post({ type: "finished", requestId, promptTokens, outputTokens, ...finish });
       }
     }
   }

@@ -1,25 +1,20 @@
-import type { CoreLatencies, FinishStatus, OpenCoreJourney } from "@llm-journey/tracer-core";
-import type { ForwardedSpan } from "../journeys/journey-span.js";
+import type { OpenCoreJourney } from "@llm-journey/tracer-core";
+import type {
+  EngineCounts,
+  FinishedEvent,
+  ForwardedSpan,
+  GenerationRequest,
+  TokenEvent,
+} from "./engine-contract.js";
 
 /**
- * The messages between the HTTP thread and the engine worker. Plain objects only: they
- * cross the thread boundary by structured clone, and the trace headers are the only
- * link between the API span and the core span.
+ * The messages between `EngineClient` and the engine worker: the engine contract's
+ * shapes, addressed. Plain objects only: they cross the thread boundary by structured
+ * clone, and the trace headers are the only link between the API span and the core span.
  */
 
-/** One generation request, as the HTTP layer submits it. */
-export interface EngineSubmission {
-  readonly requestId: string;
-  readonly prompt: string;
-  readonly maxTokens: number;
-  /** Stop strings; the output ends before the first one generated. */
-  readonly stop: readonly string[];
-  /** `traceparent`, `tracestate` and `x-llm-journey-sampled`, as the API layer injected them. */
-  readonly traceHeaders: Readonly<Record<string, string>>;
-}
-
-/** API → engine: queue a request. */
-export interface AddMessage extends EngineSubmission {
+/** API → engine: queue a request (never with the HTTP-only fields). */
+export interface AddMessage extends Omit<GenerationRequest, "incomingHeaders" | "arrivalTime"> {
   readonly type: "add";
 }
 
@@ -64,27 +59,15 @@ export interface ReadyMessage {
   readonly type: "ready";
 }
 
-/** Engine → API: new text for a request. */
-export interface TokensMessage {
+/** Engine → API: a request's `token` event, with its prompt tokens (counted by then). */
+export type TokensMessage = Omit<TokenEvent, "type"> & {
   readonly type: "tokens";
   readonly requestId: string;
-  readonly text: string;
-  readonly outputTokens: number;
   readonly promptTokens: number;
-}
+};
 
-/** Engine → API: the request's last message. */
-export interface FinishedMessage {
-  readonly type: "finished";
-  readonly requestId: string;
-  readonly status: FinishStatus;
-  readonly promptTokens: number;
-  readonly outputTokens: number;
-  /** Why, for `error` and `ignored`. */
-  readonly error?: string;
-  /** What the core tracer measured, when the request was traced. */
-  readonly latencies?: CoreLatencies;
-}
+/** Engine → API: a request's `finished` event, its last message. */
+export type FinishedMessage = FinishedEvent & { readonly requestId: string };
 
 /** Engine → API: ended `llm_core` and `llm_step` spans, batched. */
 export interface SpansMessage {
@@ -99,29 +82,8 @@ export interface JourneyRecordsMessage {
   readonly records: unknown;
 }
 
-/** The engine's live counts; every one of them returns to 0 when the engine is idle. */
-export interface EngineStats {
-  /** `llm_core` spans started and not yet ended. */
-  readonly activeSpans: number;
-  /** Per-request entries held by the core tracer. */
-  readonly trackedEntries: number;
-  /** Per-request entries held by the legacy recorder (`legacy` and `dual` modes), else 0. */
-  readonly bufferedEntries: number;
-  /** Legacy records buffered and not yet sent with a step's outputs, else 0. */
-  readonly bufferedRecords: number;
-  readonly running: number;
-  readonly waiting: number;
-  readonly kvBlocksUsed: number;
-  /** Core spans the OTLP exporter failed to deliver since the engine started (cumulative). */
-  readonly spansDropped: number;
-  /** Requests whose prompt is being counted, before they reach the scheduler. */
-  readonly counting: number;
-  /** Journeys the core tracer's watchdog closed since the engine started (cumulative). */
-  readonly closedByWatchdog: number;
-}
-
 /** Engine → API: live counts, periodically (no `id`) or in reply to `stats-request`. */
-export interface StatsMessage extends EngineStats {
+export interface StatsMessage extends EngineCounts {
   readonly type: "stats";
   readonly id?: number;
 }

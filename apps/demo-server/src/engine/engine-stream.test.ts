@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { type EngineEvent, EngineEventStream } from "./engine-stream.js";
+import type { EngineEvent } from "./engine-contract.js";
+import { EngineEventStream } from "./engine-stream.js";
 
 const finished: EngineEvent = {
   type: "finished",

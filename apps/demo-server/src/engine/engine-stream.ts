@@ -1,38 +1,10 @@
-import type { CoreLatencies, FinishStatus } from "@llm-journey/tracer-core";
-
-/** What the engine reports for one request, in order: tokens, then exactly one `finished`. */
-export type EngineEvent =
-  | {
-      readonly type: "token";
-      /** Text generated since the previous event. */
-      readonly text: string;
-      /** Output tokens so far. */
-      readonly outputTokens: number;
-    }
-  | {
-      readonly type: "finished";
-      readonly status: FinishStatus;
-      readonly promptTokens: number;
-      readonly outputTokens: number;
-      /** Why, for `error` and `ignored`. */
-      readonly error?: string;
-      /** What the core tracer measured, when the request was traced. */
-      readonly latencies?: CoreLatencies;
-    };
+import type { EngineEvent } from "./engine-contract.js";
 
 /**
- * One request's events. Iterate it once; it ends after the `finished` event. Leaving the
- * loop early (break, throw) aborts the request: nobody is listening any more.
- */
-export interface EngineStream extends AsyncIterable<EngineEvent> {
-  readonly requestId: string;
-}
-
-/**
- * An `EngineStream` fed by the client. Events wait in a backlog until the consumer takes
+ * One request's events, as `Engine.submit` returns them, fed by the client. Events wait in a backlog until the consumer takes
  * them, so a slow consumer loses nothing; the backlog goes with the stream.
  */
-export class EngineEventStream implements EngineStream {
+export class EngineEventStream implements AsyncIterable<EngineEvent> {
   private readonly backlog: EngineEvent[] = [];
   private finished = false;
   private abandoned = false;

@@ -1,6 +1,7 @@
 /**
- * The simulated continuous-batching engine, as the HTTP layer uses it: `EngineClient`
- * runs the engine in a worker thread and streams each request's events. The model is
+ * The engine contract (`Engine`, its events, counts and spans) and the simulated
+ * continuous-batching engine that implements it: `EngineClient` runs the engine in a
+ * worker thread and streams each request's events. The model is
  * simulated (step times from a configurable model, placeholder lorem-ipsum text); the
  * scheduler and the journey tracing are real.
  */
@@ -11,14 +12,22 @@ export {
   type EngineRequestSubmission,
 } from "./engine-client.js";
 export {
+  type Engine,
+  type EngineCounts,
+  type EngineEvent,
+  type FinishedEvent,
+  type ForwardedSpan,
+  type GenerationRequest,
+  type JourneySpan,
+  ZERO_COUNTS,
+} from "./engine-contract.js";
+export {
   DEFAULT_SERVICE_NAME,
   type EngineOptions,
   type EngineOptionsInput,
   type EngineTracingOptions,
   resolveEngineOptions,
 } from "./engine-options.js";
-export type { EngineStats, EngineSubmission } from "./engine-protocol.js";
-export type { EngineEvent, EngineStream } from "./engine-stream.js";
 export {
   DEFAULT_STEP_TIME,
   FAST_STEP_TIME,

@@ -5,6 +5,7 @@ import type {
   CoreStepView,
   FinishStatus,
 } from "@llm-journey/tracer-core";
+import type { FinishedEvent } from "./engine-contract.js";
 import { type EngineOptions, resolveEngineOptions } from "./engine-options.js";
 import { EngineRequest, type EngineRequestInput } from "./engine-request.js";
 import { KvBlockPool } from "./kv-block-pool.js";
@@ -28,13 +29,8 @@ export interface SchedulerOptions extends Partial<SchedulerShape> {
 }
 
 /** How a request ended. */
-export interface RequestFinish {
-  readonly status: FinishStatus;
-  /** Why, for `error` and `ignored`. */
-  readonly error?: string;
-  /** What the core tracer measured, when the request was traced (for the API span). */
-  readonly latencies?: CoreLatencies;
-}
+/** How a request ended: its `finished` event, without the counts its output carries. */
+export type RequestFinish = Pick<FinishedEvent, "status" | "error" | "latencies">;
 
 /** What one request produced: new text, its counts, and on its last output how it ended. */
 export interface RequestOutput {

@@ -1,6 +1,6 @@
 import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { ForwardedSpan } from "../journeys/journey-span.js";
+import type { ForwardedSpan } from "./engine-contract.js";
 import { SpanForwarder } from "./span-forwarder.js";
 
 let batches: ForwardedSpan[][];

@@ -1,5 +1,6 @@
 import type { ReadableSpan, SpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { type ForwardedSpan, toForwardedSpan } from "../journeys/journey-span.js";
+import type { ForwardedSpan } from "./engine-contract.js";
+import { toForwardedSpan } from "./journey-span.js";
 
 export interface SpanForwarderOptions {
   /** Receives each batch; in the worker it posts a `spans` message. */

@@ -7,6 +7,7 @@ import {
 } from "@llm-journey/tracer-api";
 import { monotonicSeconds } from "@llm-journey/tracer-core";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Engine } from "../engine/index.js";
 import type { RequestOutcome, ServerMetrics } from "../metrics.js";
 import {
   type ChatCompletionBody,
@@ -24,7 +25,6 @@ import {
   httpErrorOf,
   streamEvents,
 } from "./generation.js";
-import type { GenerationEngine } from "./generation-engine.js";
 import { chatPromptText, completionPromptText } from "./prompt-text.js";
 import type { UploadTimeout } from "./upload-timeout.js";
 
@@ -44,7 +44,7 @@ declare module "fastify" {
 }
 
 export interface GenerationRouteDeps {
-  engine: GenerationEngine;
+  engine: Pick<Engine, "submit" | "abort">;
   api: ApiJourneyTracer;
   metrics: ServerMetrics;
   timeoutMs: number;

@@ -5,7 +5,12 @@ import {
   tracePromise,
   traceStream,
 } from "@llm-journey/tracer-api";
-import { ENGINE_WORKER_EXITED } from "../engine/index.js";
+import {
+  ENGINE_WORKER_EXITED,
+  type Engine,
+  type EngineEvent,
+  type GenerationRequest,
+} from "../engine/index.js";
 import type { RequestOutcome } from "../metrics.js";
 import { OpenAiHttpError } from "../openai/openai-error.js";
 import {
@@ -16,7 +21,6 @@ import {
   usageChunkBody,
   usageOf,
 } from "../openai/response-builders.js";
-import type { GenerationEngine, GenerationEvent, GenerationRequest } from "./generation-engine.js";
 
 export interface GenerationParams {
   endpoint: Endpoint;
@@ -30,7 +34,8 @@ export interface GenerationParams {
 }
 
 export interface GenerationContext {
-  engine: GenerationEngine;
+  /** Generation only: the server keeps the rest of the engine to itself. */
+  engine: Pick<Engine, "submit" | "abort">;
   handle: JourneyHandle;
   /** The client's request headers; see `GenerationRequest.incomingHeaders`. */
   incomingHeaders?: IncomingHttpHeaders;
@@ -42,16 +47,16 @@ export interface GenerationContext {
   shuttingDown: () => boolean;
 }
 
-type Finished = Extract<GenerationEvent, { type: "finished" }>;
+type Finished = Extract<EngineEvent, { type: "finished" }>;
 
 /**
  * The engine's events for one request, ending at a successful finish; every other end
  * becomes a `JourneyError` with the abort reason it stands for.
  */
 async function* untilFinished(
-  events: AsyncIterable<GenerationEvent>,
+  events: AsyncIterable<EngineEvent>,
   context: GenerationContext,
-): AsyncGenerator<GenerationEvent> {
+): AsyncGenerator<EngineEvent> {
   for await (const event of events) {
     if (event.type === "token") {
       yield event;
@@ -81,10 +86,7 @@ async function* untilFinished(
   throw new JourneyError("engine_error", "the engine stream ended without a finish");
 }
 
-function submit(
-  params: GenerationParams,
-  context: GenerationContext,
-): AsyncIterable<GenerationEvent> {
+function submit(params: GenerationParams, context: GenerationContext): AsyncIterable<EngineEvent> {
   const request: GenerationRequest = {
     requestId: params.requestId,
     prompt: params.prompt,
@@ -101,10 +103,10 @@ function submit(
 
 /** A client that leaves stops its generation at once, not when the engine next yields. */
 async function* abortOnDisconnect(
-  events: AsyncIterable<GenerationEvent>,
+  events: AsyncIterable<EngineEvent>,
   requestId: string,
   context: GenerationContext,
-): AsyncGenerator<GenerationEvent> {
+): AsyncGenerator<EngineEvent> {
   const abort = () => context.engine.abort(requestId);
   if (context.signal.aborted) abort();
   context.signal.addEventListener("abort", abort, { once: true });

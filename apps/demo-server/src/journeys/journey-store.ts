@@ -1,6 +1,7 @@
 import type { Attributes } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
-import { type ForwardedSpan, type JourneySpan, toJourneySpan } from "./journey-span.js";
+import type { ForwardedSpan, JourneySpan } from "../engine/engine-contract.js";
+import { toJourneySpan } from "../engine/journey-span.js";
 import { approximateJsonSize } from "./span-size.js";
 
 /** One trace: the spans of one request, in the order they ended. */

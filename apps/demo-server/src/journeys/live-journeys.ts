@@ -5,7 +5,7 @@ import {
   type JourneyPhase,
   type OpenCoreJourney,
 } from "@llm-journey/tracer-core";
-import type { JourneySpan } from "./journey-span.js";
+import type { JourneySpan } from "../engine/engine-contract.js";
 
 /** An open span as `/debug/journeys?state=active` returns it: no end time yet. */
 export type LiveJourneySpan = Omit<JourneySpan, "endTimeUnixNano">;

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { forwarded, type JourneySpan } from "./journey-span.js";
+import type { JourneySpan } from "../engine/engine-contract.js";
+import { forwarded } from "../engine/journey-span.js";
 import { StepStore } from "./step-store.js";
 
 function step(n: number, links?: JourneySpan["links"]): JourneySpan {

@@ -1,4 +1,4 @@
-import type { ForwardedSpan, JourneySpan } from "./journey-span.js";
+import type { ForwardedSpan, JourneySpan } from "../engine/engine-contract.js";
 
 /**
  * The most recent `llm_step` spans, bounded: past `capacity` the oldest is dropped, so

@@ -1,6 +1,6 @@
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import type { JourneySpan } from "../journeys/journey-span.js";
+import type { JourneySpan } from "../engine/engine-contract.js";
 import type { Journey } from "../journeys/journey-store.js";
 
 /**

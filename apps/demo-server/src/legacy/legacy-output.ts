@@ -5,11 +5,7 @@ import {
   type FinishStatus,
   monotonicSeconds,
 } from "@llm-journey/tracer-core";
-import type {
-  GenerationEngine,
-  GenerationEvent,
-  GenerationRequest,
-} from "../http/generation-engine.js";
+import type { Engine, EngineEvent, GenerationRequest } from "../engine/index.js";
 import type { BufferedStreamOutputFactory } from "../tracing-setup.js";
 
 /**
@@ -35,10 +31,7 @@ export const createBufferedStreamOutput: BufferedStreamOutputFactory = (options)
         ? clientTraceContext(request.incomingHeaders)
         : {};
 
-  async function* traced(
-    engine: GenerationEngine,
-    request: GenerationRequest,
-  ): AsyncGenerator<GenerationEvent> {
+  async function* traced(engine: Engine, request: GenerationRequest): AsyncGenerator<EngineEvent> {
     const traceHeaders = traceHeadersOf(request);
     builder.begin(request.requestId, {
       arrivalTime: request.arrivalTime ?? monotonicSeconds(),

@@ -1,7 +1,8 @@
 import { parseConfig, type ServerConfig } from "../config.js";
-import { startEngine } from "../engine-adapter.js";
-import type { JourneySpan } from "../journeys/journey-span.js";
-import { type ServerEngine, startServer } from "../server.js";
+import type { JourneySpan } from "../engine/engine-contract.js";
+import type { Engine } from "../engine/index.js";
+import { startServer } from "../server.js";
+import { startEngine } from "../start-engine.js";
 import { type SpanMisuseReport, watchSpanMisuse } from "./span-misuse-watch.js";
 
 export interface SoakOptions {
@@ -88,7 +89,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   process.on("warning", onWarning);
   const config = parseConfig([...SOAK_FLAGS, ...(options.flags ?? [])], {}) as ServerConfig;
   const misuse = watchSpanMisuse();
-  let engine: ServerEngine;
+  let engine: Engine;
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     engine = await startEngine(config, { workerUrl: SOAK_ENGINE_WORKER });

@@ -1,17 +1,18 @@
 import OpenAI from "openai";
 import { parseConfig, type ServerConfig } from "../config.js";
-import { startEngine } from "../engine-adapter.js";
+import type { Engine } from "../engine/index.js";
 import type { Journey } from "../journeys/journey-store.js";
-import {
-  type DemoServer,
-  type ServerEngine,
-  type StartServerOptions,
-  startServer,
-} from "../server.js";
+import { type DemoServer, type StartServerOptions, startServer } from "../server.js";
+import { startEngine } from "../start-engine.js";
+
+/** The engine under test, with the hook that kills its worker as a crash would. */
+export interface EngineUnderTest extends Engine {
+  crashForTests(): Promise<void>;
+}
 
 export interface TestServer {
   server: DemoServer;
-  engine: ServerEngine;
+  engine: EngineUnderTest;
   url: string;
   client: OpenAI;
   /** Polls `/debug/journeys` until `predicate` holds for the list, or fails after ~5 s. */
@@ -32,9 +33,12 @@ export async function startTestServer(
     ["--port", "0", ...speed, "--shutdown-grace-ms", "0", "--log-level", "silent", ...flags],
     {},
   ) as ServerConfig;
-  const engine = await startEngine(config);
+  const client = await startEngine(config);
+  const engine: EngineUnderTest = Object.assign(client, {
+    crashForTests: () => client.crashWorkerForTests(),
+  });
   const server = await startServer(config, engine, options);
-  const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "test-key", maxRetries: 0 });
+  const openai = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "test-key", maxRetries: 0 });
   const poll = async <T>(
     read: () => Promise<T>,
     done: (value: T) => boolean,
@@ -54,7 +58,7 @@ export async function startTestServer(
     server,
     engine,
     url: server.url,
-    client,
+    client: openai,
     journeysWhen: (predicate) =>
       poll(
         async () =>

@@ -1,42 +1,6 @@
-import { type Attributes, SpanKind, SpanStatusCode } from "@opentelemetry/api";
+import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
-
-/** One span as `/debug/journeys` returns it. Times are decimal strings of nanoseconds. */
-export interface JourneySpan {
-  name: string;
-  kind: keyof typeof SpanKind;
-  scope: string;
-  traceId: string;
-  spanId: string;
-  parentSpanId: string | null;
-  startTimeUnixNano: string;
-  endTimeUnixNano: string;
-  /**
-   * The documented JSON has both keys: the server always sends `message`, `""` when the span has
-   * none. Optional in the type only so that captures made before that still type-check.
-   */
-  status: { code: keyof typeof SpanStatusCode; message: string };
-  attributes: Attributes;
-  events: Array<{ name: string; timeUnixNano: string; attributes: Attributes }>;
-  /** The span's links, when it has any (an `llm_step` span's links to `llm_core` spans). */
-  links?: JourneySpanLink[];
-}
-
-/**
- * An ended span on its way from the engine thread: what the HTTP thread files it by and
- * derives metrics from, and the whole span as `JourneySpan` JSON text, parsed only when
- * read. One string crosses the thread boundary instead of a graph of objects to clone,
- * and the store keeps that string: it costs the collector almost nothing to hold, and its
- * length is its size in `/debug/journeys`.
- */
-export interface ForwardedSpan {
-  readonly name: string;
-  readonly traceId: string;
-  /** The span's own attributes (not its events'), shared with `json`'s content. */
-  readonly attributes: Attributes;
-  /** `JSON.stringify` of the span's `JourneySpan`. */
-  readonly json: string;
-}
+import type { ForwardedSpan, JourneySpan } from "./engine-contract.js";
 
 /** The engine side: one ended span as a `ForwardedSpan`. */
 export function toForwardedSpan(span: ReadableSpan): ForwardedSpan {
@@ -51,13 +15,6 @@ export function forwarded(span: JourneySpan): ForwardedSpan {
     attributes: span.attributes,
     json: JSON.stringify(span),
   };
-}
-
-/** One link of a span: the linked span's ids and the link's own attributes. */
-export interface JourneySpanLink {
-  traceId: string;
-  spanId: string;
-  attributes: Attributes;
 }
 
 /**

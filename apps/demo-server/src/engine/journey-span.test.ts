@@ -2,9 +2,10 @@ import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { BasicTracerProvider, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
-import { hrTimeToNanos, type JourneySpan, toForwardedSpan } from "./journey-span.js";
-import { JourneyStore } from "./journey-store.js";
-import { StoreSpanProcessor } from "./store-span-processor.js";
+import { JourneyStore } from "../journeys/journey-store.js";
+import { StoreSpanProcessor } from "../journeys/store-span-processor.js";
+import type { JourneySpan } from "./engine-contract.js";
+import { hrTimeToNanos, toForwardedSpan } from "./journey-span.js";
 
 const nanosOf = ([seconds, nanos]: readonly [number, number]) =>
   (BigInt(seconds) * 1_000_000_000n + BigInt(nanos)).toString();

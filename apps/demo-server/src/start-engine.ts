@@ -1,0 +1,32 @@
+import type { ServerConfig } from "./config.js";
+import {
+  DEFAULT_STEP_TIME,
+  EngineClient,
+  type EngineClientOptions,
+  FAST_STEP_TIME,
+} from "./engine/index.js";
+
+/**
+ * Starts the engine the server's flags describe: the simulated engine in its worker
+ * thread. `clientOptions` reach `EngineClient.start` (the soak runs the worker behind a
+ * double-`end()` watch). Another engine is one more implementation of `Engine` chosen here.
+ */
+export function startEngine(
+  config: ServerConfig,
+  clientOptions: EngineClientOptions = {},
+): Promise<EngineClient> {
+  const { engine, tracing } = config;
+  return EngineClient.start(
+    {
+      ...engine,
+      stepTime:
+        engine.stepTime === "fast" ? FAST_STEP_TIME : (engine.stepTime ?? DEFAULT_STEP_TIME),
+      tracing,
+    },
+    {
+      // A few heartbeats per timeout, so /health turns 503 within about 1.25 timeouts.
+      heartbeatIntervalMs: Math.max(10, Math.min(1_000, config.engineHeartbeatTimeoutMs / 4)),
+      ...clientOptions,
+    },
+  );
+}
