@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { gaugeValue } from "../test/support/test-server.js";
 import type { JourneySpan } from "./engine/engine-contract.js";
 import { type EngineCounts, ZERO_COUNTS } from "./engine/index.js";
 import { forwarded } from "./engine/journey-span.js";
 import { JourneyStore } from "./journeys/journey-store.js";
 import { ServerMetrics } from "./metrics.js";
-import { gaugeValue } from "./test-support/test-server.js";
 
 const API = { activeSpans: 0, trackedEntries: 0, closedByWatchdog: 0 };
 const core = (activeSpans: number, closedByWatchdog = 0): EngineCounts => ({

@@ -5,8 +5,8 @@ import type { EngineEvent, JourneySpan } from "./engine-contract.js";
 
 type EngineStream = AsyncIterable<EngineEvent>;
 
+import { prepareTestEngineWorker } from "../../test/support/engine-worker-for-tests.js";
 import { FAST_STEP_TIME } from "./step-time-model.js";
-import { prepareTestEngineWorker } from "./test-support/engine-worker-for-tests.js";
 import { simulateText } from "./text-generator.js";
 
 const worker = prepareTestEngineWorker();

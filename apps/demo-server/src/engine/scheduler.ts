@@ -1,7 +1,6 @@
 import type {
   CoreBatchEntry,
   CoreJourneyTracer,
-  CoreLatencies,
   CoreStepView,
   FinishStatus,
 } from "@llm-journey/tracer-core";

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openRaw, parseResponses } from "../test-support/raw-http.js";
+import { openRaw, parseResponses } from "../../test/support/raw-http.js";
 import { ConnectionRequests } from "./connection-requests.js";
 
 interface Seen {

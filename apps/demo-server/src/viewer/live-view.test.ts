@@ -2,9 +2,9 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { launchChromium, runBrowserTests } from "../../test/support/chromium.js";
+import { startTestServer, type TestServer } from "../../test/support/test-server.js";
 import type { LiveJourney } from "../journeys/live-journeys.js";
-import { launchChromium, runBrowserTests } from "../test-support/chromium.js";
-import { startTestServer, type TestServer } from "../test-support/test-server.js";
 import { renderViewerPage } from "./index.js";
 
 const XSS = `<img src=x onerror="window.__xss = 1">`;

@@ -1,7 +1,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, runBrowserTests } from "../test-support/chromium.js";
-import { startTestServer, type TestServer } from "../test-support/test-server.js";
+import { launchChromium, runBrowserTests } from "../../test/support/chromium.js";
+import { startTestServer, type TestServer } from "../../test/support/test-server.js";
 
 const TRACE_ID = "5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f";
 

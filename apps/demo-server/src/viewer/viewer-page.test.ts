@@ -4,10 +4,10 @@ import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { CHROMIUM, launchChromium } from "../../test/support/chromium.js";
+import { fixtureJourneys } from "../../test/support/viewer-fixtures/journeys.js";
+import { fixtureSteps } from "../../test/support/viewer-fixtures/steps.js";
 import type { Journey } from "../journeys/journey-store.js";
-import { CHROMIUM, launchChromium } from "../test-support/chromium.js";
-import { fixtureJourneys } from "./fixtures/journeys.js";
-import { fixtureSteps } from "./fixtures/steps.js";
 import { renderViewerPage } from "./index.js";
 
 const REFRESH_MS = 150;

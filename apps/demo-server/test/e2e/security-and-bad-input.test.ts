@@ -1,12 +1,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { JourneySpan } from "./engine/engine-contract.js";
-import {
-  byRequestId,
-  spansOf,
-  startTestServer,
-  type TestServer,
-} from "./test-support/test-server.js";
+import type { JourneySpan } from "../../src/engine/engine-contract.js";
+import { byRequestId, spansOf, startTestServer, type TestServer } from "../support/test-server.js";
 
 const MODEL = "llm-journey-simulated";
 const SECRET_PROMPT = "my card number is 4111 1111 1111 1111";

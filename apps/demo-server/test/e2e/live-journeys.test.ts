@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { LiveJourney } from "./journeys/live-journeys.js";
+import type { LiveJourney } from "../../src/journeys/live-journeys.js";
 import {
   byRequestId,
   eventNames,
@@ -7,7 +7,7 @@ import {
   spansOf,
   startTestServer,
   type TestServer,
-} from "./test-support/test-server.js";
+} from "../support/test-server.js";
 
 const MODEL = "llm-journey-simulated";
 /** Steps slow enough that a request stays in flight while the test looks at it. */

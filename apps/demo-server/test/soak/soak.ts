@@ -1,8 +1,8 @@
-import { parseConfig, type ServerConfig } from "../config.js";
-import type { JourneySpan } from "../engine/engine-contract.js";
-import type { Engine } from "../engine/index.js";
-import { startServer } from "../server.js";
-import { startEngine } from "../start-engine.js";
+import { parseConfig, type ServerConfig } from "../../src/config.js";
+import type { JourneySpan } from "../../src/engine/engine-contract.js";
+import type { Engine } from "../../src/engine/index.js";
+import { startServer } from "../../src/server.js";
+import { startEngine } from "../../src/start-engine.js";
 import { type SpanMisuseReport, watchSpanMisuse } from "./span-misuse-watch.js";
 
 export interface SoakOptions {
@@ -63,11 +63,12 @@ const SOAK_FLAGS = [
 ];
 
 /**
- * The soak's engine worker: the real one behind a double-`end()` watch. Built to
- * `dist/soak/`, which is also where this path leads from `src/soak/` (vitest runs the
- * sources, and Node cannot start a `.ts` worker).
+ * The soak's engine worker: the real one behind a double-`end()` watch, built to
+ * `dist-harness/` (vitest runs the sources, and Node cannot start a `.ts` worker).
  */
-const SOAK_ENGINE_WORKER = new URL("../../dist/soak/soak-engine-worker.js", import.meta.url);
+const SOAK_ENGINE_WORKER = import.meta.url.endsWith(".ts")
+  ? new URL("../../dist-harness/test/soak/soak-engine-worker.js", import.meta.url)
+  : new URL("./soak-engine-worker.js", import.meta.url);
 
 /**
  * Drives an in-process demo server with mixed traffic (chat and completions, streaming

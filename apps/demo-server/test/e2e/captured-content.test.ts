@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Journey } from "./journeys/journey-store.js";
-import { startTestServer, type TestServer } from "./test-support/test-server.js";
+import type { Journey } from "../../src/journeys/journey-store.js";
+import { startTestServer, type TestServer } from "../support/test-server.js";
 
 const MODEL = "llm-journey-simulated";
 const DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT = 16_384;

@@ -1,9 +1,9 @@
 import OpenAI from "openai";
-import { parseConfig, type ServerConfig } from "../config.js";
-import type { Engine } from "../engine/index.js";
-import type { Journey } from "../journeys/journey-store.js";
-import { type DemoServer, type StartServerOptions, startServer } from "../server.js";
-import { startEngine } from "../start-engine.js";
+import { parseConfig, type ServerConfig } from "../../src/config.js";
+import type { Engine } from "../../src/engine/index.js";
+import type { Journey } from "../../src/journeys/journey-store.js";
+import { type DemoServer, type StartServerOptions, startServer } from "../../src/server.js";
+import { startEngine } from "../../src/start-engine.js";
 
 /** The engine under test, with the hook that kills its worker as a crash would. */
 export interface EngineUnderTest extends Engine {

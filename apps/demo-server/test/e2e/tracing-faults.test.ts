@@ -2,12 +2,12 @@ import { createThrowingTracerProvider } from "@llm-journey/tracer-core/testing";
 import type { Tracer, TracerProvider } from "@opentelemetry/api";
 import type OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it, type MockInstance, vi } from "vitest";
-import type { JourneySpan } from "./engine/engine-contract.js";
-import { EngineHost } from "./engine/engine-host.js";
-import { resolveEngineOptions } from "./engine/engine-options.js";
-import type { FromEngineMessage } from "./engine/engine-protocol.js";
-import { FAST_STEP_TIME } from "./engine/step-time-model.js";
-import { gaugeValue, startTestServer, type TestServer } from "./test-support/test-server.js";
+import type { JourneySpan } from "../../src/engine/engine-contract.js";
+import { EngineHost } from "../../src/engine/engine-host.js";
+import { resolveEngineOptions } from "../../src/engine/engine-options.js";
+import type { FromEngineMessage } from "../../src/engine/engine-protocol.js";
+import { FAST_STEP_TIME } from "../../src/engine/step-time-model.js";
+import { gaugeValue, startTestServer, type TestServer } from "../support/test-server.js";
 
 /**
  * The tracer-core throwing provider, counting the spans it starts: a test that passes it

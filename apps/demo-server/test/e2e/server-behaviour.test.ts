@@ -1,12 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { JourneySpan } from "./engine/engine-contract.js";
-import type { Journey } from "./journeys/journey-store.js";
-import {
-  eventNames,
-  spansOf,
-  startTestServer,
-  type TestServer,
-} from "./test-support/test-server.js";
+import type { JourneySpan } from "../../src/engine/engine-contract.js";
+import type { Journey } from "../../src/journeys/journey-store.js";
+import { eventNames, spansOf, startTestServer, type TestServer } from "../support/test-server.js";
 
 const MODEL = "llm-journey-simulated";
 

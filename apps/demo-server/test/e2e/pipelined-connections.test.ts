@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Journey } from "./journeys/journey-store.js";
-import { openRaw, parseResponses, rawRequest } from "./test-support/raw-http.js";
+import type { Journey } from "../../src/journeys/journey-store.js";
+import { openRaw, parseResponses, rawRequest } from "../support/raw-http.js";
 import {
   eventNames,
   gaugeValue,
@@ -8,7 +8,7 @@ import {
   spansOf,
   startTestServer,
   type TestServer,
-} from "./test-support/test-server.js";
+} from "../support/test-server.js";
 
 const MODEL = "llm-journey-simulated";
 /** The simulated model answers this prompt with 241 tokens unless `max_tokens` cuts it. */

@@ -1,12 +1,12 @@
 import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Journey } from "./journeys/journey-store.js";
+import type { Journey } from "../../src/journeys/journey-store.js";
 import {
   gaugeValue,
   requestsTotal,
   startTestServer,
   type TestServer,
-} from "./test-support/test-server.js";
+} from "../support/test-server.js";
 
 const UPLOAD_TIMEOUT_MS = 300;
 const BODY = JSON.stringify({

@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import { watchSpanMisuse } from "./span-misuse-watch.js";
 
 // Workers cannot run the TypeScript sources: the worker side is the built module.
-const BUILT_WATCH = new URL("../../dist/soak/span-misuse-watch.js", import.meta.url).href;
+const BUILT_WATCH = new URL("../../dist-harness/test/soak/span-misuse-watch.js", import.meta.url)
+  .href;
 const SDK = createRequire(import.meta.url).resolve("@opentelemetry/sdk-trace-base");
 
 describe("the soak's double-end() watch", () => {

@@ -6,9 +6,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 
-const MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
-const REGISTER = fileURLToPath(new URL("./test-support/load-log/register.mjs", import.meta.url));
-const LEGACY_WIRING = fileURLToPath(new URL("../dist/legacy/legacy-engine.js", import.meta.url));
+const MAIN = fileURLToPath(new URL("../../dist/main.js", import.meta.url));
+const REGISTER = fileURLToPath(new URL("../support/load-log/register.mjs", import.meta.url));
+const LEGACY_WIRING = fileURLToPath(new URL("../../dist/legacy/legacy-engine.js", import.meta.url));
 
 let child: ChildProcess | undefined;
 let dir: string | undefined;

@@ -3,8 +3,13 @@ import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-/** The built server: `dist/main.js`, from this file in `src/` or in `dist/`. */
-export const BUILT_MAIN = fileURLToPath(new URL("../../dist/main.js", import.meta.url));
+/** The built server: `dist/main.js`, from this file in `test/` or built in `dist-harness/`. */
+export const BUILT_MAIN = fileURLToPath(
+  new URL(
+    `${import.meta.url.endsWith(".ts") ? "../.." : "../../.."}/dist/main.js`,
+    import.meta.url,
+  ),
+);
 
 export interface ServerProcess {
   readonly url: string;

@@ -1,6 +1,6 @@
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "./test-support/test-server.js";
+import { startTestServer, type TestServer } from "../support/test-server.js";
 
 const BODY = JSON.stringify({
   model: "llm-journey-simulated",

@@ -5,4 +5,4 @@
 import { answerSpanMisuseRequests } from "./span-misuse-watch.js";
 
 answerSpanMisuseRequests();
-await import("../engine/engine-worker.js");
+await import("../../src/engine/engine-worker.js");

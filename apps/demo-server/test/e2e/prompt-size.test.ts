@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseConfig, type ServerConfig } from "./config.js";
-import { type DemoServer, startServer } from "./server.js";
-import { startEngine } from "./start-engine.js";
-import { startTestServer, type TestServer } from "./test-support/test-server.js";
+import { parseConfig, type ServerConfig } from "../../src/config.js";
+import { type DemoServer, startServer } from "../../src/server.js";
+import { startEngine } from "../../src/start-engine.js";
+import { startTestServer, type TestServer } from "../support/test-server.js";
 
 const MODEL = "llm-journey-simulated";
 

@@ -11,9 +11,9 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import ts from "typescript";
 
-const SOURCES = fileURLToPath(new URL("../../", import.meta.url));
+const SOURCES = fileURLToPath(new URL("../../src/", import.meta.url));
 const SCRATCH = fileURLToPath(
-  new URL("../../../node_modules/.cache/engine-worker-tests/", import.meta.url),
+  new URL("../../node_modules/.cache/engine-worker-tests/", import.meta.url),
 );
 const STALE_AFTER_MS = 60 * 60 * 1000;
 

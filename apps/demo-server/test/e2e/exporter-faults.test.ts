@@ -2,7 +2,7 @@ import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { startTestServer, type TestServer } from "./test-support/test-server.js";
+import { startTestServer, type TestServer } from "../support/test-server.js";
 
 type Fault = "refused" | "hanging" | "status-500" | "status-429";
 const servers: Server[] = [];

@@ -4,10 +4,10 @@ import { connect } from "node:net";
 import { fileURLToPath } from "node:url";
 import OpenAI from "openai";
 import { afterEach, describe, expect, it } from "vitest";
-import { eventAttribute, type OtlpSpan, startOtlpReceiver } from "./test-support/otlp-receiver.js";
-import { startTestServer } from "./test-support/test-server.js";
+import { eventAttribute, type OtlpSpan, startOtlpReceiver } from "../support/otlp-receiver.js";
+import { startTestServer } from "../support/test-server.js";
 
-const MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
+const MAIN = fileURLToPath(new URL("../../dist/main.js", import.meta.url));
 const children: ChildProcess[] = [];
 afterEach(() => {
   for (const child of children.splice(0)) child.kill("SIGKILL");

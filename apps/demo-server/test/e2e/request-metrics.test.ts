@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { gaugeValue, startTestServer, type TestServer } from "./test-support/test-server.js";
+import { gaugeValue, startTestServer, type TestServer } from "../support/test-server.js";
 
 const MODEL = "llm-journey-simulated";
 

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Journey } from "./journeys/journey-store.js";
+import type { Journey } from "../../src/journeys/journey-store.js";
 import {
   byRequestId,
   eventNames,
   spansOf,
   startTestServer,
   type TestServer,
-} from "./test-support/test-server.js";
+} from "../support/test-server.js";
 
 const MODEL = "llm-journey-simulated";
 let t: TestServer;

@@ -1,13 +1,13 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Journey } from "./journeys/journey-store.js";
-import { gaugeValue, startTestServer, type TestServer } from "./test-support/test-server.js";
+import type { Journey } from "../../src/journeys/journey-store.js";
+import { gaugeValue, startTestServer, type TestServer } from "../support/test-server.js";
 
 const API = "llm-journey.api";
 const CORE = "llm-journey.scheduler";
 const LEGACY = "llm-journey.legacy";
-const LEGACY_WIRING = fileURLToPath(new URL("../dist/legacy/legacy-engine.js", import.meta.url));
+const LEGACY_WIRING = fileURLToPath(new URL("../../dist/legacy/legacy-engine.js", import.meta.url));
 /** Every tracing mode this build has (legacy and dual go with Phase 3). */
 const MODES = existsSync(LEGACY_WIRING) ? ["spans", "dual", "legacy"] : ["spans"];
 /** The spans one traced request leaves in each mode, by scope. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { JourneySpan } from "./engine/engine-contract.js";
-import { startTestServer, type TestServer } from "./test-support/test-server.js";
+import type { JourneySpan } from "../../src/engine/engine-contract.js";
+import { startTestServer, type TestServer } from "../support/test-server.js";
 
 const MODEL = "llm-journey-simulated";
 
