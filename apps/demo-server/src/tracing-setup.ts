@@ -1,13 +1,11 @@
 import { type ApiJourneyTracer, createApiTracer } from "@llm-journey/tracer-api";
-import { DEFAULT_MAX_EVENTS_PER_SPAN, type TracingErrorHandler } from "@llm-journey/tracer-core";
-import { createJourneySampler, createServiceResource } from "@llm-journey/tracer-core/sdk";
+import type { TracingErrorHandler } from "@llm-journey/tracer-core";
+import { createJourneyTracerProvider } from "@llm-journey/tracer-core/sdk";
 import type { TracerProvider } from "@opentelemetry/api";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import { BasicTracerProvider, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import type { ServerConfig, TracingMode } from "./config.js";
 import type { Engine } from "./engine/index.js";
 import type { JourneyStore } from "./journeys/journey-store.js";
-import { createOtlpSpanProcessor } from "./journeys/otlp-span-processor.js";
 import { StoreSpanProcessor } from "./journeys/store-span-processor.js";
 import { importLegacyWiring } from "./legacy-wiring.js";
 
@@ -67,7 +65,7 @@ export async function setUpHttpTracing(
   }
   const ownProvider =
     tracerProvider === undefined ? buildProvider(config, store, hooks) : undefined;
-  const provider = tracerProvider ?? (ownProvider as BasicTracerProvider);
+  const provider = tracerProvider ?? (ownProvider as TracerProvider);
   const api = createApiTracer({
     // Legacy mode is the state before Phase 1: no API layer at all.
     enabled: tracing.mode !== "legacy",
@@ -104,22 +102,17 @@ function buildProvider(
   config: ServerConfig,
   store: JourneyStore,
   hooks: { onSpansDropped: (count: number) => void },
-): BasicTracerProvider {
-  const processors: SpanProcessor[] = [new StoreSpanProcessor(store)];
-  if (config.tracing.otlpEndpoint !== undefined) {
-    processors.push(createOtlpSpanProcessor(config.tracing.otlpEndpoint, hooks.onSpansDropped));
-  }
-  return new BasicTracerProvider({
+) {
+  const { otlpEndpoint, serviceName, followClientSampling, attributeValueLengthLimit } =
+    config.tracing;
+  return createJourneyTracerProvider({
+    ...(otlpEndpoint !== undefined ? { endpoint: otlpEndpoint } : { exporter: "none" }),
     // The demo's name, under what OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME say.
-    resource: createServiceResource({
-      resource: resourceFromAttributes({ "service.name": config.tracing.serviceName }),
-    }),
+    resource: resourceFromAttributes({ "service.name": serviceName }),
     // The journey rate decides; the client's sampled flag only with --follow-client-sampling.
-    sampler: createJourneySampler({ followClientSampling: config.tracing.followClientSampling }),
-    spanLimits: {
-      eventCountLimit: DEFAULT_MAX_EVENTS_PER_SPAN,
-      attributeValueLengthLimit: config.tracing.attributeValueLengthLimit,
-    },
-    spanProcessors: processors,
+    followClientSampling,
+    attributeValueLengthLimit,
+    spanProcessors: [new StoreSpanProcessor(store)],
+    onSpansDropped: hooks.onSpansDropped,
   });
 }

@@ -5,15 +5,9 @@ import {
   DEFAULT_MAX_EVENTS_PER_SPAN,
   type TracingErrorHandler,
 } from "@llm-journey/tracer-core";
-import { createServiceResource } from "@llm-journey/tracer-core/sdk";
+import { createJourneyTracerProvider } from "@llm-journey/tracer-core/sdk";
 import type { TracerProvider } from "@opentelemetry/api";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import {
-  AlwaysOnSampler,
-  BasicTracerProvider,
-  type SpanProcessor,
-} from "@opentelemetry/sdk-trace-base";
-import { createOtlpSpanProcessor } from "../journeys/otlp-span-processor.js";
 import { importLegacyWiring } from "../legacy-wiring.js";
 import type { EngineCounts } from "./engine-contract.js";
 import type { EngineOptions } from "./engine-options.js";
@@ -74,7 +68,7 @@ export class EngineHost {
   private readonly options: EngineOptions;
   private readonly post: (message: FromEngineMessage) => void;
   private readonly onError: TracingErrorHandler = createRateLimitedErrorHandler();
-  private readonly provider: BasicTracerProvider | undefined;
+  private readonly provider: ReturnType<typeof createJourneyTracerProvider> | undefined;
   private readonly forwarder: SpanForwarder | undefined;
   private readonly coreTracer: CoreJourneyTracer;
   /** The hooks the scheduler calls: the core tracer's, or both streams' in dual mode. */
@@ -102,30 +96,19 @@ export class EngineHost {
         send: (spans) => this.post({ type: "spans", spans }),
         onError: this.onError,
       });
-      const processors: SpanProcessor[] = [this.forwarder];
-      if (options.tracing.otlpEndpoint !== undefined) {
-        processors.push(
-          createOtlpSpanProcessor(options.tracing.otlpEndpoint, (count) => {
-            this.spansDropped += count;
-            this.onError(new Error(`spans not exported: ${count}`), "OTLP export");
-          }),
-        );
-      }
-      this.provider = new BasicTracerProvider({
-        resource: createServiceResource({
-          resource: resourceFromAttributes({ "service.name": options.tracing.serviceName }),
-        }),
-        // The API layer's x-llm-journey-sampled decides here: the SDK records every span
-        // it is asked for, whatever its environment's OTEL_TRACES_SAMPLER says.
-        sampler: new AlwaysOnSampler(),
-        // Equal to the core tracer's budget, so the SDK never drops journey.FINISHED.
-        spanLimits: {
-          eventCountLimit: DEFAULT_MAX_EVENTS_PER_SPAN,
-          ...(options.tracing.attributeValueLengthLimit !== undefined
-            ? { attributeValueLengthLimit: options.tracing.attributeValueLengthLimit }
-            : {}),
+      const { otlpEndpoint, serviceName, attributeValueLengthLimit } = options.tracing;
+      this.provider = createJourneyTracerProvider({
+        ...(otlpEndpoint !== undefined ? { endpoint: otlpEndpoint } : { exporter: "none" }),
+        // The demo's name, under what OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME say.
+        resource: resourceFromAttributes({ "service.name": serviceName }),
+        // The default sampler records every span it is asked for, whatever the environment's
+        // OTEL_TRACES_SAMPLER says: the API layer's x-llm-journey-sampled decides here.
+        ...(attributeValueLengthLimit !== undefined ? { attributeValueLengthLimit } : {}),
+        spanProcessors: [this.forwarder],
+        onSpansDropped: (count) => {
+          this.spansDropped += count;
+          this.onError(new Error(`spans not exported: ${count}`), "OTLP export");
         },
-        spanProcessors: processors,
       });
     }
     this.coreTracer = createCoreTracer({

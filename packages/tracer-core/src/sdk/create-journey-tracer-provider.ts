@@ -8,8 +8,10 @@ import {
 } from "@opentelemetry/sdk-trace";
 import { DEFAULT_MAX_EVENTS_PER_SPAN } from "../create-core-tracer.js";
 import { type BatchOptions, batchOptionsFromEnvironment } from "./batch-options.js";
+import { CountingExporter } from "./counting-exporter.js";
 import { createJourneySampler } from "./journey-sampler.js";
 import { createOtlpTraceExporter, type OtlpHttpProtocol } from "./otlp-trace-exporter.js";
+import { queueDropMeterProvider } from "./queue-drop-meter.js";
 import { createServiceResource } from "./service-resource.js";
 
 export interface JourneyTracerProviderOptions {
@@ -26,8 +28,11 @@ export interface JourneyTracerProviderOptions {
    * `OTEL_EXPORTER_OTLP_PROTOCOL`, else `http/protobuf`.
    */
   protocol?: OtlpHttpProtocol;
-  /** Use this exporter instead of OTLP/HTTP (batched all the same). */
-  exporter?: SpanExporter;
+  /**
+   * Use this exporter instead of OTLP/HTTP (batched all the same), or `"none"` to export
+   * nothing: only `spanProcessors` see the spans.
+   */
+  exporter?: SpanExporter | "none";
   /**
    * Resource attributes of the process. `OTEL_RESOURCE_ATTRIBUTES` and
    * `OTEL_SERVICE_NAME` override them; `service.name` is `unknown_service:node` when
@@ -53,6 +58,18 @@ export interface JourneyTracerProviderOptions {
   batch?: BatchOptions;
   /** Events per span; match the core tracer's `maxEventsPerSpan`. Default: 128. */
   maxEventsPerSpan?: number;
+  /**
+   * Every string attribute is cut to this many characters. Default: the SDK's, from
+   * `OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT` or `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`.
+   */
+  attributeValueLengthLimit?: number;
+  /**
+   * Told of every span that never reaches the collector: a batch the exporter failed to
+   * deliver (collector down, refused, timed out), or a span the batching queue had no room
+   * for (a collector slower than the spans arrive), which the SDK otherwise reports only
+   * at debug level. For a dropped-spans metric. Never called on the request's path.
+   */
+  onSpansDropped?: (count: number) => void;
 }
 
 /**
@@ -81,6 +98,23 @@ export function createJourneyTracerProvider(
       ...(options.headers !== undefined ? { headers: options.headers } : {}),
       ...(options.protocol !== undefined ? { protocol: options.protocol } : {}),
     });
+  const { onSpansDropped } = options;
+  const batching =
+    exporter === "none"
+      ? []
+      : [
+          new BatchSpanProcessor({
+            exporter:
+              onSpansDropped === undefined
+                ? exporter
+                : new CountingExporter(exporter, onSpansDropped),
+            ...batchOptionsFromEnvironment(options.batch),
+            // Read by the SDK's processor, though its option type does not list it yet.
+            ...(onSpansDropped === undefined
+              ? {}
+              : { selfObsMeterProvider: queueDropMeterProvider(onSpansDropped) }),
+          }),
+        ];
   return new SdkTracerProvider({
     resource: createServiceResource({
       ...(options.resource !== undefined ? { resource: options.resource } : {}),
@@ -90,10 +124,12 @@ export function createJourneyTracerProvider(
       ...(options.sampler !== undefined ? { sampler: options.sampler } : {}),
       followClientSampling: options.followClientSampling === true,
     }),
-    spanLimits: { eventCountLimit: options.maxEventsPerSpan ?? DEFAULT_MAX_EVENTS_PER_SPAN },
-    spanProcessors: [
-      new BatchSpanProcessor({ exporter, ...batchOptionsFromEnvironment(options.batch) }),
-      ...(options.spanProcessors ?? []),
-    ],
+    spanLimits: {
+      eventCountLimit: options.maxEventsPerSpan ?? DEFAULT_MAX_EVENTS_PER_SPAN,
+      ...(options.attributeValueLengthLimit !== undefined
+        ? { attributeValueLengthLimit: options.attributeValueLengthLimit }
+        : {}),
+    },
+    spanProcessors: [...batching, ...(options.spanProcessors ?? [])],
   });
 }

@@ -1,13 +1,7 @@
 import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
-import {
-  BasicTracerProvider,
-  BatchSpanProcessor,
-  type BufferConfig,
-  type ReadableSpan,
-  type SpanExporter,
-} from "@opentelemetry/sdk-trace-base";
+import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace";
 import { describe, expect, it } from "vitest";
-import { queueDropMeterProvider } from "./queue-drop-meter.js";
+import { createJourneyTracerProvider } from "./create-journey-tracer-provider.js";
 
 /** An exporter whose collector does not answer until released, then answers at once. */
 class HeldExporter implements SpanExporter {
@@ -27,19 +21,15 @@ class HeldExporter implements SpanExporter {
 
 function tracedWithQueue(maxQueueSize: number, onDropped: (count: number) => void) {
   const exporter = new HeldExporter();
-  const config: BufferConfig & { selfObsMeterProvider: unknown } = {
-    maxQueueSize,
-    maxExportBatchSize: 2,
-    scheduledDelayMillis: 60_000,
-    selfObsMeterProvider: queueDropMeterProvider(onDropped),
-  };
-  const provider = new BasicTracerProvider({
-    spanProcessors: [new BatchSpanProcessor(exporter, config)],
+  const provider = createJourneyTracerProvider({
+    exporter,
+    batch: { maxQueueSize, maxExportBatchSize: 2, scheduledDelayMillis: 60_000 },
+    onSpansDropped: onDropped,
   });
   return { exporter, provider, tracer: provider.getTracer("test") };
 }
 
-describe("queueDropMeterProvider", () => {
+describe("onSpansDropped", () => {
   it("reports each span the processor refuses because its queue is full, and no other", async () => {
     let dropped = 0;
     const { exporter, provider, tracer } = tracedWithQueue(4, (count) => {
@@ -54,6 +44,25 @@ describe("queueDropMeterProvider", () => {
     await provider.forceFlush();
     expect(exporter.received).toBe(6);
     expect(dropped).toBe(14);
+    await provider.shutdown();
+  });
+
+  it("reports each span of a batch the exporter failed to deliver", async () => {
+    let dropped = 0;
+    const failing: SpanExporter = {
+      export: (_spans, done) => done({ code: ExportResultCode.FAILED, error: new Error("down") }),
+      shutdown: async () => {},
+    };
+    const provider = createJourneyTracerProvider({
+      exporter: failing,
+      onSpansDropped: (count) => {
+        dropped += count;
+      },
+    });
+    for (let i = 0; i < 3; i++) provider.getTracer("test").startSpan(`span ${i}`).end();
+    // The flush reports the failed export too.
+    await expect(provider.forceFlush()).rejects.toThrow();
+    expect(dropped).toBe(3);
     await provider.shutdown();
   });
 
