@@ -1,7 +1,8 @@
 // The dependency direction between the workspace's packages (SPEC §6), checked on their
 // TypeScript sources: imports point one way, only the demo's legacy wiring reaches
-// legacy-buffer, and the libraries use nothing of OpenTelemetry at run time but its API
-// outside their SDK and test-support entry points.
+// legacy-buffer, the libraries use nothing of OpenTelemetry at run time but its API
+// outside their SDK and test-support entry points, and inside a package a self-contained
+// folder (the demo's engine) imports nothing of the package outside itself.
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { bareImports, packageNameOf } from "./package-rules.mjs";
@@ -27,6 +28,16 @@ export const ALLOWED_IMPORTS = {
 
 /** Only these demo-server folders may import legacy-buffer (dropped whole in Phase 3). */
 const LEGACY_WIRING = "src/legacy/";
+
+/**
+ * Folders whose modules import nothing of their package outside themselves, so that the
+ * layers inside a package point one way too: the demo's engine knows nothing of HTTP or
+ * of the journey store, which program against its contract (`src/engine/engine-contract.ts`).
+ * Its tests may assemble both sides.
+ */
+export const SELF_CONTAINED = {
+  "@llm-journey/demo-server": ["src/engine/"],
+};
 
 /** Library files that may use the OpenTelemetry SDK: its isolated entry points and tests. */
 const SDK_ALLOWED = /(^|\/)(sdk|testing|test-support|examples)\/|\.test\.ts$/;
@@ -77,11 +88,20 @@ export function importDirectionProblems(sources) {
         );
       }
     }
+    const folder = (SELF_CONTAINED[packageName] ?? []).find((prefix) => file.startsWith(prefix));
     for (const specifier of relativeImports(text)) {
-      const target = resolve(packageDir, dirname(file), specifier);
-      if (relative(packageDir, target).startsWith(`..${sep}`)) {
+      const target = relative(packageDir, resolve(packageDir, dirname(file), specifier));
+      if (target.startsWith(`..${sep}`)) {
         problems.push(
           `${where} imports ${specifier}: outside its package; import the package by name`,
+        );
+      } else if (
+        folder !== undefined &&
+        !file.endsWith(".test.ts") &&
+        !`${target.split(sep).join("/")}/`.startsWith(folder)
+      ) {
+        problems.push(
+          `${where} imports ${specifier}: ${folder} imports nothing of ${packageName} outside itself`,
         );
       }
     }

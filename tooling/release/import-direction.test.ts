@@ -78,6 +78,22 @@ describe("the dependency direction between packages", () => {
     ).toEqual([]);
   });
 
+  it("keeps the demo's engine folder from importing the HTTP or journey-store side", () => {
+    const demo = (file: string, line: string) => problemsOf("@llm-journey/demo-server", file, line);
+    expect(
+      demo(
+        "src/engine/engine-client.ts",
+        'import type { JourneySpan } from "../journeys/x.js";',
+      )[0],
+    ).toContain("src/engine/ imports nothing of @llm-journey/demo-server outside itself");
+    expect(
+      demo("src/engine/engine-host.ts", 'import { f } from "../legacy-wiring.js";'),
+    ).toHaveLength(1);
+    expect(demo("src/engine/engine-host.ts", 'import { f } from "./scheduler.js";')).toEqual([]);
+    expect(demo("src/engine/a.test.ts", 'import { s } from "../journeys/store.js";')).toEqual([]);
+    expect(demo("src/server.ts", 'import { e } from "./engine/index.js";')).toEqual([]);
+  });
+
   it("refuses a package that has no place in the direction", () => {
     expect(problemsOf("@llm-journey/new-thing", "src/x.ts", "")[0]).toContain("has no place");
   });

@@ -86,9 +86,12 @@ describe("the server metrics", () => {
       {
         api: () => API,
         core: async () => core(++asked),
-        legacy: (counts) => {
-          seenByLegacy.push(counts);
-          return { activeSpans: 0, trackedEntries: counts.bufferedEntries, bufferedRecords: 0 };
+        stream: {
+          layer: "legacy",
+          counts: (counts) => {
+            seenByLegacy.push(counts);
+            return { activeSpans: 0, trackedEntries: counts.bufferedEntries, bufferedRecords: 0 };
+          },
         },
       },
       new JourneyStore(1),

@@ -20,8 +20,8 @@ export interface ApiCounts extends LayerCounts {
   closedByWatchdog: number;
 }
 
-/** Both sides of the legacy path together (`legacy` and `dual` modes). */
-export interface LegacyCounts extends LayerCounts {
+/** A tracing mode's second journey stream, both threads together. */
+export interface StreamCounts extends LayerCounts {
   bufferedRecords: number;
 }
 
@@ -61,10 +61,14 @@ type LayerReaders = {
   api: () => ApiCounts;
   core: () => Promise<EngineCounts>;
   /**
-   * Only in `legacy` and `dual` modes: adds the `legacy` layer to the gauges. Given the
-   * engine's counts of the same scrape, so that the engine is asked once.
+   * A tracing mode's second journey stream: one more layer of the gauges, named `layer`,
+   * and its own `llm_journey_<layer>_buffered_records`. Given the engine's counts of the
+   * same scrape, so that the engine is asked once.
    */
-  legacy?: (core: EngineCounts) => LegacyCounts | Promise<LegacyCounts>;
+  stream?: {
+    layer: string;
+    counts: (core: EngineCounts) => StreamCounts | Promise<StreamCounts>;
+  };
 };
 
 /**
@@ -101,7 +105,7 @@ export class ServerMetrics {
   );
   readonly spansDropped: Counter<"layer">;
   private core: EngineCounts = ZERO_COUNTS;
-  private legacy: LegacyCounts | undefined;
+  private stream: StreamCounts | undefined;
   private readonly stopMonitors: () => void;
 
   constructor(
@@ -109,6 +113,7 @@ export class ServerMetrics {
     store: JourneyStore,
   ) {
     const self = this;
+    const streamLayer = layers.stream?.layer;
     let coreDroppedSeen = 0;
     this.spansDropped = new Counter({
       name: "llm_journey_spans_dropped_total",
@@ -153,7 +158,7 @@ export class ServerMetrics {
       collect() {
         this.set({ layer: "api" }, layers.api().activeSpans);
         this.set({ layer: "core" }, self.core.activeSpans);
-        if (self.legacy) this.set({ layer: "legacy" }, self.legacy.activeSpans);
+        if (self.stream) this.set({ layer: streamLayer }, self.stream.activeSpans);
       },
     });
     new Gauge({
@@ -164,16 +169,17 @@ export class ServerMetrics {
       collect() {
         this.set({ layer: "api" }, layers.api().trackedEntries);
         this.set({ layer: "core" }, self.core.trackedEntries);
-        if (self.legacy) this.set({ layer: "legacy" }, self.legacy.trackedEntries);
+        if (self.stream) this.set({ layer: streamLayer }, self.stream.trackedEntries);
       },
     });
-    if (layers.legacy !== undefined) {
+    if (streamLayer !== undefined) {
+      const named = `${streamLayer.charAt(0).toUpperCase()}${streamLayer.slice(1)}`;
       new Gauge({
-        name: "llm_journey_legacy_buffered_records",
-        help: "Legacy journey records buffered in the engine or collected and not yet built into a span.",
+        name: `llm_journey_${streamLayer}_buffered_records`,
+        help: `${named} journey records buffered in the engine or collected and not yet built into a span.`,
         registers: [this.registry],
         collect() {
-          if (self.legacy) this.set(self.legacy.bufferedRecords);
+          if (self.stream) this.set(self.stream.bufferedRecords);
         },
       });
     }
@@ -182,7 +188,7 @@ export class ServerMetrics {
 
   /**
    * The registry in Prometheus text format, with every layer's counts read once. The
-   * engine's and the legacy layer's fall back to their last known values when the
+   * engine's and a second stream's fall back to their last known values when the
    * engine does not answer, so a restarting worker never fails the scrape.
    */
   async scrape(): Promise<string> {
@@ -191,9 +197,9 @@ export class ServerMetrics {
     } catch {
       // Keep the last known counts: the worker is restarting or has stopped.
     }
-    if (this.layers.legacy !== undefined) {
+    if (this.layers.stream !== undefined) {
       try {
-        this.legacy = await this.layers.legacy(this.core);
+        this.stream = await this.layers.stream.counts(this.core);
       } catch {
         // Keep the last known counts, as for the engine.
       }

@@ -74,20 +74,23 @@ export async function startServer(
       else store.add(span);
     }
   });
-  const { buffered } = tracing;
-  if (buffered !== undefined) engine.onJourneyRecords((records) => buffered.collect(records));
+  const { stream } = tracing;
+  if (stream !== undefined) engine.onJourneyRecords((records) => stream.collect(records));
   metrics = new ServerMetrics(
     {
       api: () => tracing.api,
       core: () => engine.counts(),
-      ...(buffered !== undefined
+      ...(stream !== undefined
         ? {
-            // The engine's side comes with the scrape's one reading of its counts.
-            legacy: (engineSide) => ({
-              activeSpans: buffered.activeSpans,
-              trackedEntries: buffered.trackedEntries + engineSide.bufferedEntries,
-              bufferedRecords: buffered.bufferedRecords + engineSide.bufferedRecords,
-            }),
+            stream: {
+              layer: stream.layer,
+              // The engine's side comes with the scrape's one reading of its counts.
+              counts: (engineSide) => ({
+                activeSpans: stream.activeSpans,
+                trackedEntries: stream.trackedEntries + engineSide.bufferedEntries,
+                bufferedRecords: stream.bufferedRecords + engineSide.bufferedRecords,
+              }),
+            },
           }
         : {}),
     },
@@ -124,7 +127,7 @@ export async function startServer(
     if (shuttingDown) reply.header("connection", "close");
   });
   registerGenerationRoutes(app, {
-    engine: buffered?.wrap(engine) ?? engine,
+    engine: stream?.wrap(engine) ?? engine,
     api: tracing.api,
     metrics,
     timeoutMs: config.requestTimeoutMs,

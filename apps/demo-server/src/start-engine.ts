@@ -5,23 +5,29 @@ import {
   type EngineClientOptions,
   FAST_STEP_TIME,
 } from "./engine/index.js";
+import { tracingModePlan } from "./tracing-modes.js";
 
 /**
  * Starts the engine the server's flags describe: the simulated engine in its worker
  * thread. `clientOptions` reach `EngineClient.start` (the soak runs the worker behind a
  * double-`end()` watch). Another engine is one more implementation of `Engine` chosen here.
  */
-export function startEngine(
+export async function startEngine(
   config: ServerConfig,
   clientOptions: EngineClientOptions = {},
 ): Promise<EngineClient> {
   const { engine, tracing } = config;
+  const plan = await tracingModePlan(tracing);
   return EngineClient.start(
     {
       ...engine,
       stepTime:
         engine.stepTime === "fast" ? FAST_STEP_TIME : (engine.stepTime ?? DEFAULT_STEP_TIME),
-      tracing,
+      tracing: {
+        ...tracing,
+        enabled: tracing.enabled && plan.journeySpans,
+        journeyStream: plan.stream?.engine,
+      },
     },
     {
       // A few heartbeats per timeout, so /health turns 503 within about 1.25 timeouts.

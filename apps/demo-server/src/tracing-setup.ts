@@ -3,26 +3,28 @@ import type { TracingErrorHandler } from "@llm-journey/tracer-core";
 import { createJourneyTracerProvider } from "@llm-journey/tracer-core/sdk";
 import type { TracerProvider } from "@opentelemetry/api";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import type { ServerConfig, TracingMode } from "./config.js";
+import type { ServerConfig } from "./config.js";
 import type { Engine } from "./engine/index.js";
 import type { JourneyStore } from "./journeys/journey-store.js";
 import { StoreSpanProcessor } from "./journeys/store-span-processor.js";
-import { importLegacyWiring } from "./legacy-wiring.js";
+import { tracingModePlan } from "./tracing-modes.js";
 
 export interface HttpTracing {
   api: ApiJourneyTracer;
-  /** The legacy span builder's side, in `legacy` and `dual` modes only. */
-  buffered: BufferedStreamOutput | undefined;
+  /** The HTTP side of the tracing mode's second journey stream, if it has one. */
+  stream: JourneyStreamOutput | undefined;
   /** Flushes and stops export; call once at shutdown. */
   shutdown(): Promise<void>;
 }
 
 /**
- * The output side of the legacy path (`legacy` and `dual` modes): it wraps generation so
- * that each request's records, which the engine sends with its steps, become one span
- * built after the fact when the request ends.
+ * The HTTP side of a tracing mode's second journey stream (see `tracing-modes.ts`): it
+ * wraps generation so that each request's records, which the engine sends with its
+ * steps, become one span built after the fact when the request ends.
  */
-export interface BufferedStreamOutput {
+export interface JourneyStreamOutput {
+  /** The layer its gauges are labelled with in `/metrics`. */
+  readonly layer: string;
   wrap(engine: Engine): Pick<Engine, "submit" | "abort">;
   /** Takes one `journey-records` message's records. */
   collect(records: unknown): void;
@@ -33,12 +35,14 @@ export interface BufferedStreamOutput {
   readonly bufferedRecords: number;
 }
 
-export type BufferedStreamOutputFactory = (options: {
-  mode: Exclude<TracingMode, "spans">;
+/** What a stream's HTTP-side module exports as `createJourneyStreamOutput`. */
+export type JourneyStreamOutputFactory = (context: {
+  /** The plug-in's options, the same as the engine side's. */
+  options: unknown;
   tracerProvider: TracerProvider;
   trustClientContext: boolean;
   onError: TracingErrorHandler;
-}) => BufferedStreamOutput;
+}) => JourneyStreamOutput;
 
 /**
  * The HTTP thread's tracing: `llm_request` spans go to the embedded journey store and,
@@ -59,16 +63,16 @@ export async function setUpHttpTracing(
   if (!tracing.enabled) {
     return {
       api: createApiTracer({ enabled: false }),
-      buffered: undefined,
+      stream: undefined,
       shutdown: async () => {},
     };
   }
+  const plan = await tracingModePlan(tracing);
   const ownProvider =
     tracerProvider === undefined ? buildProvider(config, store, hooks) : undefined;
   const provider = tracerProvider ?? (ownProvider as TracerProvider);
   const api = createApiTracer({
-    // Legacy mode is the state before Phase 1: no API layer at all.
-    enabled: tracing.mode !== "legacy",
+    enabled: plan.journeySpans,
     tracerProvider: provider,
     sampleRate: tracing.sampleRate,
     trustClientContext: tracing.trustClientContext,
@@ -76,23 +80,17 @@ export async function setUpHttpTracing(
     maxJourneyAgeMs: tracing.maxJourneyAgeMs,
     onError: hooks.onError,
   });
-  let buffered: BufferedStreamOutput | undefined;
-  if (tracing.mode !== "spans") {
-    const { createBufferedStreamOutput } = await importLegacyWiring<{
-      createBufferedStreamOutput: BufferedStreamOutputFactory;
-    }>("legacy-output");
-    buffered = createBufferedStreamOutput({
-      mode: tracing.mode,
-      tracerProvider: provider,
-      trustClientContext: tracing.trustClientContext,
-      onError: hooks.onError,
-    });
-  }
+  const stream = plan.stream?.output({
+    options: plan.stream.engine.options,
+    tracerProvider: provider,
+    trustClientContext: tracing.trustClientContext,
+    onError: hooks.onError,
+  });
   return {
     api,
-    buffered,
+    stream,
     shutdown: async () => {
-      buffered?.shutdown();
+      stream?.shutdown();
       await ownProvider?.shutdown();
     },
   };

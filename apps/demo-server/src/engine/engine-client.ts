@@ -219,8 +219,8 @@ export class EngineClient implements Engine {
   }
 
   /**
-   * Receives the legacy recorder's records of each step (`legacy` and `dual` modes), before
-   * the outputs of that step. Returns a function that unsubscribes.
+   * Receives the records of the second journey stream (`tracing.journeyStream`) of each
+   * step, before the outputs of that step. Returns a function that unsubscribes.
    */
   onJourneyRecords(listener: (records: unknown) => void): () => void {
     this.recordListeners.add(listener);

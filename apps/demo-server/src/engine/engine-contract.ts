@@ -71,7 +71,7 @@ export interface EngineCounts {
   readonly activeSpans: number;
   /** Per-request entries held by the core tracer. */
   readonly trackedEntries: number;
-  /** Per-request entries held by a second journey stream (see `JourneyStreamPlugin`), else 0. */
+  /** Per-request entries held by a second journey stream (a tracing mode's plug-in), else 0. */
   readonly bufferedEntries: number;
   /** That stream's records not yet sent with a step's outputs, else 0. */
   readonly bufferedRecords: number;
@@ -165,7 +165,7 @@ export interface Engine {
   /** Receives every batch of ended core and step spans. Returns a function that unsubscribes. */
   onSpans(listener: (spans: ForwardedSpan[]) => void): () => void;
   /**
-   * Receives the records a second journey stream (see `JourneyStreamPlugin`) produced in
+   * Receives the records a second journey stream (a tracing mode's plug-in) produced in
    * each step, before that step's events. Returns a function that unsubscribes.
    */
   onJourneyRecords(listener: (records: unknown) => void): () => void;

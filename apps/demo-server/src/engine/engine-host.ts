@@ -8,7 +8,6 @@ import {
 import { createJourneyTracerProvider } from "@llm-journey/tracer-core/sdk";
 import type { TracerProvider } from "@opentelemetry/api";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import { importLegacyWiring } from "../legacy-wiring.js";
 import type { EngineCounts } from "./engine-contract.js";
 import type { EngineOptions } from "./engine-options.js";
 import type { AddMessage, FromEngineMessage, ToEngineMessage } from "./engine-protocol.js";
@@ -29,35 +28,34 @@ export interface EngineHostOptions {
    */
   readonly tracerProvider?: TracerProvider;
   /**
-   * Builds the legacy recorder's side of `legacy` and `dual` modes around the core
-   * tracer; `EngineHost.create` loads it.
+   * Builds the second journey stream around the core tracer; `EngineHost.create` loads it
+   * from `options.tracing.journeyStream`.
    */
-  readonly bufferedStream?: (
-    core: CoreJourneyTracer,
-    onError: TracingErrorHandler,
-  ) => BufferedJourneyStream;
+  readonly journeyStream?: (core: CoreJourneyTracer, onError: TracingErrorHandler) => JourneyStream;
 }
 
 /**
  * A second journey stream fed by the scheduler's hooks, whose records leave the engine
- * with each step's outputs: the legacy recorder in `legacy` and `dual` modes.
+ * with each step's outputs: a tracing mode's plug-in.
  */
-export interface BufferedJourneyStream {
+export interface JourneyStream {
   /** The hooks the scheduler calls instead of the core tracer's (they may feed both). */
   readonly tracer: CoreJourneyTracer;
   /** Takes the records buffered since the last call; undefined when there are none. */
   drain(): unknown;
-  /** Requests the recorder holds an entry for; 0 when the engine is idle. */
+  /** Requests the stream holds an entry for; 0 when the engine is idle. */
   readonly trackedEntries: number;
   /** Records buffered and not yet drained; 0 after every step. */
   readonly bufferedRecords: number;
 }
 
-/** Builds the engine side of the legacy path around the core tracer. */
-export type BufferedJourneyStreamFactory = (
-  core: CoreJourneyTracer,
-  options: { mode: "legacy" | "dual"; sampleRate: number; onError: TracingErrorHandler },
-) => BufferedJourneyStream;
+/** What a `journeyStream` module exports: builds its stream around the core tracer. */
+export interface JourneyStreamModule {
+  createJourneyStream(
+    core: CoreJourneyTracer,
+    context: { options: unknown; sampleRate: number; onError: TracingErrorHandler },
+  ): JourneyStream;
+}
 
 /**
  * The engine side of the worker: its own tracer provider and core tracer, the scheduler,
@@ -73,7 +71,7 @@ export class EngineHost {
   private readonly coreTracer: CoreJourneyTracer;
   /** The hooks the scheduler calls: the core tracer's, or both streams' in dual mode. */
   private readonly tracer: CoreJourneyTracer;
-  private readonly buffered: BufferedJourneyStream | undefined;
+  private readonly stream: JourneyStream | undefined;
   private readonly scheduler: ContinuousBatchingScheduler;
   private readonly statsTimer: ReturnType<typeof setInterval>;
   private lastPostedStats = "";
@@ -88,9 +86,8 @@ export class EngineHost {
     const { options } = host;
     this.options = options;
     this.post = host.post;
-    // Tracing off means no provider at all: the core tracer is the shared no-op. Legacy
-    // mode builds its spans on the HTTP thread: the engine only buffers records.
-    const coreEnabled = options.tracing.enabled && options.tracing.mode !== "legacy";
+    // Tracing off means no provider at all: the core tracer is the shared no-op.
+    const coreEnabled = options.tracing.enabled;
     if (coreEnabled && host.tracerProvider === undefined) {
       this.forwarder = new SpanForwarder({
         send: (spans) => this.post({ type: "spans", spans }),
@@ -123,8 +120,8 @@ export class EngineHost {
       },
       onError: this.onError,
     });
-    this.buffered = host.bufferedStream?.(this.coreTracer, this.onError);
-    this.tracer = this.buffered?.tracer ?? this.coreTracer;
+    this.stream = host.journeyStream?.(this.coreTracer, this.onError);
+    this.tracer = this.stream?.tracer ?? this.coreTracer;
     this.scheduler = new ContinuousBatchingScheduler({ ...options, tracer: this.tracer });
     this.statsTimer = setInterval(
       () => this.postStats(undefined, true),
@@ -134,22 +131,19 @@ export class EngineHost {
   }
 
   /**
-   * An engine host for any tracing mode: `legacy` and `dual` load the legacy wiring
-   * first (and only then); `spans` is the same as the constructor.
+   * An engine host that first loads its journey stream's module, if its options name one
+   * (resolved from the engine's folder); otherwise the same as the constructor.
    */
   static async create(host: EngineHostOptions): Promise<EngineHost> {
     const { tracing } = host.options;
-    const mode = tracing.mode;
-    if (!tracing.enabled || mode === "spans" || host.bufferedStream !== undefined) {
-      return new EngineHost(host);
-    }
-    const { createBufferedJourneyStream } = await importLegacyWiring<{
-      createBufferedJourneyStream: BufferedJourneyStreamFactory;
-    }>("legacy-engine");
+    const plugin = tracing.journeyStream;
+    if (plugin === undefined || host.journeyStream !== undefined) return new EngineHost(host);
+    const url = new URL(plugin.module, import.meta.url).href;
+    const { createJourneyStream } = (await import(url)) as JourneyStreamModule;
+    const context = { options: plugin.options, sampleRate: tracing.sampleRate };
     return new EngineHost({
       ...host,
-      bufferedStream: (core, onError) =>
-        createBufferedJourneyStream(core, { mode, sampleRate: tracing.sampleRate, onError }),
+      journeyStream: (core, onError) => createJourneyStream(core, { ...context, onError }),
     });
   }
 
@@ -189,8 +183,8 @@ export class EngineHost {
     return {
       activeSpans: this.coreTracer.activeSpans,
       trackedEntries: this.coreTracer.trackedEntries,
-      bufferedEntries: this.buffered?.trackedEntries ?? 0,
-      bufferedRecords: this.buffered?.bufferedRecords ?? 0,
+      bufferedEntries: this.stream?.trackedEntries ?? 0,
+      bufferedRecords: this.stream?.bufferedRecords ?? 0,
       counting: this.counting.size,
       running: scheduler.running,
       waiting: scheduler.waiting,
@@ -244,7 +238,7 @@ export class EngineHost {
         }),
       ]);
     } catch (error) {
-      this.postBufferedRecords();
+      this.postStreamRecords();
       this.postError(
         requestId,
         promptTokens,
@@ -307,7 +301,7 @@ export class EngineHost {
 
   private postOutputs(outputs: ReadonlyArray<RequestOutput | undefined>): void {
     // Records first: the HTTP thread collects a request's records before its end.
-    this.postBufferedRecords();
+    this.postStreamRecords();
     for (const output of outputs) {
       if (output === undefined) continue;
       const { requestId, promptTokens, outputTokens, finish } = output;
@@ -320,9 +314,9 @@ export class EngineHost {
     }
   }
 
-  private postBufferedRecords(): void {
-    if (this.buffered === undefined) return;
-    const records = this.buffered.drain();
+  private postStreamRecords(): void {
+    if (this.stream === undefined) return;
+    const records = this.stream.drain();
     if (records !== undefined) this.post({ type: "journey-records", records });
   }
 

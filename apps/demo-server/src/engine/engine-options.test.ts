@@ -19,7 +19,6 @@ describe("resolveEngineOptions", () => {
           enabled: true,
           sampleRate: 1,
           serviceName: DEFAULT_SERVICE_NAME,
-          mode: "spans",
           maxJourneyAgeMs: 0,
           stepSampleRate: 0.01,
         },
@@ -71,9 +70,9 @@ describe("resolveEngineOptions", () => {
     ],
     [{ tracing: { enabled: "yes" } }, TypeError, 'tracing.enabled must be a boolean, got "yes"'],
     [
-      { tracing: { mode: "buffered" } },
-      RangeError,
-      'tracing.mode must be spans, dual or legacy, got "buffered"',
+      { tracing: { journeyStream: { module: "/abs/stream.js" } } },
+      TypeError,
+      'tracing.journeyStream.module must be a relative module path, got "/abs/stream.js"',
     ],
     [
       { tracing: { stepSampleRate: 1.5 } },

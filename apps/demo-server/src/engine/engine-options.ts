@@ -1,9 +1,6 @@
 import { DEFAULT_STEP_SAMPLE_RATE } from "@llm-journey/tracer-core";
 import { DEFAULT_STEP_TIME, type StepTimeModel } from "./step-time-model.js";
 
-/** Journey tracing inside the engine worker. */
-export type EngineTracingMode = "spans" | "dual" | "legacy";
-
 export interface EngineTracingOptions {
   /** `false` uses the no-op core tracer: no span, no per-request state. Default: true. */
   enabled: boolean;
@@ -17,10 +14,12 @@ export interface EngineTracingOptions {
   /** `service.name` of the engine's spans. Default: `OTEL_SERVICE_NAME`, else `llm-journey-demo`. */
   serviceName: string;
   /**
-   * `spans` (default): the core tracer alone. `legacy`: only the buffered legacy recorder,
-   * whose records go to the HTTP thread with each step. `dual`: both, from the same hooks.
+   * A second journey stream fed by the scheduler's hooks beside (or, with `enabled` false,
+   * instead of) the core tracer: a tracing mode's plug-in. `module` is the module that
+   * builds it (see `JourneyStreamModule`), relative to the engine's folder; `options` are
+   * handed to it as they are. Its records go to the HTTP thread with each step. Default: none.
    */
-  mode: EngineTracingMode;
+  journeyStream?: JourneyStreamPlugin | undefined;
   /**
    * The core tracer's watchdog: a journey open longer than this many milliseconds is
    * closed with `journey.closed_by = watchdog`. 0: off. Default: 0.
@@ -35,6 +34,12 @@ export interface EngineTracingOptions {
    * the SDK's, from `OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT` or `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`.
    */
   attributeValueLengthLimit?: number | undefined;
+}
+
+/** Where a second journey stream comes from; plain data, as all of the options. */
+export interface JourneyStreamPlugin {
+  readonly module: string;
+  readonly options?: unknown;
 }
 
 /**
@@ -106,7 +111,9 @@ export function resolveEngineOptions(input: EngineOptionsInput = {}): EngineOpti
       sampleRate: fraction(tracing.sampleRate ?? 1, "tracing.sampleRate"),
       ...(otlpEndpoint !== undefined ? { otlpEndpoint } : {}),
       serviceName,
-      mode: tracingMode(tracing.mode ?? "spans"),
+      ...(tracing.journeyStream !== undefined
+        ? { journeyStream: journeyStreamPlugin(tracing.journeyStream) }
+        : {}),
       maxJourneyAgeMs: nonNegative(tracing.maxJourneyAgeMs ?? 0, "tracing.maxJourneyAgeMs"),
       stepSampleRate: fraction(
         tracing.stepSampleRate ?? DEFAULT_STEP_SAMPLE_RATE,
@@ -127,9 +134,13 @@ export function resolveEngineOptions(input: EngineOptionsInput = {}): EngineOpti
   };
 }
 
-function tracingMode(value: unknown): EngineTracingMode {
-  if (value === "spans" || value === "dual" || value === "legacy") return value;
-  throw new RangeError(`tracing.mode must be spans, dual or legacy, got ${describe(value)}`);
+function journeyStreamPlugin(value: JourneyStreamPlugin): JourneyStreamPlugin {
+  if (typeof value?.module !== "string" || !/^\.\.?\//.test(value.module)) {
+    throw new TypeError(
+      `tracing.journeyStream.module must be a relative module path, got ${describe(value?.module)}`,
+    );
+  }
+  return value;
 }
 
 function number(value: unknown, name: string): number {

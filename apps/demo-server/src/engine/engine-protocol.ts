@@ -75,10 +75,10 @@ export interface SpansMessage {
   readonly spans: ForwardedSpan[];
 }
 
-/** Engine → API: the legacy recorder's records of one step (`legacy` and `dual` modes). */
+/** Engine → API: the second journey stream's records of one step (`tracing.journeyStream`). */
 export interface JourneyRecordsMessage {
   readonly type: "journey-records";
-  /** Opaque here: only the legacy wiring on both sides knows their shape. */
+  /** Opaque here: only the stream's plug-in, on both sides, knows their shape. */
   readonly records: unknown;
 }
 

@@ -26,6 +26,7 @@ export {
   type EngineOptions,
   type EngineOptionsInput,
   type EngineTracingOptions,
+  type JourneyStreamPlugin,
   resolveEngineOptions,
 } from "./engine-options.js";
 export {

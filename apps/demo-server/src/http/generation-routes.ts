@@ -54,7 +54,7 @@ export interface GenerationRouteDeps {
   shuttingDown: () => boolean;
 }
 
-/** Legacy completions default to 16 tokens; chat has no limit but the engine's. */
+/** OpenAI's completions endpoint defaults to 16 tokens; chat has no limit but the engine's. */
 const DEFAULT_MAX_TOKENS: Record<Endpoint, number> = { chat: 1024, completions: 16 };
 
 export function registerGenerationRoutes(app: FastifyInstance, deps: GenerationRouteDeps): void {

@@ -6,16 +6,18 @@ import {
   monotonicSeconds,
 } from "@llm-journey/tracer-core";
 import type { Engine, EngineEvent, GenerationRequest } from "../engine/index.js";
-import type { BufferedStreamOutputFactory } from "../tracing-setup.js";
+import type { JourneyStreamOutputFactory } from "../tracing-setup.js";
+import type { LegacyEngineOptions } from "./legacy-engine.js";
 
 /**
- * The HTTP side of `legacy` and `dual` modes, loaded by `setUpHttpTracing` only in those
+ * The HTTP side of `legacy` and `dual` modes, loaded by `tracingModePlan` only in those
  * modes: every generation is begun on the legacy span builder when it is handed to the
  * engine, collects the records the engine ships with its steps, and is completed on
  * every way its stream ends, which builds the legacy `llm_request` span after the fact.
  * Deleted with the legacy-buffer package in Phase 3.
  */
-export const createBufferedStreamOutput: BufferedStreamOutputFactory = (options) => {
+export const createJourneyStreamOutput: JourneyStreamOutputFactory = (options) => {
+  const { mode } = options.options as LegacyEngineOptions;
   const builder = createLegacySpanBuilder({
     tracerProvider: options.tracerProvider,
     maxEventsPerSpan: DEFAULT_MAX_EVENTS_PER_SPAN,
@@ -25,7 +27,7 @@ export const createBufferedStreamOutput: BufferedStreamOutputFactory = (options)
   // legacy span joins the same trace. Legacy mode has no API layer: the client's own trace
   // context, when it is trusted, and the engine's recorder samples.
   const traceHeadersOf = (request: GenerationRequest): Record<string, string> =>
-    options.mode === "dual"
+    mode === "dual"
       ? request.traceHeaders
       : options.trustClientContext
         ? clientTraceContext(request.incomingHeaders)
@@ -67,6 +69,7 @@ export const createBufferedStreamOutput: BufferedStreamOutputFactory = (options)
   }
 
   return {
+    layer: "legacy",
     // Lazy like the engine's own stream: a generation that is never iterated creates
     // nothing on either side.
     wrap: (engine) => ({
