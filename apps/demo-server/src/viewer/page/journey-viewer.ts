@@ -1,0 +1,973 @@
+/**
+ * The journey viewer: polls `/debug/journeys?limit=50`, lists the journeys and draws the
+ * selected one's spans on one time axis, with its events, phases and sampled steps.
+ */
+import { byId, el, svgEl } from "./dom.js";
+import {
+  attrsOf,
+  eventsOf,
+  findEvent,
+  findSpan,
+  formatClock,
+  formatMs,
+  formatValue,
+  isErrorStatus,
+  isObject,
+  msSince,
+  numAttr,
+  shortName,
+  spansOf,
+  strAttr,
+  toNs,
+} from "./span-data.js";
+import {
+  applySteps,
+  drawStepLane,
+  loadSteps,
+  renderSteps,
+  STEP_LANE_HEIGHT,
+  stepsOf,
+} from "./step-lane.js";
+
+export function startJourneyViewer(options: { refreshMs: number; model: string }): void {
+  const REFRESH_MS = options.refreshMs;
+  const MODEL = options.model;
+  const ENDPOINT = "/debug/journeys?limit=50";
+  const API_SCOPE = "llm-journey.api";
+  const CORE_SCOPE = "llm-journey.scheduler";
+  const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
+  const ERROR_FINISH = { aborted: true, error: true, ignored: true };
+  const KEY_ATTRIBUTES = ["schedule.kind", "finish.status", "reason", "error"];
+  const SEGMENT_LABELS = {
+    queue: "queue",
+    prefill: "prefill",
+    decode: "decode",
+    streaming: "streaming",
+  };
+
+  const state = {
+    journeys: [],
+    // A journey is one request: requests sharing a client's trace id are told apart by request id.
+    selectedKey: null,
+    lastText: null,
+    timer: null,
+    inFlight: false,
+    everLoaded: false,
+  };
+
+  function summarize(journey) {
+    const spans = spansOf(journey);
+    const api = findSpan(spans, "llm_request", API_SCOPE);
+    const core = findSpan(spans, "llm_core", CORE_SCOPE);
+    const requestId =
+      typeof journey.requestId === "string" && journey.requestId
+        ? journey.requestId
+        : strAttr(api, "gen_ai.request.id") ||
+          strAttr(core, "gen_ai.request.id") ||
+          "(no request id)";
+
+    let status = "—";
+    let isError = spans.some(isErrorStatus);
+    const aborted = findEvent(api, "api.ABORTED");
+    const finished = findEvent(core, "journey.FINISHED");
+    const finishStatus = strAttr(finished, "finish.status");
+    if (aborted) {
+      status = strAttr(aborted, "reason") || "aborted";
+      isError = true;
+    } else if (api) {
+      if (isErrorStatus(api)) status = "error";
+      else if (findEvent(api, "api.DEPARTED")) status = "OK";
+      else {
+        status = "no terminal event";
+        isError = true;
+      }
+    } else if (finishStatus) {
+      status = finishStatus;
+      if (ERROR_FINISH[finishStatus]) isError = true;
+    } else if (core) {
+      status = "no terminal event";
+      isError = true;
+    }
+
+    const ttft = numAttr(api, "gen_ai.latency.time_to_first_token");
+    let ttftMs = ttft !== null ? ttft * 1000 : null;
+    if (ttftMs === null) {
+      const arrived = toNs(findEvent(api, "api.ARRIVED")?.timeUnixNano);
+      const first = toNs(findEvent(api, "api.FIRST_RESPONSE_FROM_CORE")?.timeUnixNano);
+      if (arrived !== null && first !== null) ttftMs = msSince(arrived, first);
+    }
+
+    const e2e = numAttr(api, "gen_ai.latency.e2e");
+    let e2eMs = e2e !== null ? e2e * 1000 : spanDurationMs(api);
+    if (e2eMs === null) e2eMs = spanDurationMs(core);
+
+    let preemptions = numAttr(core, "num_preemptions");
+    if (preemptions === null) {
+      preemptions = 0;
+      spans.forEach((span) => {
+        eventsOf(span).forEach((event) => {
+          if (event.name === "journey.PREEMPTED") preemptions++;
+        });
+      });
+    }
+
+    const starts = spans.map((s) => toNs(s.startTimeUnixNano)).filter((t) => t !== null);
+    const start =
+      api && toNs(api.startTimeUnixNano) !== null ? toNs(api.startTimeUnixNano) : minOf(starts);
+
+    return {
+      traceId: typeof journey.traceId === "string" ? journey.traceId : "",
+      requestId: requestId,
+      key: `${typeof journey.traceId === "string" ? journey.traceId : ""} ${requestId}`,
+      status: status,
+      isError: isError,
+      ttftMs: ttftMs,
+      e2eMs: e2eMs,
+      preemptions: preemptions,
+      spanCount: spans.length,
+      start: start,
+      api: api,
+      core: core,
+      spans: spans,
+    };
+  }
+
+  function spanDurationMs(span) {
+    if (!span) return null;
+    const start = toNs(span.startTimeUnixNano);
+    const end = toNs(span.endTimeUnixNano);
+    return start !== null && end !== null ? msSince(start, end) : null;
+  }
+  function minOf(values) {
+    let min = null;
+    values.forEach((v) => {
+      if (min === null || v < min) min = v;
+    });
+    return min;
+  }
+
+  // ---- the timeline model
+
+  function sortedEvents(span, base) {
+    return eventsOf(span)
+      .map((event, index) => ({ event: event, index: index, ns: toNs(event.timeUnixNano) }))
+      .filter((item) => item.ns !== null)
+      .sort((a, b) => (a.ns < b.ns ? -1 : a.ns > b.ns ? 1 : a.index - b.index))
+      .map((item) => ({
+        name: item.event.name,
+        t: msSince(base, item.ns),
+        attributes: attrsOf(item.event),
+      }));
+  }
+
+  /**
+   * Shaded segments from a span's events. Core: queue (QUEUED or PREEMPTED until the next
+   * SCHEDULED), prefill (SCHEDULED until FIRST_TOKEN, or until PREEMPTED before any token),
+   * decode (FIRST_TOKEN, or a RESUME after it, until PREEMPTED or FINISHED). API: streaming
+   * (FIRST_RESPONSE_FROM_CORE until DEPARTED or ABORTED).
+   */
+  function deriveSegments(events, endMs) {
+    const segments = [];
+    let open = null;
+    let firstTokenSeen = false;
+    function close(t) {
+      if (open && t >= open.start)
+        segments.push({ kind: open.kind, start: open.start, end: t, note: open.note });
+      open = null;
+    }
+    events.forEach((event) => {
+      switch (event.name) {
+        case "journey.QUEUED":
+          close(event.t);
+          open = { kind: "queue", start: event.t, note: "waiting for the first schedule" };
+          break;
+        case "journey.SCHEDULED":
+          close(event.t);
+          open = firstTokenSeen
+            ? { kind: "decode", start: event.t, note: "resumed (recompute, then decode)" }
+            : {
+                kind: "prefill",
+                start: event.t,
+                note:
+                  strAttr(event, "schedule.kind") === "RESUME"
+                    ? "resumed before the first token"
+                    : "until the first token",
+              };
+          break;
+        case "journey.FIRST_TOKEN":
+          firstTokenSeen = true;
+          close(event.t);
+          open = { kind: "decode", start: event.t, note: "generating tokens" };
+          break;
+        case "journey.PREEMPTED":
+          close(event.t);
+          open = { kind: "queue", start: event.t, note: "preempted, waiting to resume" };
+          break;
+        case "journey.FINISHED":
+        case "api.DEPARTED":
+        case "api.ABORTED":
+          close(event.t);
+          break;
+        case "api.FIRST_RESPONSE_FROM_CORE":
+          close(event.t);
+          open = { kind: "streaming", start: event.t, note: "responding to the client" };
+          break;
+        default:
+          break;
+      }
+    });
+    if (open && endMs !== null) close(Math.max(endMs, open.start));
+    return segments;
+  }
+
+  function buildTimeline(summary) {
+    const spans = summary.spans.slice().filter((s) => toNs(s.startTimeUnixNano) !== null);
+    const rank = (s) => (s === summary.api ? 0 : s === summary.core ? 1 : 2);
+    spans.sort((a, b) => {
+      const byRank = rank(a) - rank(b);
+      if (byRank !== 0) return byRank;
+      const sa = toNs(a.startTimeUnixNano),
+        sb = toNs(b.startTimeUnixNano);
+      return sa < sb ? -1 : sa > sb ? 1 : 0;
+    });
+    const base = summary.start;
+    if (base === null) return null;
+    let lo = Infinity,
+      hi = -Infinity;
+    const steps = summary.steps || [];
+    steps.forEach((step) => {
+      lo = Math.min(lo, step.start);
+      hi = Math.max(hi, step.end);
+    });
+    const rows = spans.map((span) => {
+      const start = msSince(base, toNs(span.startTimeUnixNano));
+      const endNs = toNs(span.endTimeUnixNano);
+      const end = endNs !== null ? msSince(base, endNs) : null;
+      const events = sortedEvents(span, base);
+      lo = Math.min(lo, start);
+      hi = Math.max(hi, end !== null ? end : start);
+      events.forEach((event) => {
+        lo = Math.min(lo, event.t);
+        hi = Math.max(hi, event.t);
+      });
+      return {
+        span: span,
+        name: typeof span.name === "string" ? span.name : "(unnamed span)",
+        role:
+          span === summary.api
+            ? "API"
+            : span === summary.core
+              ? "core"
+              : typeof span.scope === "string"
+                ? span.scope
+                : "span",
+        start: start,
+        end: end !== null ? end : start,
+        isError: isErrorStatus(span),
+        events: events,
+        segments: deriveSegments(events, end),
+      };
+    });
+    if (!rows.length) return null;
+    return { rows: rows, lo: lo, hi: hi, steps: steps };
+  }
+
+  // ---- rendering: the list
+
+  function renderList() {
+    const body = byId<HTMLTableElement>("journey-list").tBodies[0];
+    const rows = state.journeys.map((summary) => {
+      const tr = el("tr");
+      tr.setAttribute("data-testid", "journey-row");
+      tr.setAttribute("data-trace-id", summary.traceId);
+      tr.setAttribute("data-request-id", summary.requestId);
+      tr.setAttribute("tabindex", "0");
+      tr.setAttribute("aria-selected", String(summary.key === state.selectedKey));
+      if (summary.isError) tr.classList.add("is-error");
+      if (summary.key === state.selectedKey) tr.classList.add("is-selected");
+
+      const id = el("td", "mono request-id", summary.requestId);
+      id.title = summary.requestId;
+      tr.appendChild(id);
+      tr.appendChild(el("td", "num", formatClock(summary.start)));
+      const statusCell = el("td");
+      const pill = el(
+        "span",
+        `pill ${summary.isError ? "err" : summary.status === "OK" ? "ok" : ""}`,
+        summary.status,
+      );
+      pill.setAttribute("data-testid", "journey-status");
+      statusCell.appendChild(pill);
+      tr.appendChild(statusCell);
+      tr.appendChild(el("td", "num", formatMs(summary.ttftMs)));
+      tr.appendChild(el("td", "num", formatMs(summary.e2eMs)));
+      tr.appendChild(el("td", "num", summary.preemptions));
+      tr.appendChild(el("td", "num", summary.spanCount));
+
+      tr.addEventListener("click", () => {
+        select(summary, false);
+      });
+      tr.addEventListener("keydown", (event) => {
+        if (event.key === "Enter" || event.key === " ") {
+          event.preventDefault();
+          select(summary, true);
+        }
+        if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+          event.preventDefault();
+          const index = state.journeys.indexOf(summary) + (event.key === "ArrowDown" ? 1 : -1);
+          const next = state.journeys[index];
+          if (next) select(next, true);
+        }
+      });
+      return tr;
+    });
+    body.replaceChildren.apply(body, rows);
+    byId("journey-count").textContent =
+      `${state.journeys.length + (state.journeys.length === 1 ? " journey" : " journeys")}, newest first`;
+  }
+
+  function select(summary, focus) {
+    state.selectedKey = summary.key;
+    renderList();
+    renderDetails();
+    if (focus) {
+      const index = state.journeys.indexOf(summary);
+      const row = byId<HTMLTableElement>("journey-list").tBodies[0].rows[index];
+      if (row) row.focus();
+    }
+  }
+
+  function selectedSummary() {
+    return state.journeys.find((s) => s.key === state.selectedKey) || null;
+  }
+
+  // ---- rendering: the selected journey
+
+  function renderDetails() {
+    const summary = selectedSummary();
+    const details = byId("details");
+    if (!summary) {
+      details.hidden = true;
+      return;
+    }
+    details.hidden = false;
+    byId("detail-id").textContent = summary.requestId;
+    const pill = byId("detail-status");
+    pill.textContent = summary.status;
+    pill.className = `pill ${summary.isError ? "err" : summary.status === "OK" ? "ok" : ""}`;
+    summary.steps = stepsOf(summary, summary.start);
+    renderSummary(summary);
+    renderTimeline(summary);
+    renderSteps(summary);
+    renderEvents(summary);
+    renderSpanAttributes(summary);
+  }
+
+  function renderSummary(summary) {
+    const api = summary.api,
+      core = summary.core;
+    const items = [["Trace id", summary.traceId || "—", true]];
+    const model = strAttr(api, "gen_ai.request.model");
+    if (model) items.push(["Model", model, false]);
+    const inTokens = numAttr(api, "gen_ai.usage.input_tokens");
+    const outTokens = numAttr(api, "gen_ai.usage.output_tokens");
+    if (inTokens !== null || outTokens !== null) {
+      items.push([
+        "Tokens in / out",
+        `${inTokens === null ? "—" : inTokens} / ${outTokens === null ? "—" : outTokens}`,
+        false,
+      ]);
+    }
+    items.push(["Time to first token", `${formatMs(summary.ttftMs)} ms`, false]);
+    items.push(["End to end", `${formatMs(summary.e2eMs)} ms`, false]);
+    [
+      ["Queue", "gen_ai.latency.time_in_queue"],
+      ["Prefill", "gen_ai.latency.time_in_model_prefill"],
+      ["Decode", "gen_ai.latency.time_in_model_decode"],
+    ].forEach((pair) => {
+      let seconds = numAttr(core, pair[1]);
+      if (seconds === null) seconds = numAttr(api, pair[1]);
+      if (seconds !== null)
+        items.push([`${pair[0]} (core)`, `${formatMs(seconds * 1000)} ms`, false]);
+    });
+    items.push(["Preemptions", String(summary.preemptions), false]);
+    summary.spans.forEach((span) => {
+      if (isErrorStatus(span) && isObject(span.status) && typeof span.status.message === "string") {
+        items.push([`${span.name} error`, span.status.message, false]);
+      }
+    });
+    const list = byId("summary");
+    list.replaceChildren.apply(
+      list,
+      items.map((item) => {
+        const wrap = el("div", item[2] ? "wide" : "");
+        wrap.appendChild(el("dt", "", item[0]));
+        wrap.appendChild(el("dd", item[2] ? "mono" : "", item[1]));
+        return wrap;
+      }),
+    );
+  }
+
+  let measureContext = null;
+  function textWidth(text, size, weight) {
+    if (!measureContext) measureContext = document.createElement("canvas").getContext("2d");
+    if (!measureContext) return text.length * size * 0.6;
+    measureContext.font = `${weight || "400"} ${size}px ${FONT}`;
+    return measureContext.measureText(text).width;
+  }
+
+  function niceStep(range, targetTicks) {
+    const raw = range / Math.max(1, targetTicks);
+    const magnitude = 10 ** Math.floor(Math.log10(raw));
+    const residual = raw / magnitude;
+    return (residual <= 1 ? 1 : residual <= 2 ? 2 : residual <= 5 ? 5 : 10) * magnitude;
+  }
+
+  function markerLabel(event) {
+    let label = shortName(event.name);
+    const kind = strAttr(event, "schedule.kind");
+    const finish = strAttr(event, "finish.status");
+    const reason = strAttr(event, "reason");
+    if (kind) label += ` · ${kind}`;
+    if (finish) label += ` · ${finish}`;
+    if (reason) label += ` · ${reason}`;
+    return label;
+  }
+
+  function markerTooltip(event) {
+    const lines = [`${event.name}  at ${formatMs(event.t)} ms`];
+    Object.keys(event.attributes).forEach((key) => {
+      if (key === "event.type") return;
+      lines.push(`${key} = ${formatValue(event.attributes[key])}`);
+    });
+    return lines.join("\n");
+  }
+
+  function markerColor(event) {
+    const finish = strAttr(event, "finish.status");
+    if (event.name === "api.ABORTED" || (finish && ERROR_FINISH[finish])) return "#cf222e";
+    if (event.name === "journey.PREEMPTED") return "#9a6700";
+    return "#24292f";
+  }
+
+  function renderTimeline(summary) {
+    const host = byId("timeline");
+    const model = buildTimeline(summary);
+    if (!model) {
+      host.replaceChildren(el("p", "muted", "This journey has no spans with valid times."));
+      host.style.padding = "12px";
+      return;
+    }
+    host.style.padding = "";
+    const width = Math.max(720, Math.floor(host.clientWidth || 960));
+    const GUTTER = 176,
+      RIGHT = 24,
+      AXIS = 30,
+      LANE = 15,
+      MAX_LANES = 6;
+    const plot = width - GUTTER - RIGHT;
+    let range = model.hi - model.lo;
+    if (!(range > 0)) range = 1;
+    const step = niceStep(range, Math.floor(plot / 110));
+    const lo = Math.floor(model.lo / step) * step;
+    // A little room after the last event, so its marker does not sit on the edge.
+    const hi = model.hi + (model.hi - lo) * 0.01 + 1e-6;
+    const x = (t) => GUTTER + ((t - lo) / (hi - lo)) * plot;
+
+    // Place labels in lanes under the bar so that neighbouring events do not overlap.
+    const layouts = model.rows.map((row) => {
+      const lanes = [];
+      const markers = row.events.map((event) => {
+        const label = markerLabel(event);
+        const w = textWidth(label, 11, "400");
+        const mx = x(event.t);
+        const left = mx + 5 + w > width - 4 ? mx - 5 - w : mx + 5;
+        let lane = -1;
+        for (let i = 0; i < lanes.length; i++) {
+          if (lanes[i] + 8 <= left) {
+            lane = i;
+            break;
+          }
+        }
+        if (lane < 0 && lanes.length < MAX_LANES) {
+          lanes.push(-Infinity);
+          lane = lanes.length - 1;
+        }
+        if (lane >= 0) lanes[lane] = left + w;
+        return { event: event, x: mx, label: label, left: left, lane: lane };
+      });
+      return { row: row, markers: markers, lanes: lanes.length };
+    });
+
+    const BAR_TOP = 16,
+      BAR_H = 26;
+    let height = AXIS;
+    layouts.forEach((layout) => {
+      layout.top = height;
+      layout.height = BAR_TOP + BAR_H + (layout.lanes ? 10 + layout.lanes * LANE : 0) + 16;
+      height += layout.height;
+    });
+    const stepLaneTop = height;
+    if (model.steps.length) height += STEP_LANE_HEIGHT + 24;
+    height += 4;
+
+    const svg = svgEl("svg", {
+      width: width,
+      height: height,
+      viewBox: `0 0 ${width} ${height}`,
+      role: "img",
+      "aria-label": `Timeline of the spans of request ${summary.requestId}`,
+    });
+
+    // Axis and grid.
+    const grid = svgEl("g", { "data-role": "axis" });
+    const decimals = Math.max(0, -Math.floor(Math.log10(step)));
+    for (let k = Math.ceil(lo / step); k * step <= hi; k++) {
+      const tick = Math.abs(k * step) < step / 1000 ? 0 : k * step;
+      const gx = x(tick);
+      const tickLabel = `${tick.toFixed(decimals)} ms`;
+      const half = textWidth(tickLabel, 11, "400") / 2;
+      grid.appendChild(
+        svgEl("line", {
+          x1: gx,
+          x2: gx,
+          y1: AXIS - 6,
+          y2: height - 4,
+          stroke: "#eaeef2",
+          "stroke-width": 1,
+        }),
+      );
+      grid.appendChild(
+        svgEl(
+          "text",
+          {
+            x: Math.min(gx, width - 4 - half),
+            y: AXIS - 11,
+            "text-anchor": "middle",
+            "font-size": 11,
+            fill: "#57606a",
+          },
+          tickLabel,
+        ),
+      );
+    }
+    grid.appendChild(
+      svgEl("line", {
+        x1: GUTTER,
+        x2: GUTTER + plot,
+        y1: AXIS - 6,
+        y2: AXIS - 6,
+        stroke: "#d0d7de",
+      }),
+    );
+    svg.appendChild(grid);
+
+    layouts.forEach((layout, rowIndex) => {
+      const row = layout.row;
+      const top = layout.top;
+      const barY = top + BAR_TOP;
+      const group = svgEl("g", { class: "span-row" });
+      if (rowIndex > 0) {
+        group.appendChild(svgEl("line", { x1: 0, x2: width, y1: top, y2: top, stroke: "#eaeef2" }));
+      }
+
+      // Gutter: span name, layer and duration.
+      group.appendChild(
+        svgEl(
+          "text",
+          { x: 14, y: barY + 11, "font-size": 13, "font-weight": 600, fill: "#1f2328" },
+          row.name,
+        ),
+      );
+      group.appendChild(
+        svgEl(
+          "text",
+          {
+            x: 14,
+            y: barY + 26,
+            "font-size": 11,
+            fill: row.isError ? "#cf222e" : "#57606a",
+          },
+          `${row.role + (row.isError ? " · ERROR" : "")} · ${formatMs(row.end - row.start)} ms`,
+        ),
+      );
+
+      const bx = x(row.start);
+      const bw = Math.max(2, x(row.end) - bx);
+      const bar = svgEl("rect", {
+        x: bx,
+        y: barY,
+        width: bw,
+        height: BAR_H,
+        rx: 4,
+        fill: "#eef1f4",
+        stroke: row.isError ? "#cf222e" : "#8c959f",
+        "stroke-width": row.isError ? 1.5 : 1,
+        "data-testid": "span-bar",
+        "data-span-name": row.name,
+      });
+      bar.appendChild(
+        svgEl(
+          "title",
+          {},
+          row.name +
+            " (" +
+            (typeof row.span.kind === "string" ? row.span.kind : "?") +
+            ", " +
+            (typeof row.span.scope === "string" ? row.span.scope : "?") +
+            ")\n" +
+            formatMs(row.start) +
+            " → " +
+            formatMs(row.end) +
+            " ms  (" +
+            formatMs(row.end - row.start) +
+            " ms)",
+        ),
+      );
+      group.appendChild(bar);
+
+      row.segments.forEach((segment) => {
+        const sx = x(segment.start);
+        const sw = Math.max(1.5, x(segment.end) - sx);
+        const seg = svgEl("g", {
+          class: "segment",
+          "data-testid": "segment",
+          "data-segment": segment.kind,
+        });
+        seg.appendChild(
+          svgEl(
+            "title",
+            {},
+            SEGMENT_LABELS[segment.kind] +
+              ": " +
+              formatMs(segment.end - segment.start) +
+              " ms (" +
+              formatMs(segment.start) +
+              " → " +
+              formatMs(segment.end) +
+              " ms)\n" +
+              segment.note,
+          ),
+        );
+        seg.appendChild(
+          svgEl("rect", {
+            x: sx,
+            y: barY + 1,
+            width: sw,
+            height: BAR_H - 2,
+            class: `fill-${segment.kind}`,
+          }),
+        );
+        let text = `${SEGMENT_LABELS[segment.kind]} ${formatMs(segment.end - segment.start)} ms`;
+        if (textWidth(text, 11, "500") + 10 > sw) text = SEGMENT_LABELS[segment.kind];
+        if (textWidth(text, 11, "500") + 10 <= sw) {
+          seg.appendChild(
+            svgEl(
+              "text",
+              {
+                x: sx + sw / 2,
+                y: barY + BAR_H / 2 + 4,
+                "text-anchor": "middle",
+                "font-size": 11,
+                "font-weight": 500,
+                fill: "#1f2328",
+                "pointer-events": "none",
+              },
+              text,
+            ),
+          );
+        }
+        group.appendChild(seg);
+      });
+
+      const labels = svgEl("g", { class: "marker-labels" });
+      layout.markers.forEach((marker) => {
+        const color = markerColor(marker.event);
+        const g = svgEl("g", {
+          class: "marker",
+          "data-testid": "event-marker",
+          "data-event-name": marker.event.name,
+        });
+        g.appendChild(svgEl("title", {}, markerTooltip(marker.event)));
+        const labelY = barY + BAR_H + 10 + (marker.lane + 1) * LANE - 3;
+        const stemEnd = marker.lane >= 0 ? labelY - 9 : barY + BAR_H + 3;
+        g.appendChild(
+          svgEl("line", {
+            class: "stem",
+            x1: marker.x,
+            x2: marker.x,
+            y1: top + 8,
+            y2: barY + BAR_H,
+            stroke: color,
+            "stroke-width": 1.5,
+          }),
+        );
+        if (marker.lane >= 0) {
+          g.appendChild(
+            svgEl("line", {
+              x1: marker.x,
+              x2: marker.x,
+              y1: barY + BAR_H,
+              y2: stemEnd,
+              stroke: color,
+              "stroke-width": 1,
+              "stroke-dasharray": "2 2",
+              opacity: 0.7,
+            }),
+          );
+        }
+        const s = 4.5,
+          cy = top + 8;
+        g.appendChild(
+          svgEl("path", {
+            d:
+              "M" +
+              marker.x +
+              " " +
+              (cy - s) +
+              " L" +
+              (marker.x + s) +
+              " " +
+              cy +
+              " L" +
+              marker.x +
+              " " +
+              (cy + s) +
+              " L" +
+              (marker.x - s) +
+              " " +
+              cy +
+              " Z",
+            fill: color,
+            stroke: "#ffffff",
+            "stroke-width": 1,
+          }),
+        );
+        // A wider invisible hit area makes the tooltip easy to reach.
+        g.appendChild(
+          svgEl("rect", {
+            x: marker.x - 5,
+            y: top + 2,
+            width: 10,
+            height: BAR_TOP + BAR_H,
+            fill: "transparent",
+          }),
+        );
+        if (marker.lane >= 0) {
+          // Drawn after every stem and leader, with a white halo, so no line crosses a label.
+          labels.appendChild(
+            svgEl(
+              "text",
+              {
+                class: "marker-label",
+                x: marker.left,
+                y: labelY,
+                "font-size": 11,
+                fill: color === "#24292f" ? "#1f2328" : color,
+                "data-event-label": marker.event.name,
+              },
+              marker.label,
+            ),
+          );
+        }
+        group.appendChild(g);
+      });
+      svg.appendChild(group);
+      svg.appendChild(labels);
+    });
+    if (model.steps.length) drawStepLane(svg, model.steps, x, stepLaneTop, width);
+
+    host.replaceChildren(svg);
+  }
+
+  function renderEvents(summary) {
+    const base = summary.start;
+    const rows = [];
+    summary.spans.forEach((span) => {
+      if (base === null) return;
+      sortedEvents(span, base).forEach((event) => {
+        rows.push({ span: span, event: event });
+      });
+    });
+    rows.sort((a, b) => a.event.t - b.event.t);
+    const body = byId<HTMLTableElement>("event-table").tBodies[0];
+    if (!rows.length) {
+      const empty = el("tr");
+      const cell = el("td", "muted", "No events recorded on this journey's spans.");
+      cell.colSpan = 5;
+      empty.appendChild(cell);
+      body.replaceChildren(empty);
+      return;
+    }
+    let previous = null;
+    body.replaceChildren.apply(
+      body,
+      rows.map((item) => {
+        const event = item.event;
+        const tr = el("tr");
+        tr.setAttribute("data-testid", "event-row");
+        const finish = strAttr(event, "finish.status");
+        if (event.name === "api.ABORTED" || (finish && ERROR_FINISH[finish]))
+          tr.classList.add("is-error");
+        tr.appendChild(el("td", "num", event.t.toFixed(3)));
+        tr.appendChild(
+          el("td", "num muted", previous === null ? "" : `+${(event.t - previous).toFixed(3)}`),
+        );
+        previous = event.t;
+        tr.appendChild(el("td", "mono", typeof item.span.name === "string" ? item.span.name : "?"));
+        tr.appendChild(el("td", "event-name", event.name));
+        const attrsCell = el("td");
+        const list = el("div", "attrs");
+        Object.keys(event.attributes).forEach((key) => {
+          const chip = el("span", KEY_ATTRIBUTES.indexOf(key) >= 0 ? "attr key-attr" : "attr");
+          chip.appendChild(el("span", "k", `${key}=`));
+          chip.appendChild(document.createTextNode(formatValue(event.attributes[key])));
+          list.appendChild(chip);
+        });
+        attrsCell.appendChild(list);
+        tr.appendChild(attrsCell);
+        return tr;
+      }),
+    );
+  }
+
+  function renderSpanAttributes(summary) {
+    const host = byId("span-attributes");
+    host.replaceChildren.apply(
+      host,
+      summary.spans.map((span) => {
+        const wrap = el("div", "span-attrs");
+        wrap.appendChild(
+          el(
+            "h4",
+            "",
+            (typeof span.name === "string" ? span.name : "?") +
+              "  ·  " +
+              (typeof span.scope === "string" ? span.scope : "?") +
+              "  ·  span " +
+              (typeof span.spanId === "string" ? span.spanId : "?"),
+          ),
+        );
+        const list = el("div", "attrs");
+        const attributes = attrsOf(span);
+        Object.keys(attributes).forEach((key) => {
+          const chip = el("span", "attr");
+          chip.appendChild(el("span", "k", `${key}=`));
+          chip.appendChild(document.createTextNode(formatValue(attributes[key])));
+          list.appendChild(chip);
+        });
+        wrap.appendChild(list);
+        return wrap;
+      }),
+    );
+  }
+
+  // ---- loading
+
+  function showError(message) {
+    const box = byId("error-state");
+    box.textContent =
+      "Could not load journeys from " +
+      ENDPOINT +
+      ": " +
+      message +
+      (state.everLoaded ? ". Showing the last data received." : ".") +
+      (byId<HTMLInputElement>("auto-refresh").checked ? " Retrying automatically." : "");
+    box.hidden = false;
+  }
+
+  function apply(text) {
+    const data = JSON.parse(text);
+    if (!isObject(data) || !Array.isArray(data.journeys))
+      throw new Error("unexpected response shape");
+    state.journeys = data.journeys.filter(isObject).map(summarize);
+    state.everLoaded = true;
+    byId("loading").hidden = true;
+    const empty = state.journeys.length === 0;
+    byId("empty-state").hidden = !empty;
+    byId("content").hidden = empty;
+    if (empty) {
+      state.selectedKey = null;
+      return;
+    }
+    if (!selectedSummary()) state.selectedKey = state.journeys[0].key;
+    renderList();
+    renderDetails();
+  }
+
+  function load() {
+    if (state.inFlight) return;
+    state.inFlight = true;
+    // The steps are optional: a failure there is shown beside them, never instead of the journeys.
+    const steps = loadSteps();
+    fetch(ENDPOINT, { cache: "no-store", headers: { accept: "application/json" } })
+      .then((response) => {
+        if (!response.ok)
+          throw new Error(
+            `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""}`,
+          );
+        return response.text();
+      })
+      .then((text) => steps.then((stepsResult) => ({ text: text, steps: stepsResult })))
+      .then((loaded) => {
+        const text = loaded.text;
+        byId("error-state").hidden = true;
+        const stepsChanged = applySteps(loaded.steps);
+        if (text !== state.lastText) {
+          apply(text);
+          state.lastText = text;
+        } else if (stepsChanged && state.everLoaded && !byId("content").hidden) {
+          renderDetails();
+        }
+        byId("last-updated").textContent = `Updated ${formatClock(BigInt(Date.now()) * 1000000n)}`;
+      })
+      .catch((error) => {
+        showError(error?.message ? error.message : String(error));
+        if (!state.everLoaded) byId("loading").hidden = true;
+      })
+      .then(() => {
+        state.inFlight = false;
+        schedule();
+      });
+  }
+
+  function schedule() {
+    clearTimeout(state.timer);
+    state.timer = null;
+    if (byId<HTMLInputElement>("auto-refresh").checked && !document.hidden)
+      state.timer = setTimeout(load, REFRESH_MS);
+  }
+
+  function init() {
+    const origin =
+      location.origin && location.origin !== "null" ? location.origin : "http://127.0.0.1:8000";
+    byId("sample-curl").textContent =
+      "curl " +
+      origin +
+      "/v1/chat/completions \\\n" +
+      "  -H 'content-type: application/json' \\\n" +
+      '  -d \'{"model": "' +
+      MODEL +
+      '", "max_tokens": 32, "messages": [{"role": "user", "content": "Hello"}]}\'';
+    byId("auto-refresh").addEventListener("change", () => {
+      if (byId<HTMLInputElement>("auto-refresh").checked) load();
+      else schedule();
+    });
+    byId("refresh-now").addEventListener("click", load);
+    document.addEventListener("visibilitychange", () => {
+      if (!document.hidden && byId<HTMLInputElement>("auto-refresh").checked) load();
+      else schedule();
+    });
+    let resizeTimer = null;
+    window.addEventListener("resize", () => {
+      clearTimeout(resizeTimer);
+      resizeTimer = setTimeout(() => {
+        const summary = selectedSummary();
+        if (summary && !byId("content").hidden) renderTimeline(summary);
+      }, 100);
+    });
+    load();
+  }
+
+  init();
+}
