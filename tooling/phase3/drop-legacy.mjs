@@ -2,8 +2,9 @@
 // Phase 3 as a check: the legacy buffered path is dropped and nothing else changes.
 //
 // Copies the workspace (tracked and new files, as git sees them) to a temporary folder
-// without `packages/legacy-buffer`, without the demo server's legacy wiring
-// (`apps/demo-server/src/legacy/`) and without the changeset that releases the package;
+// without `packages/legacy-buffer`, without the demo server's legacy wiring and its tests
+// (`apps/demo-server/src/legacy/`, `apps/demo-server/test/legacy/`) and without the
+// changeset that releases the package;
 // removes the demo server's one dependency line on the package; then installs, builds,
 // type-checks, lints and runs every remaining test there. Nothing else is edited: the
 // drop is exactly the list this script prints.
@@ -20,7 +21,11 @@ import { childEnv, run } from "../release/process.mjs";
 import { WORKSPACE_ROOT } from "../release/workspace.mjs";
 
 /** What Phase 3 deletes: the package, the demo's wiring, the package's own changesets. */
-export const DROPPED = ["packages/legacy-buffer/", "apps/demo-server/src/legacy/"];
+export const DROPPED = [
+  "packages/legacy-buffer/",
+  "apps/demo-server/src/legacy/",
+  "apps/demo-server/test/legacy/",
+];
 const LEGACY_PACKAGE = "@llm-journey/legacy-buffer";
 const PNPM = ["--yes", "--prefer-offline", "pnpm@10.34.9"];
 /** Set in the copy, so its own run of this check does not recurse. */

@@ -1,7 +1,7 @@
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import type { JourneySpan } from "../engine/engine-contract.js";
-import type { Journey } from "../journeys/journey-store.js";
+import type { JourneySpan } from "../../src/engine/engine-contract.js";
+import type { Journey } from "../../src/journeys/journey-store.js";
 
 /**
  * Dual mode's comparison: for each journey that has both streams, do the legacy span and

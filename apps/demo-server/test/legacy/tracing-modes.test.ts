@@ -1,12 +1,12 @@
 import OpenAI from "openai";
 import { afterEach, describe, expect, it } from "vitest";
+import type { Journey } from "../../src/journeys/journey-store.js";
 import {
   eventNames,
   gaugeValue,
   startTestServer,
   type TestServer,
-} from "../../test/support/test-server.js";
-import type { Journey } from "../journeys/journey-store.js";
+} from "../support/test-server.js";
 import { compareStreams, TOLERANCE_MS } from "./compare-streams.js";
 
 const MODEL = "llm-journey-simulated";
