@@ -251,12 +251,17 @@ export function parseConfig(
   if (values.fast && stepFlags.some((flag) => str(flag) !== undefined)) {
     throw new ConfigError("--fast cannot be combined with --step-time-* flags");
   }
+  // Each reads its own flag: the name is written once.
+  const int = (flag: string, fallback: number, min: number, raw = str(flag)) =>
+    integer(flag, raw, fallback, { min });
+  const num = (flag: string, fallback: number) => number(flag, str(flag), fallback);
+  const share = (flag: string, fallback: number) => fraction(flag, str(flag), fallback);
   return {
     host: str("host") ?? env.HOST ?? "127.0.0.1",
     port: integer("port", str("port") ?? env.PORT, 8000, { min: 0, max: 65535 }),
     tracing: {
       enabled: tracingFlag !== false,
-      sampleRate: fraction("journey-tracing-sample-rate", str("journey-tracing-sample-rate"), 1),
+      sampleRate: share("journey-tracing-sample-rate", 1),
       otlpEndpoint: otlpEndpoint(str("otlp-traces-endpoint"), env),
       serviceName: env.OTEL_SERVICE_NAME || "llm-journey-demo",
       trustClientContext: trustFlag !== false,
@@ -267,86 +272,46 @@ export function parseConfig(
         env,
       ),
       mode,
-      maxJourneyAgeMs: integer(
-        "max-journey-age-ms",
-        str("max-journey-age-ms"),
-        DEFAULT_MAX_JOURNEY_AGE_MS,
-        { min: 0 },
-      ),
-      stepSampleRate: fraction(
-        "step-tracing-sample-rate",
-        str("step-tracing-sample-rate"),
-        DEFAULT_STEP_SAMPLE_RATE,
-      ),
+      maxJourneyAgeMs: int("max-journey-age-ms", DEFAULT_MAX_JOURNEY_AGE_MS, 0),
+      stepSampleRate: share("step-tracing-sample-rate", DEFAULT_STEP_SAMPLE_RATE),
       stepSlowMs: positive("step-tracing-slow-ms", str("step-tracing-slow-ms")),
     },
     engine: {
-      maxNumSeqs: integer("max-num-seqs", str("max-num-seqs"), ENGINE_DEFAULTS.maxNumSeqs, {
-        min: 1,
-      }),
-      maxNumBatchedTokens: integer(
-        "max-num-batched-tokens",
-        str("max-num-batched-tokens"),
-        ENGINE_DEFAULTS.maxNumBatchedTokens,
-        { min: 1 },
-      ),
-      numKvBlocks: integer("num-kv-blocks", str("num-kv-blocks"), ENGINE_DEFAULTS.numKvBlocks, {
-        min: 1,
-      }),
-      blockSize: integer("block-size", str("block-size"), ENGINE_DEFAULTS.blockSize, { min: 1 }),
+      maxNumSeqs: int("max-num-seqs", ENGINE_DEFAULTS.maxNumSeqs, 1),
+      maxNumBatchedTokens: int("max-num-batched-tokens", ENGINE_DEFAULTS.maxNumBatchedTokens, 1),
+      numKvBlocks: int("num-kv-blocks", ENGINE_DEFAULTS.numKvBlocks, 1),
+      blockSize: int("block-size", ENGINE_DEFAULTS.blockSize, 1),
       stepTime: values.fast
         ? "fast"
         : stepFlags.some((flag) => str(flag) !== undefined)
           ? {
-              baseMs: number("step-time-base-ms", str("step-time-base-ms"), 6),
-              perPrefillTokenMs: number(
-                "step-time-per-prefill-token-ms",
-                str("step-time-per-prefill-token-ms"),
-                0.02,
-              ),
-              perDecodeSeqMs: number(
-                "step-time-per-decode-seq-ms",
-                str("step-time-per-decode-seq-ms"),
-                0.15,
-              ),
+              baseMs: num("step-time-base-ms", 6),
+              perPrefillTokenMs: num("step-time-per-prefill-token-ms", 0.02),
+              perDecodeSeqMs: num("step-time-per-decode-seq-ms", 0.15),
             }
           : undefined,
-      injectEngineErrorRate: fraction(
-        "inject-engine-error-rate",
-        str("inject-engine-error-rate"),
-        0,
-      ),
+      injectEngineErrorRate: share("inject-engine-error-rate", 0),
     },
-    requestTimeoutMs: integer("request-timeout-ms", str("request-timeout-ms"), 120_000, { min: 1 }),
-    uploadTimeoutMs: integer("upload-timeout-ms", str("upload-timeout-ms"), 30_000, { min: 1 }),
-    maxQueuedRequests: integer(
+    requestTimeoutMs: int("request-timeout-ms", 120_000, 1),
+    uploadTimeoutMs: int("upload-timeout-ms", 30_000, 1),
+    maxQueuedRequests: int(
       "max-queued-requests",
-      str("max-queued-requests") ?? env.MAX_QUEUED_REQUESTS,
       DEFAULT_MAX_QUEUED_REQUESTS,
-      { min: 0 },
+      0,
+      str("max-queued-requests") ?? env.MAX_QUEUED_REQUESTS,
     ),
-    maxPipelinedRequests: integer(
+    maxPipelinedRequests: int(
       "max-pipelined-requests",
-      str("max-pipelined-requests") ?? env.MAX_PIPELINED_REQUESTS,
       DEFAULT_MAX_PIPELINED_REQUESTS,
-      { min: 1 },
+      1,
+      str("max-pipelined-requests") ?? env.MAX_PIPELINED_REQUESTS,
     ),
-    engineHeartbeatTimeoutMs: integer(
-      "engine-heartbeat-timeout-ms",
-      str("engine-heartbeat-timeout-ms"),
-      5_000,
-      { min: 1 },
-    ),
-    shutdownGraceMs: integer("shutdown-grace-ms", str("shutdown-grace-ms"), 10_000, { min: 0 }),
+    engineHeartbeatTimeoutMs: int("engine-heartbeat-timeout-ms", 5_000, 1),
+    shutdownGraceMs: int("shutdown-grace-ms", 10_000, 0),
     bodyLimitBytes: 1024 * 1024,
     journeyStoreSize: 500,
     stepStoreSize: 500,
-    journeyStoreMaxBytes: integer(
-      "journey-store-max-bytes",
-      str("journey-store-max-bytes"),
-      DEFAULT_JOURNEY_STORE_MAX_BYTES,
-      { min: 1 },
-    ),
+    journeyStoreMaxBytes: int("journey-store-max-bytes", DEFAULT_JOURNEY_STORE_MAX_BYTES, 1),
     logLevel: str("log-level") ?? "warn",
   };
 }
