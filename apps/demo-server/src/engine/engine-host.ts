@@ -69,7 +69,7 @@ export class EngineHost {
   private readonly provider: ReturnType<typeof createJourneyTracerProvider> | undefined;
   private readonly forwarder: SpanForwarder | undefined;
   private readonly coreTracer: CoreJourneyTracer;
-  /** The hooks the scheduler calls: the core tracer's, or both streams' in dual mode. */
+  /** The hooks the scheduler calls: the core tracer's, or the second stream's (which may feed both). */
   private readonly tracer: CoreJourneyTracer;
   private readonly stream: JourneyStream | undefined;
   private readonly scheduler: ContinuousBatchingScheduler;
