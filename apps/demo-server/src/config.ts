@@ -4,10 +4,16 @@ import { resolveOtlpProtocol } from "@llm-journey/tracer-core/sdk";
 import { DEFAULT_JOURNEY_STORE_MAX_BYTES } from "./journeys/journey-store.js";
 
 export const TRACING_MODES = ["spans", "dual", "legacy"] as const;
+export const ENGINES = ["simulated", "llama-cpp"] as const;
+export type EngineKind = (typeof ENGINES)[number];
 export type TracingMode = (typeof TRACING_MODES)[number];
 
 function isTracingMode(value: string): value is TracingMode {
   return (TRACING_MODES as readonly string[]).includes(value);
+}
+
+function isEngineKind(value: string): value is EngineKind {
+  return (ENGINES as readonly string[]).includes(value);
 }
 
 /** Everything the demo server can be told, from flags and environment variables. */
@@ -47,6 +53,12 @@ export interface ServerConfig {
     stepSlowMs: number | undefined;
   };
   engine: {
+    /** `simulated` (the default) or `llama-cpp`: llama.cpp through node-llama-cpp. */
+    kind: EngineKind;
+    /** llama-cpp: a GGUF file; undefined: the generated tiny model (random weights). */
+    modelPath: string | undefined;
+    /** llama-cpp: threads llama.cpp computes each batch with. */
+    threads: number;
     maxNumSeqs: number;
     maxNumBatchedTokens: number;
     numKvBlocks: number;
@@ -103,7 +115,13 @@ export const USAGE = `Usage: npm run demo -- [flags]
   --step-tracing-sample-rate R         share of scheduler steps kept as llm_step spans, 0..1
                                        (default 0.01; steps with a preemption are always kept)
   --step-tracing-slow-ms MS            also keep every step at least this long (default: off)
-  --max-num-seqs N                     running sequences at most (default 16)
+  --engine simulated|llama-cpp         simulated: the simulated model (default); llama-cpp: real
+                                       llama.cpp through node-llama-cpp, on the CPU [ENGINE]
+  --model FILE.gguf                    llama-cpp: the model [MODEL] (default: a generated tiny
+                                       model with random weights, so its text is gibberish)
+  --threads N                          llama-cpp: threads per batch (default 1)
+  --max-num-seqs N                     running sequences at most; llama-cpp: the context's
+                                       sequences (default 16; llama-cpp: 4)
   --max-num-batched-tokens N           tokens per scheduler step (default 512)
   --num-kv-blocks N                    KV cache blocks (default 512)
   --block-size N                       tokens per KV block (default 16)
@@ -158,6 +176,9 @@ export const DEFAULT_MAX_PIPELINED_REQUESTS = 8;
 /** Long enough for a chat of a few pages, short enough that 500 captured traces stay small. */
 const DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT = 16_384;
 
+/** llama.cpp's default sequences: each holds its own context, and a CPU batches a few well. */
+const LLAMA_CPP_SEQUENCES = 4;
+
 const ENGINE_DEFAULTS = {
   maxNumSeqs: 16,
   maxNumBatchedTokens: 512,
@@ -192,6 +213,9 @@ export function parseConfig(
         "attribute-value-length-limit": { type: "string" },
         "journey-store-max-bytes": { type: "string" },
         "tracing-mode": { type: "string" },
+        engine: { type: "string" },
+        model: { type: "string" },
+        threads: { type: "string" },
         "max-journey-age-ms": { type: "string" },
         "step-tracing-sample-rate": { type: "string" },
         "step-tracing-slow-ms": { type: "string" },
@@ -243,6 +267,38 @@ export function parseConfig(
       `--tracing-mode must be one of: ${TRACING_MODES.join(", ")} (got ${mode})`,
     );
   }
+  const kind = str("engine") ?? (env.ENGINE || "simulated");
+  if (!isEngineKind(kind)) {
+    throw new ConfigError(`--engine must be one of: ${ENGINES.join(", ")} (got ${kind})`);
+  }
+  const modelPath = str("model") ?? (env.MODEL || undefined);
+  if (kind === "llama-cpp") {
+    // The simulated engine's shape and tracing modes mean nothing over llama.cpp.
+    const simulatedOnly = [
+      "max-num-batched-tokens",
+      "num-kv-blocks",
+      "block-size",
+      "step-time-base-ms",
+      "step-time-per-prefill-token-ms",
+      "step-time-per-decode-seq-ms",
+      "fast",
+      "inject-engine-error-rate",
+    ].filter((flag) => values[flag] !== undefined);
+    if (simulatedOnly.length > 0) {
+      throw new ConfigError(
+        `${simulatedOnly.map((flag) => `--${flag}`).join(", ")}: the simulated engine's shape, which does not apply to --engine llama-cpp (llama.cpp batches as it does; --max-num-seqs sets its sequences)`,
+      );
+    }
+    if (mode !== "spans") {
+      throw new ConfigError(`--tracing-mode ${mode} needs --engine simulated`);
+    }
+  } else {
+    for (const flag of ["model", "threads"]) {
+      if (values[flag] !== undefined) {
+        throw new ConfigError(`--${flag} applies to --engine llama-cpp only`);
+      }
+    }
+  }
   const stepFlags = [
     "step-time-base-ms",
     "step-time-per-prefill-token-ms",
@@ -277,7 +333,14 @@ export function parseConfig(
       stepSlowMs: positive("step-tracing-slow-ms", str("step-tracing-slow-ms")),
     },
     engine: {
-      maxNumSeqs: int("max-num-seqs", ENGINE_DEFAULTS.maxNumSeqs, 1),
+      kind,
+      modelPath: kind === "llama-cpp" ? modelPath : undefined,
+      threads: int("threads", 1, 1),
+      maxNumSeqs: int(
+        "max-num-seqs",
+        kind === "llama-cpp" ? LLAMA_CPP_SEQUENCES : ENGINE_DEFAULTS.maxNumSeqs,
+        1,
+      ),
       maxNumBatchedTokens: int("max-num-batched-tokens", ENGINE_DEFAULTS.maxNumBatchedTokens, 1),
       numKvBlocks: int("num-kv-blocks", ENGINE_DEFAULTS.numKvBlocks, 1),
       blockSize: int("block-size", ENGINE_DEFAULTS.blockSize, 1),

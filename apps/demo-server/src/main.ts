@@ -18,10 +18,23 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const engine = await startEngine(config);
+  let engine: Awaited<ReturnType<typeof startEngine>>;
+  try {
+    engine = await startEngine(config);
+  } catch (error) {
+    // A model file that llama.cpp cannot load, say: one line, not a stack.
+    console.error(`the engine did not start: ${(error as Error).message}`);
+    return 1;
+  }
   const server = await startServer(config, engine);
-  console.log(`llm-journey demo server (simulated model) listening on ${server.url}`);
-  console.log(`  OpenAI API:   ${server.url}/v1  (model "llm-journey-simulated")`);
+  const over =
+    config.engine.kind === "simulated"
+      ? "simulated model"
+      : config.engine.modelPath === undefined
+        ? "llama.cpp, generated tiny model with random weights: gibberish text"
+        : `llama.cpp, ${config.engine.modelPath}`;
+  console.log(`llm-journey demo server (${over}) listening on ${server.url}`);
+  console.log(`  OpenAI API:   ${server.url}/v1  (model "${engine.model.id}")`);
   console.log(`  viewer:       ${server.url}/journeys`);
   console.log(`  journeys:     ${server.url}/debug/journeys`);
   console.log(`  metrics:      ${server.url}/metrics`);

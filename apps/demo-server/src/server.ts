@@ -146,7 +146,8 @@ export async function startServer(
     store,
     steps,
     metrics,
-    viewerPage: renderViewerPage({}),
+    viewerPage: renderViewerPage({ model: engine.model.id }),
+    model: engine.model,
     health: () =>
       shuttingDown
         ? "shutting_down"

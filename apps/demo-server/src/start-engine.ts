@@ -8,9 +8,9 @@ import {
 import { tracingModePlan } from "./tracing-modes.js";
 
 /**
- * Starts the engine the server's flags describe: the simulated engine in its worker
- * thread. `clientOptions` reach `EngineClient.start` (the soak runs the worker behind a
- * double-`end()` watch). Another engine is one more implementation of `Engine` chosen here.
+ * Starts the engine the server's flags describe in its worker thread: the simulated engine,
+ * or llama.cpp (`--engine llama-cpp`). `clientOptions` reach `EngineClient.start` (the soak
+ * runs the worker behind a double-`end()` watch).
  */
 export async function startEngine(
   config: ServerConfig,
@@ -18,11 +18,12 @@ export async function startEngine(
 ): Promise<EngineClient> {
   const { engine, tracing } = config;
   const plan = await tracingModePlan(tracing);
+  const { kind, modelPath, threads, ...shape } = engine;
   return EngineClient.start(
     {
-      ...engine,
-      stepTime:
-        engine.stepTime === "fast" ? FAST_STEP_TIME : (engine.stepTime ?? DEFAULT_STEP_TIME),
+      ...shape,
+      ...(kind === "llama-cpp" ? { llamaCpp: { modelPath, threads } } : {}),
+      stepTime: shape.stepTime === "fast" ? FAST_STEP_TIME : (shape.stepTime ?? DEFAULT_STEP_TIME),
       tracing: {
         ...tracing,
         enabled: tracing.enabled && plan.journeySpans,

@@ -8,6 +8,7 @@ import {
   type FinishedEvent,
   type ForwardedSpan,
   type GenerationRequest,
+  type ModelCard,
   ZERO_COUNTS,
 } from "./engine-contract.js";
 import {
@@ -17,6 +18,7 @@ import {
 } from "./engine-options.js";
 import type { FromEngineMessage, ToEngineMessage } from "./engine-protocol.js";
 import { EngineEventStream } from "./engine-stream.js";
+import { modelCardOf } from "./model-card.js";
 
 /** The `error` of every request in flight when the engine worker dies under it. */
 export const ENGINE_WORKER_EXITED = "engine worker exited";
@@ -68,8 +70,8 @@ interface ReplyWaiter {
 }
 
 /**
- * The simulated engine, run in a worker thread: the engine contract's implementation
- * for the HTTP thread.
+ * The engine, run in a worker thread: the engine contract's implementation for the HTTP
+ * thread. The worker runs the simulated engine, or llama.cpp when `options.llamaCpp` is set.
  *
  * If the worker dies unexpectedly, every request in flight ends at once with `finished`
  * `{ status: "error", error: "engine worker exited" }` and a fresh worker is started, so
@@ -80,6 +82,7 @@ interface ReplyWaiter {
 export class EngineClient implements Engine {
   /** The resolved options the worker runs with. */
   readonly options: EngineOptions;
+  readonly model: ModelCard;
   private readonly workerUrl: URL;
   private readonly shutdownTimeoutMs: number;
   private readonly statsTimeoutMs: number;
@@ -105,6 +108,7 @@ export class EngineClient implements Engine {
 
   private constructor(options: EngineOptions, clientOptions: EngineClientOptions, workerUrl: URL) {
     this.options = options;
+    this.model = modelCardOf(options);
     this.workerUrl = workerUrl;
     this.shutdownTimeoutMs = clientOptions.shutdownTimeoutMs ?? 10_000;
     this.statsTimeoutMs = clientOptions.statsTimeoutMs ?? 5_000;
@@ -188,6 +192,7 @@ export class EngineClient implements Engine {
       prompt: request.prompt,
       maxTokens: request.maxTokens,
       stop: request.stop ?? [],
+      ...(request.sampling !== undefined ? { sampling: request.sampling } : {}),
       traceHeaders: request.traceHeaders ?? {},
     });
     // Tracked only once the message went out: a request that cannot be sent leaves nothing.

@@ -30,6 +30,8 @@ export interface GenerationRequest {
   readonly maxTokens: number;
   /** Stop strings; the output ends before the first one generated. */
   readonly stop: readonly string[];
+  /** The client's sampling parameters; an engine with a simulated model ignores them. */
+  readonly sampling?: SamplingParameters;
   /** `traceparent`, `tracestate` and `x-llm-journey-sampled`, as the API layer injected them. */
   readonly traceHeaders: Readonly<Record<string, string>>;
   /**
@@ -39,6 +41,19 @@ export interface GenerationRequest {
   readonly incomingHeaders?: IncomingHttpHeaders;
   /** When the HTTP request arrived, in tracer-core's `monotonicSeconds()`. HTTP side only. */
   readonly arrivalTime?: number;
+}
+
+/** Sampling as the client asked for it (OpenAI's `temperature`, `top_p`, `seed`). */
+export interface SamplingParameters {
+  readonly temperature?: number;
+  readonly topP?: number;
+  readonly seed?: number;
+}
+
+/** What `/v1/models` says of the engine's model. */
+export interface ModelCard {
+  readonly id: string;
+  readonly description: string;
 }
 
 /** A request's end, as the engine reports it. */
@@ -145,6 +160,8 @@ export interface ForwardedSpan {
 
 /** The inference engine, as the HTTP side uses it. */
 export interface Engine {
+  /** The model it serves. */
+  readonly model: ModelCard;
   /**
    * Queues a request and returns its events, to iterate once; leaving the loop early
    * (break, throw) aborts the request. Throws if a request with the same id is still in

@@ -1,19 +1,11 @@
-import {
-  type CoreJourneyTracer,
-  createCoreTracer,
-  createRateLimitedErrorHandler,
-  DEFAULT_MAX_EVENTS_PER_SPAN,
-  type TracingErrorHandler,
-} from "@llm-journey/tracer-core";
-import { createJourneyTracerProvider } from "@llm-journey/tracer-core/sdk";
+import type { CoreJourneyTracer, TracingErrorHandler } from "@llm-journey/tracer-core";
 import type { TracerProvider } from "@opentelemetry/api";
-import { resourceFromAttributes } from "@opentelemetry/resources";
 import type { EngineCounts } from "./engine-contract.js";
 import type { EngineOptions } from "./engine-options.js";
 import type { AddMessage, FromEngineMessage, ToEngineMessage } from "./engine-protocol.js";
+import { EngineTracing } from "./engine-tracing.js";
 import { countPromptTokens } from "./prompt-tokens.js";
 import { ContinuousBatchingScheduler, type RequestOutput } from "./scheduler.js";
-import { SpanForwarder } from "./span-forwarder.js";
 import { stepDurationMs } from "./step-time-model.js";
 
 export interface EngineHostOptions {
@@ -65,9 +57,8 @@ export interface JourneyStreamModule {
 export class EngineHost {
   private readonly options: EngineOptions;
   private readonly post: (message: FromEngineMessage) => void;
-  private readonly onError: TracingErrorHandler = createRateLimitedErrorHandler();
-  private readonly provider: ReturnType<typeof createJourneyTracerProvider> | undefined;
-  private readonly forwarder: SpanForwarder | undefined;
+  private readonly tracing: EngineTracing;
+  private readonly onError: TracingErrorHandler;
   private readonly coreTracer: CoreJourneyTracer;
   /** The hooks the scheduler calls: the core tracer's, or the second stream's (which may feed both). */
   private readonly tracer: CoreJourneyTracer;
@@ -78,7 +69,6 @@ export class EngineHost {
   /** Cancels the step being "computed"; set while a step is in progress. */
   private cancelStep: (() => void) | undefined;
   private stopping = false;
-  private spansDropped = 0;
   /** Requests whose prompt is being counted, by id, with the function that cancels it. */
   private readonly counting = new Map<string, () => void>();
 
@@ -86,40 +76,13 @@ export class EngineHost {
     const { options } = host;
     this.options = options;
     this.post = host.post;
-    // Tracing off means no provider at all: the core tracer is the shared no-op.
-    const coreEnabled = options.tracing.enabled;
-    if (coreEnabled && host.tracerProvider === undefined) {
-      this.forwarder = new SpanForwarder({
-        send: (spans) => this.post({ type: "spans", spans }),
-        onError: this.onError,
-      });
-      const { otlpEndpoint, serviceName, attributeValueLengthLimit } = options.tracing;
-      this.provider = createJourneyTracerProvider({
-        ...(otlpEndpoint !== undefined ? { endpoint: otlpEndpoint } : { exporter: "none" }),
-        // The demo's name, under what OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME say.
-        resource: resourceFromAttributes({ "service.name": serviceName }),
-        // The default sampler records every span it is asked for, whatever the environment's
-        // OTEL_TRACES_SAMPLER says: the API layer's x-llm-journey-sampled decides here.
-        ...(attributeValueLengthLimit !== undefined ? { attributeValueLengthLimit } : {}),
-        spanProcessors: [this.forwarder],
-        onSpansDropped: (count) => {
-          this.spansDropped += count;
-          this.onError(new Error(`spans not exported: ${count}`), "OTLP export");
-        },
-      });
-    }
-    this.coreTracer = createCoreTracer({
-      enabled: coreEnabled,
-      tracerProvider: host.tracerProvider ?? this.provider,
-      sampleRate: options.tracing.sampleRate,
-      maxEventsPerSpan: DEFAULT_MAX_EVENTS_PER_SPAN,
-      maxJourneyAgeMs: options.tracing.maxJourneyAgeMs,
-      steps: {
-        sampleRate: options.tracing.stepSampleRate,
-        ...(options.tracing.stepSlowMs !== undefined ? { slowMs: options.tracing.stepSlowMs } : {}),
-      },
-      onError: this.onError,
-    });
+    this.tracing = new EngineTracing(
+      options.tracing,
+      (spans) => this.post({ type: "spans", spans }),
+      host.tracerProvider,
+    );
+    this.onError = this.tracing.onError;
+    this.coreTracer = this.tracing.core;
     this.stream = host.journeyStream?.(this.coreTracer, this.onError);
     this.tracer = this.stream?.tracer ?? this.coreTracer;
     this.scheduler = new ContinuousBatchingScheduler({ ...options, tracer: this.tracer });
@@ -189,7 +152,7 @@ export class EngineHost {
       running: scheduler.running,
       waiting: scheduler.waiting,
       kvBlocksUsed: scheduler.kvBlocksUsed,
-      spansDropped: this.spansDropped,
+      spansDropped: this.tracing.spansDropped,
       closedByWatchdog: this.coreTracer.closedByWatchdog,
     };
   }
@@ -295,7 +258,7 @@ export class EngineHost {
 
   private completeStep(): void {
     this.postOutputs(this.scheduler.completeStep().outputs);
-    this.forwarder?.flush();
+    this.tracing.flush();
     this.startStep();
   }
 
@@ -341,8 +304,7 @@ export class EngineHost {
     for (const requestId of [...this.counting.keys()]) this.stopCounting(requestId);
     try {
       this.postOutputs(this.scheduler.shutdown());
-      this.forwarder?.flush();
-      await this.provider?.shutdown();
+      await this.tracing.shutdown();
     } catch (error) {
       this.onError(error, "engine shutdown");
     } finally {

@@ -43,11 +43,26 @@ export interface JourneyStreamPlugin {
 }
 
 /**
- * The shape of the simulated engine. Plain data only: it travels to the worker thread
- * as `workerData`.
+ * llama.cpp through node-llama-cpp, in place of the simulated model: a context of
+ * `maxNumSeqs` sequences scheduled first come, first served. The simulated engine's shape
+ * (batched tokens, KV blocks, step time, injected errors) does not apply to it.
+ */
+export interface LlamaCppOptions {
+  /**
+   * A GGUF model file. Default: the repository's generated tiny model (random weights, so
+   * its text is gibberish), written on first use to the system's temporary folder.
+   */
+  modelPath?: string | undefined;
+  /** Threads llama.cpp computes each batch with. Default: 1. */
+  threads: number;
+}
+
+/**
+ * The shape of the engine. Plain data only: it travels to the worker thread as
+ * `workerData`.
  */
 export interface EngineOptions {
-  /** Running sequences at most. Default: 16. */
+  /** Running sequences at most (with llama.cpp, the context's sequences). Default: 16. */
   maxNumSeqs: number;
   /** Tokens computed per step, decode tokens and prefill chunks together. Default: 512. */
   maxNumBatchedTokens: number;
@@ -61,12 +76,15 @@ export interface EngineOptions {
   injectEngineErrorRate: number;
   /** Seeds the choice of failing requests, so a run can be replayed. Default: 0. */
   seed: number;
+  /** Run llama.cpp instead of the simulated model. Default: the simulated model. */
+  llamaCpp?: LlamaCppOptions | undefined;
   tracing: EngineTracingOptions;
 }
 
-/** What callers pass: any option may be left out, including inside `tracing`. */
-export type EngineOptionsInput = Partial<Omit<EngineOptions, "tracing">> & {
+/** What callers pass: any option may be left out, including inside `tracing` and `llamaCpp`. */
+export type EngineOptionsInput = Partial<Omit<EngineOptions, "tracing" | "llamaCpp">> & {
   tracing?: Partial<EngineTracingOptions>;
+  llamaCpp?: Partial<LlamaCppOptions>;
 };
 
 export const DEFAULT_SERVICE_NAME = "llm-journey-demo";
@@ -106,6 +124,7 @@ export function resolveEngineOptions(input: EngineOptionsInput = {}): EngineOpti
     },
     injectEngineErrorRate: fraction(input.injectEngineErrorRate ?? 0, "injectEngineErrorRate"),
     seed: integer(input.seed ?? 0, "seed"),
+    ...(input.llamaCpp !== undefined ? { llamaCpp: llamaCppOptions(input.llamaCpp) } : {}),
     tracing: {
       enabled,
       sampleRate: fraction(tracing.sampleRate ?? 1, "tracing.sampleRate"),
@@ -131,6 +150,17 @@ export function resolveEngineOptions(input: EngineOptionsInput = {}): EngineOpti
           }
         : {}),
     },
+  };
+}
+
+function llamaCppOptions(input: Partial<LlamaCppOptions>): LlamaCppOptions {
+  const { modelPath } = input;
+  if (modelPath !== undefined && (typeof modelPath !== "string" || modelPath.length === 0)) {
+    throw new TypeError(`llamaCpp.modelPath must be a file path, got ${describe(modelPath)}`);
+  }
+  return {
+    ...(modelPath !== undefined ? { modelPath } : {}),
+    threads: positiveInteger(input.threads ?? 1, "llamaCpp.threads"),
   };
 }
 

@@ -1,7 +1,8 @@
 /**
- * The engine worker thread's entry point: the simulated engine runs here, off the HTTP
- * event loop, and talks to `EngineClient` only by messages. Started by `EngineClient`
- * with the engine options as `workerData`.
+ * The engine worker thread's entry point: the engine runs here, off the HTTP event loop,
+ * and talks to `EngineClient` only by messages. Started by `EngineClient` with the engine
+ * options as `workerData`: the simulated engine, or llama.cpp when they name it (loaded
+ * only then, so the simulated engine never loads node-llama-cpp).
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { EngineHost } from "./engine-host.js";
@@ -11,9 +12,11 @@ import type { FromEngineMessage, ToEngineMessage } from "./engine-protocol.js";
 const port = parentPort;
 if (port === null) throw new Error("engine-worker must run in a worker thread");
 
-const host = await EngineHost.create({
-  options: resolveEngineOptions(workerData as EngineOptionsInput),
-  post: (message: FromEngineMessage) => port.postMessage(message),
-});
+const options = resolveEngineOptions(workerData as EngineOptionsInput);
+const post = (message: FromEngineMessage) => port.postMessage(message);
+const host: { handle(message: ToEngineMessage): void } =
+  options.llamaCpp === undefined
+    ? await EngineHost.create({ options, post })
+    : await (await import("./llama-engine-host.js")).LlamaEngineHost.create({ options, post });
 port.on("message", (message: ToEngineMessage) => host.handle(message));
 port.postMessage({ type: "ready" } satisfies FromEngineMessage);

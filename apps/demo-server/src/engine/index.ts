@@ -1,9 +1,9 @@
 /**
- * The engine contract (`Engine`, its events, counts and spans) and the simulated
- * continuous-batching engine that implements it: `EngineClient` runs the engine in a
- * worker thread and streams each request's events. The model is
- * simulated (step times from a configurable model, placeholder lorem-ipsum text); the
- * scheduler and the journey tracing are real.
+ * The engine contract (`Engine`, its events, counts and spans) and the engine that
+ * implements it: `EngineClient` runs the engine in a worker thread and streams each
+ * request's events. In the worker runs either the simulated continuous-batching engine
+ * (step times from a configurable model, placeholder lorem-ipsum text; the scheduler and
+ * the journey tracing are real) or llama.cpp through `@llm-journey/node-llama-cpp`.
  */
 export {
   ENGINE_WORKER_EXITED,
@@ -19,6 +19,8 @@ export {
   type ForwardedSpan,
   type GenerationRequest,
   type JourneySpan,
+  type ModelCard,
+  type SamplingParameters,
   ZERO_COUNTS,
 } from "./engine-contract.js";
 export {
@@ -27,8 +29,10 @@ export {
   type EngineOptionsInput,
   type EngineTracingOptions,
   type JourneyStreamPlugin,
+  type LlamaCppOptions,
   resolveEngineOptions,
 } from "./engine-options.js";
+export { GENERATED_MODEL, modelCardOf, SIMULATED_MODEL } from "./model-card.js";
 export {
   DEFAULT_STEP_TIME,
   FAST_STEP_TIME,

@@ -7,7 +7,7 @@ import {
 } from "@llm-journey/tracer-api";
 import { monotonicSeconds } from "@llm-journey/tracer-core";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { Engine } from "../engine/index.js";
+import type { Engine, SamplingParameters } from "../engine/index.js";
 import type { RequestOutcome, ServerMetrics } from "../metrics.js";
 import {
   type ChatCompletionBody,
@@ -187,6 +187,7 @@ export function registerGenerationRoutes(app: FastifyInstance, deps: GenerationR
       prompt: chatPromptText(body.messages),
       maxTokens: body.max_completion_tokens ?? body.max_tokens ?? DEFAULT_MAX_TOKENS.chat,
       stop: stopList(body.stop),
+      sampling: enginesSampling(body),
       stream: body.stream === true,
       includeUsage: body.stream_options?.include_usage === true,
     })),
@@ -200,6 +201,7 @@ export function registerGenerationRoutes(app: FastifyInstance, deps: GenerationR
       prompt: completionPromptText(body.prompt),
       maxTokens: body.max_tokens ?? DEFAULT_MAX_TOKENS.completions,
       stop: stopList(body.stop),
+      sampling: enginesSampling(body),
       stream: body.stream === true,
       includeUsage: body.stream_options?.include_usage === true,
     })),
@@ -222,6 +224,19 @@ function samplingOf(body: {
     ...(typeof body.temperature === "number" ? { temperature: body.temperature } : {}),
     ...(typeof body.top_p === "number" ? { topP: body.top_p } : {}),
     ...(typeof body.n === "number" ? { choiceCount: body.n } : {}),
+  };
+}
+
+/** What an engine with a real model samples with; absent fields keep its defaults. */
+function enginesSampling(body: {
+  temperature?: number | null;
+  top_p?: number | null;
+  seed?: number | null;
+}): SamplingParameters {
+  return {
+    ...(typeof body.temperature === "number" ? { temperature: body.temperature } : {}),
+    ...(typeof body.top_p === "number" ? { topP: body.top_p } : {}),
+    ...(typeof body.seed === "number" ? { seed: body.seed } : {}),
   };
 }
 

@@ -10,6 +10,7 @@ import {
   type Engine,
   type EngineEvent,
   type GenerationRequest,
+  type SamplingParameters,
 } from "../engine/index.js";
 import type { RequestOutcome } from "../metrics.js";
 import { OpenAiHttpError } from "../openai/openai-error.js";
@@ -29,6 +30,7 @@ export interface GenerationParams {
   prompt: string;
   maxTokens: number;
   stop: string[];
+  sampling: SamplingParameters;
   stream: boolean;
   includeUsage: boolean;
 }
@@ -92,6 +94,7 @@ function submit(params: GenerationParams, context: GenerationContext): AsyncIter
     prompt: params.prompt,
     maxTokens: params.maxTokens,
     stop: params.stop,
+    sampling: params.sampling,
     traceHeaders: { ...context.handle.coreHeaders },
     incomingHeaders: context.incomingHeaders,
     arrivalTime: context.arrivalTime,

@@ -1,11 +1,11 @@
 import type { FastifyInstance } from "fastify";
+import type { ModelCard } from "../engine/index.js";
 import type { JourneyStore } from "../journeys/journey-store.js";
 import type { LiveJourney } from "../journeys/live-journeys.js";
 import type { StepStore } from "../journeys/step-store.js";
 import type { ServerMetrics } from "../metrics.js";
 import { OpenAiHttpError } from "../openai/openai-error.js";
 
-export const SIMULATED_MODEL_ID = "llm-journey-simulated";
 /** The most `/debug/journeys` and `/debug/steps` return at once: what their stores hold. */
 const MAX_LIMIT = 500;
 
@@ -17,6 +17,8 @@ export function registerInfoRoutes(
     steps: StepStore;
     metrics: ServerMetrics;
     viewerPage: string;
+    /** The engine's model, the one `/v1/models` lists. */
+    model: ModelCard;
     /** Anything but `ok` answers 503 with that status. */
     health: () => "ok" | "shutting_down" | "engine_unresponsive";
     /** Both tracers' open journeys, joined (`?state=active`). */
@@ -27,13 +29,12 @@ export function registerInfoRoutes(
     object: "list",
     data: [
       {
-        id: SIMULATED_MODEL_ID,
+        id: deps.model.id,
         object: "model",
         created: 0,
         owned_by: "llm-journey",
-        // Plainly not a real model: the engine simulates step times and generates placeholder text.
-        description:
-          "A simulated model: deterministic placeholder text and modelled step times, for tracing demos.",
+        // Says plainly what the model is: simulated, generated with random weights, or a file.
+        description: deps.model.description,
       },
     ],
   }));

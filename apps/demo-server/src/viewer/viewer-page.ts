@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import { SIMULATED_MODEL_ID } from "../http/info-routes.js";
+import { SIMULATED_MODEL } from "../engine/index.js";
 
 /** Options of {@link renderViewerPage}. */
 export interface ViewerPageOptions {
@@ -11,6 +11,8 @@ export interface ViewerPageOptions {
   liveRefreshMs?: number;
   /** Requests in flight longer than this are highlighted, until changed on the page. Default 10 000 ms. */
   stuckAfterMs?: number;
+  /** The model id the page's requests name. Default: the simulated model's. */
+  model?: string;
 }
 
 const DEFAULT_TITLE = "llm-journey · journey viewer";
@@ -57,7 +59,12 @@ export function renderViewerPage(options: ViewerPageOptions): string {
     throw new RangeError(`stuckAfterMs must be a number >= 0, got ${String(stuckAfterMs)}`);
   }
   const { html, styles, script } = pageAssets();
-  const config = { refreshMs, model: SIMULATED_MODEL_ID, liveRefreshMs, stuckAfterMs };
+  const config = {
+    refreshMs,
+    model: options.model ?? SIMULATED_MODEL.id,
+    liveRefreshMs,
+    stuckAfterMs,
+  };
   const values: Record<string, string> = {
     title: escapeHtml(title),
     every: refreshMs % 1000 === 0 ? `${refreshMs / 1000} s` : `${refreshMs} ms`,

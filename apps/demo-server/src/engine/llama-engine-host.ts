@@ -1,0 +1,304 @@
+import { renameSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { LlamaEngine, LlamaGeneration } from "@llm-journey/node-llama-cpp";
+import type { Llama, LlamaContext, LlamaModel } from "node-llama-cpp";
+import type { EngineCounts, FinishedEvent, SamplingParameters } from "./engine-contract.js";
+import type { EngineOptions, LlamaCppOptions } from "./engine-options.js";
+import type { AddMessage, FromEngineMessage, ToEngineMessage } from "./engine-protocol.js";
+import { EngineTracing } from "./engine-tracing.js";
+
+export interface LlamaEngineHostOptions {
+  /** Options with `llamaCpp` set. */
+  readonly options: EngineOptions;
+  /** Sends a message to the HTTP thread. */
+  readonly post: (message: FromEngineMessage) => void;
+  /** How often live counts are pushed when they changed. Default: 1000 ms. */
+  readonly statsIntervalMs?: number;
+}
+
+/** The most tokens of context each sequence gets (less if the model was trained on less). */
+const MAX_SEQUENCE_CONTEXT = 2048;
+
+/** Where the generated tiny model is written when no model file is given. */
+export function generatedModelPath(): string {
+  return join(tmpdir(), "llm-journey", "generated-tiny.gguf");
+}
+
+/**
+ * Writes the generated tiny model (random weights, a few hundred kilobytes, milliseconds)
+ * to its temporary path, whole or not at all: a server already running on the previous
+ * file keeps reading it, and the file is always the current generator's.
+ */
+async function writeTinyModel(): Promise<string> {
+  const { writeGeneratedModel } = await import("@llm-journey/node-llama-cpp/testing");
+  const path = generatedModelPath();
+  await mkdir(join(path, ".."), { recursive: true });
+  const partial = `${path}.${process.pid}.${Date.now()}.partial`;
+  writeGeneratedModel(partial);
+  renameSync(partial, path);
+  return path;
+}
+
+/** The package's status, as the engine contract names it. */
+type LlamaStatus = "stopped" | "length" | "aborted" | "error";
+
+/** llama.cpp's resources, disposed in reverse order at shutdown. */
+interface LlamaResources {
+  readonly llama: Llama;
+  readonly model: LlamaModel;
+  readonly context: LlamaContext;
+  readonly engine: LlamaEngine;
+}
+
+/**
+ * The worker's side of the engine over llama.cpp: the same messages as the simulated
+ * engine's host, with `@llm-journey/node-llama-cpp`'s traced engine over one context of
+ * `maxNumSeqs` sequences in place of the simulated scheduler. llama.cpp computes each batch
+ * on its own threads, so this thread's event loop stays free for aborts, heartbeats and
+ * counts while it generates.
+ */
+export class LlamaEngineHost {
+  private readonly post: (message: FromEngineMessage) => void;
+  private readonly tracing: EngineTracing;
+  private readonly resources: LlamaResources;
+  /** Requests in the engine, by id, until their `finished` message is posted. */
+  private readonly generations = new Map<string, LlamaGeneration>();
+  /** Each request's stream being relayed, so that shutdown waits for their last messages. */
+  private readonly relays = new Set<Promise<void>>();
+  private readonly statsTimer: ReturnType<typeof setInterval>;
+  private lastPostedStats = "";
+  private stopping = false;
+
+  private constructor(
+    host: LlamaEngineHostOptions,
+    tracing: EngineTracing,
+    resources: LlamaResources,
+  ) {
+    this.post = host.post;
+    this.tracing = tracing;
+    this.resources = resources;
+    this.statsTimer = setInterval(
+      () => this.postStats(undefined, true),
+      host.statsIntervalMs ?? 1000,
+    );
+    this.statsTimer.unref();
+  }
+
+  /**
+   * Loads llama.cpp's prebuilt CPU build (never building or downloading one), the model
+   * (writing the generated one first when no file is given) and a context of `maxNumSeqs`
+   * sequences. A model that cannot be loaded rejects, with whatever was loaded disposed.
+   */
+  static async create(host: LlamaEngineHostOptions): Promise<LlamaEngineHost> {
+    const { options } = host;
+    const llamaOptions = options.llamaCpp as LlamaCppOptions;
+    const tracing = new EngineTracing(options.tracing, (spans) =>
+      host.post({ type: "spans", spans }),
+    );
+    const [{ getLlama, LlamaLogLevel }, { createLlamaEngine }] = await Promise.all([
+      import("node-llama-cpp"),
+      import("@llm-journey/node-llama-cpp"),
+    ]);
+    const modelPath = llamaOptions.modelPath ?? (await writeTinyModel());
+    const llama = await getLlama({
+      gpu: false,
+      build: "never",
+      progressLogs: false,
+      logLevel: LlamaLogLevel.error,
+    });
+    let model: LlamaModel | undefined;
+    let context: LlamaContext | undefined;
+    try {
+      model = await llama.loadModel({ modelPath });
+      context = await model.createContext({
+        sequences: options.maxNumSeqs,
+        contextSize: Math.min(MAX_SEQUENCE_CONTEXT, model.trainContextSize),
+        threads: llamaOptions.threads,
+      });
+      const engine = await createLlamaEngine({
+        context,
+        // Without tracing, no tracer at all: the engine then observes no batch.
+        ...(options.tracing.enabled ? { tracer: tracing.core } : {}),
+        // The HTTP side's admission bounds the queue (`--max-queued-requests`).
+        maxQueued: Number.MAX_SAFE_INTEGER,
+        onError: tracing.onError,
+      });
+      return new LlamaEngineHost(host, tracing, { llama, model, context, engine });
+    } catch (error) {
+      await context?.dispose();
+      await model?.dispose();
+      await llama.dispose();
+      await tracing.shutdown();
+      throw error;
+    }
+  }
+
+  /** Handles one message from the HTTP thread. Never throws. */
+  handle(message: ToEngineMessage): void {
+    try {
+      switch (message.type) {
+        case "add":
+          this.add(message);
+          break;
+        case "abort":
+          this.generations.get(message.requestId)?.abort();
+          break;
+        case "heartbeat":
+          this.post({ type: "heartbeat" });
+          break;
+        case "stats-request":
+          this.postStats(message.id, false);
+          break;
+        case "journeys-request":
+          this.post({
+            type: "journeys",
+            id: message.id,
+            journeys: this.tracing.core.openJourneys(),
+          });
+          break;
+        case "shutdown":
+          void this.shutdown();
+          break;
+      }
+    } catch (error) {
+      this.tracing.onError(error, `engine ${message.type}`);
+    }
+  }
+
+  /** Live counts of the engine and the core tracer; there are no KV blocks to count here. */
+  stats(): EngineCounts {
+    const { core, spansDropped } = this.tracing;
+    const { engine } = this.resources;
+    return {
+      activeSpans: core.activeSpans,
+      trackedEntries: core.trackedEntries,
+      bufferedEntries: 0,
+      bufferedRecords: 0,
+      counting: 0,
+      running: engine.running,
+      waiting: engine.queued,
+      kvBlocksUsed: 0,
+      spansDropped,
+      closedByWatchdog: core.closedByWatchdog,
+    };
+  }
+
+  private add(message: AddMessage): void {
+    const { requestId } = message;
+    if (this.stopping) {
+      this.postFinished(requestId, { status: "aborted", promptTokens: 0, outputTokens: 0 });
+      return;
+    }
+    let generation: LlamaGeneration;
+    try {
+      generation = this.resources.engine.submit({
+        requestId,
+        prompt: message.prompt,
+        maxTokens: message.maxTokens,
+        stop: message.stop,
+        sampling: samplingOf(message.sampling),
+        traceHeaders: message.traceHeaders,
+      });
+    } catch (error) {
+      // Refused before it was queued or traced: a prompt that does not fit the context is
+      // the client's (`ignored`, as the simulated engine's KV cache does), the rest ours.
+      this.postFinished(requestId, {
+        status: error instanceof RangeError ? "ignored" : "error",
+        promptTokens: 0,
+        outputTokens: 0,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return;
+    }
+    this.generations.set(requestId, generation);
+    const relay = this.relay(generation).finally(() => {
+      this.generations.delete(requestId);
+      this.relays.delete(relay);
+    });
+    this.relays.add(relay);
+  }
+
+  /** Posts a request's text as it comes, then its one `finished` message. */
+  private async relay(generation: LlamaGeneration): Promise<void> {
+    const { requestId, promptTokens } = generation;
+    let outputTokens = 0;
+    let counted: unknown;
+    try {
+      for await (const chunk of generation) {
+        // Chunks of one sampled token share its array: count each array once.
+        if (chunk.tokens !== counted) {
+          counted = chunk.tokens;
+          outputTokens += chunk.tokens.length;
+        }
+        if (chunk.text.length > 0) {
+          this.post({ type: "tokens", requestId, text: chunk.text, outputTokens, promptTokens });
+        }
+      }
+    } catch {
+      // A generation that failed: `done` says how, below.
+    }
+    const result = await generation.done;
+    this.postFinished(requestId, {
+      status: result.status as LlamaStatus,
+      promptTokens: result.promptTokens,
+      outputTokens: result.outputTokens,
+      ...(result.latencies !== undefined ? { latencies: result.latencies } : {}),
+      ...(result.status === "error" ? { error: messageOf(result.error) } : {}),
+    });
+  }
+
+  private postFinished(requestId: string, finished: Omit<FinishedEvent, "type">): void {
+    this.post({ type: "finished", requestId, ...finished });
+    // The request's llm_core span ended with it: send it now rather than on the timer.
+    this.tracing.flush();
+  }
+
+  private postStats(id: number | undefined, onlyIfChanged: boolean): void {
+    const stats = this.stats();
+    const key = JSON.stringify(stats);
+    if (onlyIfChanged && key === this.lastPostedStats) return;
+    this.lastPostedStats = key;
+    this.post({ type: "stats", ...(id !== undefined ? { id } : {}), ...stats });
+  }
+
+  /**
+   * Aborts every request (their `llm_core` spans end with `finish.status = aborted`),
+   * waits for their last messages, disposes the context, the model and llama.cpp, sends
+   * the last spans and flushes OTLP, then says so.
+   */
+  private async shutdown(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    clearInterval(this.statsTimer);
+    const { llama, model, context, engine } = this.resources;
+    try {
+      await engine.close();
+      await Promise.all(this.relays);
+      await context.dispose();
+      await model.dispose();
+      await llama.dispose();
+      await this.tracing.shutdown();
+    } catch (error) {
+      this.tracing.onError(error, "engine shutdown");
+    } finally {
+      this.postStats(undefined, false);
+      this.post({ type: "shutdown-complete" });
+    }
+  }
+}
+
+/** OpenAI's sampling parameters as node-llama-cpp takes them; none: greedy. */
+function samplingOf(sampling: SamplingParameters | undefined) {
+  if (sampling === undefined) return undefined;
+  return {
+    ...(sampling.temperature !== undefined ? { temperature: sampling.temperature } : {}),
+    ...(sampling.topP !== undefined ? { topP: sampling.topP } : {}),
+    ...(sampling.seed !== undefined ? { seed: sampling.seed } : {}),
+  };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error ?? "generation failed");
+}
