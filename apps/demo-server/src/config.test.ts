@@ -189,4 +189,39 @@ describe("parseConfig", () => {
   it("answers --help with the usage", () => {
     expect(parseConfig(["--help"], {})).toBe("help");
   });
+
+  it("runs the simulated engine unless --engine or ENGINE names llama.cpp", () => {
+    expect(parse([]).engine).toMatchObject({
+      kind: "simulated",
+      modelPath: undefined,
+      maxNumSeqs: 16,
+    });
+    expect(parse(["--engine", "llama-cpp"]).engine).toMatchObject({
+      kind: "llama-cpp",
+      modelPath: undefined,
+      threads: 1,
+      maxNumSeqs: 4,
+    });
+    expect(
+      parse(["--max-num-seqs", "2", "--threads", "3", "--model", "m.gguf"], {
+        ENGINE: "llama-cpp",
+      }).engine,
+    ).toMatchObject({ kind: "llama-cpp", modelPath: "m.gguf", threads: 3, maxNumSeqs: 2 });
+    expect(parse([], { ENGINE: "llama-cpp", MODEL: "env.gguf" }).engine.modelPath).toBe("env.gguf");
+    expect(errorOf(["--engine", "vllm"])).toMatch(/--engine must be one of: simulated, llama-cpp/);
+  });
+
+  it("refuses the simulated engine's shape and the legacy modes over llama.cpp, and llama.cpp's flags without it", () => {
+    expect(errorOf(["--engine", "llama-cpp", "--num-kv-blocks", "8", "--fast"])).toMatch(
+      /--num-kv-blocks, --fast: the simulated engine's shape, which does not apply to --engine llama-cpp/,
+    );
+    expect(errorOf(["--engine", "llama-cpp", "--step-time-base-ms", "3"])).toMatch(
+      /--step-time-base-ms/,
+    );
+    expect(errorOf(["--engine", "llama-cpp", "--tracing-mode", "dual"])).toMatch(
+      /--tracing-mode dual needs --engine simulated/,
+    );
+    expect(errorOf(["--model", "m.gguf"])).toMatch(/--model applies to --engine llama-cpp only/);
+    expect(errorOf(["--engine", "llama-cpp", "--threads", "0"])).toMatch(/--threads must be/);
+  });
 });

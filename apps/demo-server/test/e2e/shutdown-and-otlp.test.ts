@@ -117,6 +117,56 @@ describe("graceful shutdown", () => {
   }, 30_000);
 });
 
+describe("graceful shutdown over llama.cpp", () => {
+  it("exports both spans and the step spans, ends a stream in flight, disposes llama.cpp and exits 0", async () => {
+    const receiver = await startOtlpReceiver();
+    try {
+      const server = await startProcess([
+        "--engine",
+        "llama-cpp",
+        "--threads",
+        "1",
+        "--otlp-traces-endpoint",
+        receiver.url,
+        "--step-tracing-sample-rate",
+        "1",
+        "--shutdown-grace-ms",
+        "0",
+      ]);
+      const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "k", maxRetries: 0 });
+      const stream = await client.chat.completions.create({
+        model: "m",
+        messages: [{ role: "user", content: "until the context ends" }],
+        max_tokens: 4_000,
+        stream: true,
+      });
+      const iterator = stream[Symbol.asyncIterator]();
+      await iterator.next(); // generating now
+      const rest = (async () => {
+        while (!(await iterator.next()).done) {}
+      })().catch((error: unknown) => error);
+      server.child.kill("SIGTERM");
+      const [code] = await once(server.child, "exit");
+      expect(code).toBe(0);
+      await rest;
+      const [api] = byName(receiver.spans, "llm_request");
+      const [core] = byName(receiver.spans, "llm_core");
+      expect(byName(receiver.spans, "llm_request")).toHaveLength(1);
+      expect(core?.traceId).toBe(api?.traceId);
+      expect(core?.parentSpanId).toBe(api?.spanId);
+      expect(eventAttribute(api as OtlpSpan, "api.ABORTED", "reason")).toBe("shutdown");
+      expect(eventAttribute(core as OtlpSpan, "journey.FINISHED", "finish.status")).toBe("aborted");
+      // llama.cpp's batches, exported by the engine's own provider, linked to the request.
+      const linked = byName(receiver.spans, "llm_step").filter((step) =>
+        step.links?.some((link) => link.spanId === core?.spanId),
+      );
+      expect(linked.length).toBeGreaterThan(0);
+    } finally {
+      await receiver.close();
+    }
+  }, 60_000);
+});
+
 describe("a request that arrives while the server closes", () => {
   it("gets an OpenAI 503 body, its connection closed, and a traced refusal", async () => {
     const t = await startTestServer(["--step-time-base-ms", "20", "--shutdown-grace-ms", "300"]);

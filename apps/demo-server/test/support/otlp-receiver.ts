@@ -13,6 +13,7 @@ export interface OtlpSpan {
     name: string;
     attributes?: Array<{ key: string; value: Record<string, unknown> }>;
   }>;
+  links?: Array<{ traceId: string; spanId: string }>;
   scope: string;
   serviceName: string | undefined;
 }

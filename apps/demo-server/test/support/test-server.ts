@@ -22,13 +22,19 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** A real server on an ephemeral loopback port, with the simulated engine in its worker. */
+/**
+ * A real server on an ephemeral loopback port, with the engine in its worker: the simulated
+ * one, or the one `--engine` names.
+ */
 export async function startTestServer(
   flags: string[] = [],
   options: StartServerOptions = {},
 ): Promise<TestServer> {
-  // Steps run back to back unless the test asks for a simulated step time.
-  const speed = flags.some((flag) => flag.startsWith("--step-time")) ? [] : ["--fast"];
+  // Simulated steps run back to back unless the test asks for a simulated step time;
+  // llama.cpp runs at its own speed.
+  const speed = flags.some((flag) => flag.startsWith("--step-time") || flag === "--engine")
+    ? []
+    : ["--fast"];
   const config = parseConfig(
     ["--port", "0", ...speed, "--shutdown-grace-ms", "0", "--log-level", "silent", ...flags],
     {},
