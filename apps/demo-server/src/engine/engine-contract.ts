@@ -1,9 +1,9 @@
 /**
  * The engine contract: everything the HTTP side knows of an inference engine, and every
  * shape that crosses between the two. The HTTP side programs against `Engine` alone;
- * `EngineClient` (the simulated engine in a worker thread) implements it directly, and a
- * second engine (a real model, in-process or in a worker) is one more implementation of
- * the same interface, not a new seam.
+ * `EngineClient` implements it over a worker thread that runs either the simulated engine
+ * or llama.cpp, behind the same messages: another engine is one more worker host (or one
+ * more implementation of this interface), not a new seam.
  *
  * What an implementation promises:
  * - `submit` returns the request's events in order: `token` events, then exactly one

@@ -199,6 +199,19 @@ describe("the demo server over llama.cpp (--engine llama-cpp)", () => {
     expect(metrics).toMatch(/llm_journey_requests_total\{endpoint="chat",outcome="overloaded"\} 1/);
   });
 
+  it("refuses a prompt that does not fit a sequence's context with 400 context_length_exceeded", async () => {
+    const response = await fetch(`${t.url}/v1/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: MODEL, prompt: "x".repeat(3_000), max_tokens: 4 }),
+    });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("context_length_exceeded");
+    expect(body.error.message).toMatch(/fit the context/);
+    await t.gaugesAtZero();
+  });
+
   it("refuses to start on a model file llama.cpp cannot load, saying so", async () => {
     const missing = fileURLToPath(new URL("no-such-model.gguf", import.meta.url));
     await expect(EngineClient.start({ llamaCpp: { modelPath: missing } })).rejects.toThrow(
