@@ -2,11 +2,12 @@ import type { CoreJourneyTracer, TracingErrorHandler } from "@llm-journey/tracer
 import type { TracerProvider } from "@opentelemetry/api";
 import type { EngineCounts } from "./engine-contract.js";
 import type { EngineOptions } from "./engine-options.js";
-import type { AddMessage, FromEngineMessage, ToEngineMessage } from "./engine-protocol.js";
+import type { AddMessage, FromEngineMessage } from "./engine-protocol.js";
 import { EngineTracing } from "./engine-tracing.js";
 import { countPromptTokens } from "./prompt-tokens.js";
 import { ContinuousBatchingScheduler, type RequestOutput } from "./scheduler.js";
 import { stepDurationMs } from "./step-time-model.js";
+import { WorkerHost } from "./worker-host.js";
 
 export interface EngineHostOptions {
   readonly options: EngineOptions;
@@ -54,18 +55,14 @@ export interface JourneyStreamModule {
  * and the loop that runs a step, waits the simulated step time, and posts the results.
  * It knows nothing of threads: `engine-worker.ts` connects it to the parent port.
  */
-export class EngineHost {
+export class EngineHost extends WorkerHost {
   private readonly options: EngineOptions;
-  private readonly post: (message: FromEngineMessage) => void;
-  private readonly tracing: EngineTracing;
   private readonly onError: TracingErrorHandler;
   private readonly coreTracer: CoreJourneyTracer;
   /** The hooks the scheduler calls: the core tracer's, or the second stream's (which may feed both). */
   private readonly tracer: CoreJourneyTracer;
   private readonly stream: JourneyStream | undefined;
   private readonly scheduler: ContinuousBatchingScheduler;
-  private readonly statsTimer: ReturnType<typeof setInterval>;
-  private lastPostedStats = "";
   /** Cancels the step being "computed"; set while a step is in progress. */
   private cancelStep: (() => void) | undefined;
   private stopping = false;
@@ -73,24 +70,22 @@ export class EngineHost {
   private readonly counting = new Map<string, () => void>();
 
   constructor(host: EngineHostOptions) {
+    super(
+      host.post,
+      new EngineTracing(
+        host.options.tracing,
+        (spans) => host.post({ type: "spans", spans }),
+        host.tracerProvider,
+      ),
+      host.statsIntervalMs,
+    );
     const { options } = host;
     this.options = options;
-    this.post = host.post;
-    this.tracing = new EngineTracing(
-      options.tracing,
-      (spans) => this.post({ type: "spans", spans }),
-      host.tracerProvider,
-    );
     this.onError = this.tracing.onError;
     this.coreTracer = this.tracing.core;
     this.stream = host.journeyStream?.(this.coreTracer, this.onError);
     this.tracer = this.stream?.tracer ?? this.coreTracer;
     this.scheduler = new ContinuousBatchingScheduler({ ...options, tracer: this.tracer });
-    this.statsTimer = setInterval(
-      () => this.postStats(undefined, true),
-      host.statsIntervalMs ?? 1000,
-    );
-    this.statsTimer.unref();
   }
 
   /**
@@ -110,38 +105,12 @@ export class EngineHost {
     });
   }
 
-  /** Handles one message from the HTTP thread. Never throws. */
-  handle(message: ToEngineMessage): void {
-    try {
-      switch (message.type) {
-        case "add":
-          this.add(message);
-          break;
-        case "abort":
-          if (!this.stopCounting(message.requestId)) {
-            this.postOutputs([this.scheduler.abort(message.requestId)]);
-          }
-          break;
-        case "heartbeat":
-          this.post({ type: "heartbeat" });
-          break;
-        case "stats-request":
-          this.postStats(message.id, false);
-          break;
-        case "journeys-request":
-          this.post({ type: "journeys", id: message.id, journeys: this.coreTracer.openJourneys() });
-          break;
-        case "shutdown":
-          void this.shutdown();
-          break;
-      }
-    } catch (error) {
-      this.onError(error, `engine ${message.type}`);
-    }
+  protected abort(requestId: string): void {
+    if (!this.stopCounting(requestId)) this.postOutputs([this.scheduler.abort(requestId)]);
   }
 
   /** Live counts of the scheduler and the core tracer. */
-  stats(): EngineCounts {
+  override stats(): EngineCounts {
     const scheduler = this.scheduler.stats();
     return {
       activeSpans: this.coreTracer.activeSpans,
@@ -162,7 +131,7 @@ export class EngineHost {
    * then queues the request. A prompt that can never fit the KV cache is not counted to
    * its end: the scheduler then ignores it with the lower bound reached.
    */
-  private add(message: AddMessage): void {
+  protected add(message: AddMessage): void {
     const { requestId } = message;
     if (this.stopping) {
       this.postAborted(requestId);
@@ -283,24 +252,16 @@ export class EngineHost {
     if (records !== undefined) this.post({ type: "journey-records", records });
   }
 
-  private postStats(id: number | undefined, onlyIfChanged: boolean): void {
-    const stats = this.stats();
-    const key = JSON.stringify(stats);
-    if (onlyIfChanged && key === this.lastPostedStats) return;
-    this.lastPostedStats = key;
-    this.post({ type: "stats", ...(id !== undefined ? { id } : {}), ...stats });
-  }
-
   /**
    * Aborts every request (their `llm_core` spans end with `finish.status = aborted`),
    * sends the last spans, shuts the provider down (flushing OTLP), then says so.
    */
-  private async shutdown(): Promise<void> {
+  protected async shutdown(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     this.cancelStep?.();
     this.cancelStep = undefined;
-    clearInterval(this.statsTimer);
+    this.stopStats();
     for (const requestId of [...this.counting.keys()]) this.stopCounting(requestId);
     try {
       this.postOutputs(this.scheduler.shutdown());

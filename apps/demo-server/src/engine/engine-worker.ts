@@ -8,13 +8,14 @@ import { parentPort, workerData } from "node:worker_threads";
 import { EngineHost } from "./engine-host.js";
 import { type EngineOptionsInput, resolveEngineOptions } from "./engine-options.js";
 import type { FromEngineMessage, ToEngineMessage } from "./engine-protocol.js";
+import type { WorkerHost } from "./worker-host.js";
 
 const port = parentPort;
 if (port === null) throw new Error("engine-worker must run in a worker thread");
 
 const options = resolveEngineOptions(workerData as EngineOptionsInput);
 const post = (message: FromEngineMessage) => port.postMessage(message);
-const host: { handle(message: ToEngineMessage): void } =
+const host: WorkerHost =
   options.llamaCpp === undefined
     ? await EngineHost.create({ options, post })
     : await (await import("./llama-engine-host.js")).LlamaEngineHost.create({ options, post });

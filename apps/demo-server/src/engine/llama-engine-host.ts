@@ -6,8 +6,9 @@ import type { LlamaEngine, LlamaGeneration } from "@llm-journey/node-llama-cpp";
 import type { Llama, LlamaContext, LlamaModel } from "node-llama-cpp";
 import type { EngineCounts, FinishedEvent, SamplingParameters } from "./engine-contract.js";
 import type { EngineOptions, LlamaCppOptions } from "./engine-options.js";
-import type { AddMessage, FromEngineMessage, ToEngineMessage } from "./engine-protocol.js";
+import type { AddMessage, FromEngineMessage } from "./engine-protocol.js";
 import { EngineTracing } from "./engine-tracing.js";
+import { WorkerHost } from "./worker-host.js";
 
 export interface LlamaEngineHostOptions {
   /** Options with `llamaCpp` set. */
@@ -59,16 +60,12 @@ interface LlamaResources {
  * on its own threads, so this thread's event loop stays free for aborts, heartbeats and
  * counts while it generates.
  */
-export class LlamaEngineHost {
-  private readonly post: (message: FromEngineMessage) => void;
-  private readonly tracing: EngineTracing;
+export class LlamaEngineHost extends WorkerHost {
   private readonly resources: LlamaResources;
   /** Requests in the engine, by id, until their `finished` message is posted. */
   private readonly generations = new Map<string, LlamaGeneration>();
   /** Each request's stream being relayed, so that shutdown waits for their last messages. */
   private readonly relays = new Set<Promise<void>>();
-  private readonly statsTimer: ReturnType<typeof setInterval>;
-  private lastPostedStats = "";
   private stopping = false;
 
   private constructor(
@@ -76,14 +73,8 @@ export class LlamaEngineHost {
     tracing: EngineTracing,
     resources: LlamaResources,
   ) {
-    this.post = host.post;
-    this.tracing = tracing;
+    super(host.post, tracing, host.statsIntervalMs);
     this.resources = resources;
-    this.statsTimer = setInterval(
-      () => this.postStats(undefined, true),
-      host.statsIntervalMs ?? 1000,
-    );
-    this.statsTimer.unref();
   }
 
   /**
@@ -135,40 +126,12 @@ export class LlamaEngineHost {
     }
   }
 
-  /** Handles one message from the HTTP thread. Never throws. */
-  handle(message: ToEngineMessage): void {
-    try {
-      switch (message.type) {
-        case "add":
-          this.add(message);
-          break;
-        case "abort":
-          this.generations.get(message.requestId)?.abort();
-          break;
-        case "heartbeat":
-          this.post({ type: "heartbeat" });
-          break;
-        case "stats-request":
-          this.postStats(message.id, false);
-          break;
-        case "journeys-request":
-          this.post({
-            type: "journeys",
-            id: message.id,
-            journeys: this.tracing.core.openJourneys(),
-          });
-          break;
-        case "shutdown":
-          void this.shutdown();
-          break;
-      }
-    } catch (error) {
-      this.tracing.onError(error, `engine ${message.type}`);
-    }
+  protected abort(requestId: string): void {
+    this.generations.get(requestId)?.abort();
   }
 
   /** Live counts of the engine and the core tracer; there are no KV blocks to count here. */
-  stats(): EngineCounts {
+  override stats(): EngineCounts {
     const { core, spansDropped } = this.tracing;
     const { engine } = this.resources;
     return {
@@ -185,7 +148,7 @@ export class LlamaEngineHost {
     };
   }
 
-  private add(message: AddMessage): void {
+  protected add(message: AddMessage): void {
     const { requestId } = message;
     if (this.stopping) {
       this.postFinished(requestId, { status: "aborted", promptTokens: 0, outputTokens: 0 });
@@ -255,23 +218,15 @@ export class LlamaEngineHost {
     this.tracing.flush();
   }
 
-  private postStats(id: number | undefined, onlyIfChanged: boolean): void {
-    const stats = this.stats();
-    const key = JSON.stringify(stats);
-    if (onlyIfChanged && key === this.lastPostedStats) return;
-    this.lastPostedStats = key;
-    this.post({ type: "stats", ...(id !== undefined ? { id } : {}), ...stats });
-  }
-
   /**
    * Aborts every request (their `llm_core` spans end with `finish.status = aborted`),
    * waits for their last messages, disposes the context, the model and llama.cpp, sends
    * the last spans and flushes OTLP, then says so.
    */
-  private async shutdown(): Promise<void> {
+  protected async shutdown(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    clearInterval(this.statsTimer);
+    this.stopStats();
     const { llama, model, context, engine } = this.resources;
     try {
       await engine.close();
