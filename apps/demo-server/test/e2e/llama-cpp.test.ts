@@ -88,7 +88,8 @@ async function expectStepsLinkedTo(core: JourneySpan): Promise<JourneySpan[]> {
   return linked;
 }
 
-describe("the demo server over llama.cpp (--engine llama-cpp)", () => {
+// Loading llama.cpp and generating take a moment on a loaded two-core machine.
+describe("the demo server over llama.cpp (--engine llama-cpp)", { timeout: 30_000 }, () => {
   it("names the generated model in /v1/models, saying what it is", async () => {
     const models = await t.client.models.list();
     expect(models.data.map((model) => model.id)).toEqual([MODEL]);
