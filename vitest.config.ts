@@ -1,17 +1,12 @@
 import { defineConfig } from "vitest/config";
 
-// One vitest run over every workspace project, so CI gets one set of totals; the JSON
-// report is what `.ci/run` turns into its closing `N passed, N failed` line.
+// The daily loop, `npm test`: every package's and app's tests (unit, integration, end to
+// end, the viewer in Chromium) and the tooling's own fast checks. The release gates, which
+// pack, install from the registry and rebuild the workspace, are `npm run test:release`
+// (vitest.release.config.ts). Each run writes a JSON report that `.ci/run` totals.
 export default defineConfig({
   test: {
-    projects: [
-      "packages/*",
-      "apps/*",
-      "tooling/release",
-      "tooling/compat",
-      "tooling/phase3",
-      "bench",
-    ],
+    projects: ["packages/*", "apps/*", "tooling/release"],
     reporters: ["default", "json"],
     outputFile: { json: ".test-artifacts/vitest-report.json" },
   },

@@ -1,22 +1,34 @@
-// Prints the totals of the last vitest run as one line, `N passed, N failed`, the format
-// CI reads. A run that never produced a report (install, build or lint failed) counts as
-// one failure, so a broken pipeline can never look green.
+// Prints the totals of the last vitest runs as one line, `N passed, N failed`, the format CI
+// reads: `node scripts/test-summary.mjs <report.json>…` (default: the daily run's report).
+// A run that never produced a report (install, build or lint failed) counts as one failure,
+// so a broken pipeline can never look green.
 import { readFileSync } from "node:fs";
 
-const reportPath = process.argv[2] ?? ".test-artifacts/vitest-report.json";
-let passed = 0;
-let failed = 1;
-let skipped = 0;
-try {
-  const report = JSON.parse(readFileSync(reportPath, "utf8"));
-  passed = report.numPassedTests;
-  failed = report.numFailedTests + (report.numTotalTestSuites > 0 ? 0 : 1);
-  skipped = report.numPendingTests + report.numTodoTests;
-  const brokenFiles = report.testResults.filter(
-    (file) => file.status === "failed" && file.assertionResults.length === 0,
-  );
-  failed += brokenFiles.length; // a test file that failed to load has no test results
-} catch {
-  console.error(`no test report at ${reportPath}: the run stopped before the tests`);
+/** The totals of one vitest JSON report; a missing or unreadable one is one failure. */
+function totalsOf(reportPath) {
+  try {
+    const report = JSON.parse(readFileSync(reportPath, "utf8"));
+    // A test file that failed to load has no test results.
+    const brokenFiles = report.testResults.filter(
+      (file) => file.status === "failed" && file.assertionResults.length === 0,
+    ).length;
+    return {
+      passed: report.numPassedTests,
+      failed: report.numFailedTests + (report.numTotalTestSuites > 0 ? 0 : 1) + brokenFiles,
+      skipped: report.numPendingTests + report.numTodoTests,
+    };
+  } catch {
+    console.error(`no test report at ${reportPath}: the run stopped before the tests`);
+    return { passed: 0, failed: 1, skipped: 0 };
+  }
 }
-console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ""}`);
+
+const reports = process.argv.slice(2);
+const totals = (reports.length > 0 ? reports : [".test-artifacts/vitest-report.json"]).map(
+  totalsOf,
+);
+const sum = (key) => totals.reduce((total, run) => total + run[key], 0);
+const skipped = sum("skipped");
+console.log(
+  `${sum("passed")} passed, ${sum("failed")} failed${skipped > 0 ? `, ${skipped} skipped` : ""}`,
+);

@@ -9,7 +9,7 @@
 //
 //   node tooling/release/release.mjs
 //       On a clean main with every changeset already versioned: runs the gate (`npm test`,
-//       then the pack-and-install check) and, only if all of it passes, `changeset publish`,
+//       then `npm run test:release`) and, only if all of it passes, `changeset publish`,
 //       which publishes each public package whose version is not on npm yet and tags it.
 
 import { existsSync } from "node:fs";
@@ -65,10 +65,8 @@ async function gate(label, command, args) {
 
 /** The whole gate: every test and every check, or no release. */
 async function runGate() {
-  await gate("the test suite", "npm", ["test"]);
-  await gate("the pack-and-install check", process.execPath, [
-    path.join(root, "tooling", "release", "pack-and-install.mjs"),
-  ]);
+  await gate("the daily suite", "npm", ["test"]);
+  await gate("the release gates", "npm", ["run", "test:release"]);
 }
 
 /** @param {string[]} args */
@@ -148,7 +146,7 @@ async function dryRun(args) {
       console.log("\n3. The gate passed: `npm run release` would go on to publish.");
     } else {
       console.log(
-        "\n3. Before publishing, `npm run release` runs `npm test` and the pack-and-install check\n   and publishes nothing unless both pass (run them here with --with-checks).",
+        "\n3. Before publishing, `npm run release` runs `npm test` and `npm run test:release`\n   and publishes nothing unless both pass (run them here with --with-checks).",
       );
     }
   } finally {

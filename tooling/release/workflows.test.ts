@@ -36,13 +36,15 @@ describe("the workflows in .github/workflows", () => {
     expect(await workflowProblems(name, String(texts.get(name)), scripts)).toEqual([]);
   });
 
-  it("ci.yml runs the README's npm test on Node 20 and 22, and the changeset check on pull requests", () => {
+  it("ci.yml runs npm test on Node 20 and 22, the release gates as a job of their own, and the changeset check on pull requests", () => {
     const ci = workflow("ci.yml");
     expect(Object.keys(ci.on)).toEqual(["pull_request", "push"]);
     expect(ci.on.push.branches).toEqual(["main"]);
     expect(ci.permissions).toEqual({ contents: "read" });
     expect(ci.jobs.test.strategy.matrix.node).toEqual([20, 22]);
-    expect(ci.jobs.test.steps.map((step: { run?: string }) => step.run)).toContain("npm test");
+    const runs = (job: { steps: { run?: string }[] }) => job.steps.map((step) => step.run);
+    expect(runs(ci.jobs.test)).toContain("npm test");
+    expect(runs(ci.jobs["release-gates"])).toContain("npm run test:release");
     const check = ci.jobs.changesets;
     expect(check.if).toBe("github.event_name == 'pull_request'");
     const step = check.steps.find((s: { run?: string }) => s.run?.includes("changeset:check"));
