@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // Proves that the layers install and work next to the OpenTelemetry stacks users have
-// today, with the exact commands of the README's "Installing a single layer":
+// today, with the exact commands of docs/install.md's "Installing a single layer":
 //
 //   sdk2: Node 20 or later, @opentelemetry/api 1.9, SDK 2 (sdk-trace-base 2.x)
 //   sdk3: Node 22.15 or later, @opentelemetry/api 1.10, SDK 3 (sdk-trace 3.x)
 //
 // For each stack: a scratch project outside the workspace, on that stack's Node (Node 22
-// comes from the `node@22` package, installed into the scratch folder), runs the README's
+// comes from the `node@22` package, installed into the scratch folder), runs docs/install.md's
 // `npm install` commands with plain npm and no flags, the layers coming from freshly packed
 // tarballs (they are not published from here); then `app/journey-app.mjs` serves one
 // traced streaming request and one the client abandons, and prints what was exported.
@@ -61,7 +61,7 @@ export function stackSnippets(snippets) {
  * `report`: what the journey app printed; `checks`: what `stack-checks.mjs` found after it.
  */
 
-/** What each stack is, as the README's comment line above its commands names it. */
+/** What each stack is, as docs/install.md's comment line above its commands names it. */
 export const STACKS = /** @type {const} */ ({
   sdk2: { marker: /\bSDK 2\b/, nodeMajor: 20 },
   sdk3: { marker: /\bSDK 3\b/, nodeMajor: 22 },
@@ -80,7 +80,7 @@ export function stackNamedBy(line) {
 }
 
 /**
- * The README's setup for `stack`: a `js` block whose first line is `// tracing.mjs` and
+ * The setup for `stack` in docs/install.md: a `js` block whose first line is `// tracing.mjs` and
  * names the stack.
  * @param {import("../release/doc-snippets.mjs").DocSnippet[]} snippets
  * @param {StackName} stack
@@ -95,7 +95,7 @@ export function setupOf(snippets, stack) {
 }
 
 /**
- * The `npm install` commands of a README's section (by default the root README's
+ * The `npm install` commands of a README's section (by default docs/install.md's
  * "Installing a single layer"), by stack: each `sh` block line that starts with
  * `npm install`, joined across `\` line continuations, belongs to the stack named by the
  * nearest comment line above it.
@@ -105,7 +105,7 @@ export function setupOf(snippets, stack) {
  */
 export function readInstallCommands(readme, heading = "## Installing a single layer") {
   const start = readme.indexOf(`${heading}\n`);
-  if (start === -1) throw new Error(`README has no "${heading}" section`);
+  if (start === -1) throw new Error(`the document has no "${heading}" section`);
   const end = readme.indexOf("\n## ", start + 1);
   const section = readme.slice(start, end === -1 ? undefined : end);
   /** @type {Record<StackName, string[][]>} */
@@ -177,7 +177,7 @@ async function nodeDirFor(major, workDir) {
 
 /**
  * Runs one stack in `workDir`, in the project folder `project` (default: the stack's name):
- * the README's commands, the journey app, then, with `snippets` (the docs' code blocks),
+ * docs/install.md's commands, the journey app, then, with `snippets` (the docs' code blocks),
  * the checks of `stack-checks.mjs`.
  * @param {StackName} stack
  * @param {{
@@ -205,7 +205,8 @@ export async function runStack(
     result.ms = Date.now() - started;
     return result;
   };
-  if (commands.length === 0) return fail("readme", `the README names no npm install for ${stack}`);
+  if (commands.length === 0)
+    return fail("readme", `docs/install.md names no npm install for ${stack}`);
   let nodeDir;
   try {
     nodeDir = await nodeDirFor(STACKS[stack].nodeMajor, workDir);
@@ -222,7 +223,7 @@ export async function runStack(
   const version = await run("node", ["--version"], { cwd: project, env });
   result.node = version.stdout.trim();
 
-  // The README's commands, with each layer from its tarball. The layers depend on each
+  // The install commands of docs/install.md, with each layer from its tarball. The layers depend on each
   // other, and unpublished versions resolve only from tarballs: the first command brings
   // all of them, so every layer is installed next to this stack.
   for (const [index, args] of commands.entries()) {
@@ -284,7 +285,7 @@ export async function runCompatCheck(options = {}) {
   const workDir = await mkdtemp(path.join(os.tmpdir(), "llm-journey-compat-"));
   try {
     const readme =
-      options.readme ?? (await readFile(path.join(WORKSPACE_ROOT, "README.md"), "utf8"));
+      options.readme ?? (await readFile(path.join(WORKSPACE_ROOT, "docs", "install.md"), "utf8"));
     const commands = readInstallCommands(readme);
     const tarballs = options.tarballDir
       ? await readTarballs(options.tarballDir)

@@ -43,7 +43,7 @@ const versions = new Map<string, string>();
 
 beforeAll(async () => {
   workDir = await mkdtemp(path.join(os.tmpdir(), "llm-journey-compat-"));
-  readme = await readFile(path.join(WORKSPACE_ROOT, "README.md"), "utf8");
+  readme = await readFile(path.join(WORKSPACE_ROOT, "docs", "install.md"), "utf8");
   const commands = readInstallCommands(readme);
   tarballs = await packLayers(path.join(workDir, "tarballs"));
   for (const name of ["tracer-core", "tracer-api"]) {
@@ -91,7 +91,7 @@ function journeyOf(spans: ReportedSpan[], requestId: string) {
 const eventNames = (span: ReportedSpan) => span.events.map((event) => event.name);
 const lastEvent = (span: ReportedSpan) => span.events.at(-1);
 
-describe("the README's install commands", () => {
+describe("the install commands of docs/install.md", () => {
   it("name both stacks, each with its API line pinned", () => {
     const commands = readInstallCommands(readme);
     expect(commands.sdk2[0]).toEqual(expect.arrayContaining(["@opentelemetry/api@1.9"]));
@@ -103,7 +103,7 @@ describe("the README's install commands", () => {
 });
 
 describe("every package README's install commands", () => {
-  // The root README's commands are the ones the stacks below install and run: a package
+  // The commands of docs/install.md are the ones the stacks below install and run: a package
   // README that installs OpenTelemetry packages names both stacks, and asks for each
   // only in a version the stack installs.
   const packages = readdirSync(path.join(WORKSPACE_ROOT, "packages")).filter((name) => {

@@ -1,6 +1,6 @@
-// What the compatibility check runs in a stack's scratch project once the README's
+// What the compatibility check runs in a stack's scratch project once docs/install.md's
 // commands have installed it and the journey app has run there: the documentation's code
-// compiled against the installed packages, the README's setup for the stack run, a
+// compiled against the installed packages, docs/install.md's setup for the stack run, a
 // CommonJS service, TypeScript projects that compile to CommonJS, and, last, because it
 // removes a package, an application with only the OTLP/HTTP JSON exporter.
 //
@@ -22,7 +22,7 @@ const TSC = path.join(WORKSPACE_ROOT, "node_modules", "typescript", "bin", "tsc"
 const TYPE_ROOTS = path.join(WORKSPACE_ROOT, "node_modules", "@types");
 
 /**
- * The `module` settings of a TypeScript project compiled to CommonJS that the README
+ * The `module` settings of a TypeScript project compiled to CommonJS that docs/install.md
  * names, with what each gives: no error codes for a supported one.
  */
 export const TS_COMMONJS_SETTINGS = /** @type {const} */ ([
@@ -131,7 +131,7 @@ export async function compileDocSnippets(project, snippets, stackOf, stack) {
 }
 
 /**
- * Runs the README's setup of this stack (a `js` block whose first line is
+ * Runs docs/install.md's setup of this stack (a `js` block whose first line is
  * `// tracing.mjs` and names the stack) through `app/setup-run.mjs`. The apps must have
  * been copied into the project (`copyApps`), as for every function below.
  * @param {string} project
@@ -139,7 +139,7 @@ export async function compileDocSnippets(project, snippets, stackOf, stack) {
  * @param {DocSnippet | undefined} setup
  */
 export async function runSetup(project, env, setup) {
-  if (setup === undefined) return { error: "the README has no setup for this stack" };
+  if (setup === undefined) return { error: "docs/install.md has no setup for this stack" };
   await writeFile(path.join(project, "tracing.mjs"), setup.code);
   return {
     from: `${setup.file}:${setup.line}`,

@@ -161,14 +161,22 @@ describe("tracer-core's README", () => {
 describe("the root README", () => {
   const readme = readFileSync(join(ROOT, "README.md"), "utf8");
 
+  it("stays short enough to read in one go: at most 160 lines", () => {
+    expect(readme.split("\n").length).toBeLessThanOrEqual(160);
+  });
+});
+
+describe("docs/install.md", () => {
+  const install = readFileSync(join(ROOT, "docs", "install.md"), "utf8");
+
   it("says how to try unreleased builds: every package packed, the tarballs installed together", () => {
-    const unreleased = section(readme, "### Trying a build that is not released");
+    const unreleased = section(install, "### Trying a build that is not released");
     expect(unreleased).toMatch(
       /for p in packages\/\*\/; do .*pnpm@[\d.]+ pack --pack-destination (\S+);/,
     );
-    const install = unreleased.replace(/\\\n\s*/g, " ").match(/^npm install .*$/m)?.[0] ?? "";
+    const command = unreleased.replace(/\\\n\s*/g, " ").match(/^npm install .*$/m)?.[0] ?? "";
     for (const layer of ["tracer-api", "tracer-core", "context-propagation"]) {
-      expect(install).toContain(`llm-journey-${layer}-*.tgz`);
+      expect(command).toContain(`llm-journey-${layer}-*.tgz`);
     }
   });
 });
