@@ -1,19 +1,7 @@
 #!/usr/bin/env node
-// Fails when a publishable package's source changed without a changeset naming it, when a
-// pending changeset is malformed, or when the pending changesets give a package a breaking
-// bump and one of its dependents none, as CI does in well-kept changesets monorepos.
-//
-//   node tooling/release/changeset-check.mjs [--base REF]
-//
-// The changes are those between the merge base of REF and HEAD and the working tree
-// (committed, staged, unstaged and untracked), so it can be run before committing. REF
-// defaults to origin/main when it exists, else HEAD~1.
-
-import { existsSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { evaluateChangesets } from "./changesets.mjs";
+import { changesetPackages, evaluateChangesets, readPendingChangesets } from "./changesets.mjs";
 import { run } from "./process.mjs";
 import { breakingDependencyProblems, readReleasePlan } from "./release-plan.mjs";
 import { readWorkspacePackages, WORKSPACE_ROOT } from "./workspace.mjs";
@@ -65,22 +53,9 @@ async function main() {
     return;
   }
   const { mergeBase, files } = await changedFilesSince(base);
-  const changesetDir = path.join(WORKSPACE_ROOT, ".changeset");
   const changed = new Set(files);
-  const changesets = [];
-  for (const name of existsSync(changesetDir) ? await readdir(changesetDir) : []) {
-    if (!name.endsWith(".md") || name === "README.md") continue;
-    const file = `.changeset/${name}`;
-    const content = await readFile(path.join(changesetDir, name), "utf8");
-    changesets.push({ file, content, isNew: changed.has(file) });
-  }
-  const packages = [...(await readWorkspacePackages(WORKSPACE_ROOT)).values()].map(
-    ({ dir, manifest }) => ({
-      name: manifest.name,
-      dir: path.relative(WORKSPACE_ROOT, dir).split(path.sep).join("/"),
-      private: manifest.private === true,
-    }),
-  );
+  const changesets = await readPendingChangesets(WORKSPACE_ROOT, (file) => changed.has(file));
+  const packages = await changesetPackages(WORKSPACE_ROOT);
   const verdict = evaluateChangesets({ changedFiles: files, packages, changesets });
   // The pending changesets as a whole, once each parses: a breaking bump must reach every
   // dependent, or `npm run version-packages` refuses after the merge.

@@ -1,5 +1,10 @@
-// Reading changesets and deciding whether a set of changes is covered by them: pure
-// functions, so the rules are tested without git.
+// Reading changesets and deciding whether a set of changes is covered by them: the rules
+// are pure functions, tested without git.
+
+import { existsSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
+import * as path from "node:path";
+import { readWorkspacePackages } from "./workspace.mjs";
 
 /** "none" records on purpose that a source change needs no release (a refactor, say). */
 const BUMPS = new Set(["major", "minor", "patch", "none"]);
@@ -120,4 +125,34 @@ export function evaluateChangesets({ changedFiles, packages, changesets }) {
     }
   }
   return { ok: problems.length === 0, problems, changed };
+}
+
+/**
+ * The pending changesets of the workspace at `root`.
+ * @param {string} root
+ * @param {(file: string) => boolean} [isNew] whether a changeset was added by the change checked
+ */
+export async function readPendingChangesets(root, isNew = () => false) {
+  const dir = path.join(root, ".changeset");
+  const names = (existsSync(dir) ? await readdir(dir) : []).filter(
+    (name) => name.endsWith(".md") && name !== "README.md",
+  );
+  return Promise.all(
+    names.map(async (name) => {
+      const file = `.changeset/${name}`;
+      return { file, content: await readFile(path.join(dir, name), "utf8"), isNew: isNew(file) };
+    }),
+  );
+}
+
+/**
+ * The workspace packages as `evaluateChangesets` takes them.
+ * @param {string} root
+ */
+export async function changesetPackages(root) {
+  return [...(await readWorkspacePackages(root)).values()].map(({ dir, manifest }) => ({
+    name: manifest.name,
+    dir: path.relative(root, dir).split(path.sep).join("/"),
+    private: manifest.private === true,
+  }));
 }

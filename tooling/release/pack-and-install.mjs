@@ -295,16 +295,9 @@ export async function checkPackage(dir, options = {}) {
     await step("manifest", async () => manifestProblems(manifest, workspace));
     await step("contents", async () => {
       const license = licenseFileOf(files);
-      const problems = contentProblems(manifest, files, {
+      const problems = contentProblems(files, {
         ...(license ? { license: await readFile(path.join(packageRoot, license), "utf8") } : {}),
         ...(options.licenseText === undefined ? {} : { expectedLicense: options.licenseText }),
-      }).map((problem) => {
-        // Say why a target is missing: a wrong path or no build, or left out by `files`.
-        const target = problem.match(/points to (\S+), which is not in the tarball$/)?.[1];
-        if (!target) return problem;
-        return existsSync(path.join(dir, target))
-          ? `${problem} (it is in the package directory: "files" leaves it out)`
-          : `${problem} (nor in the package directory: a wrong path, or not built yet)`;
       });
       const readme = readmeFileOf(files);
       const warnings = readme

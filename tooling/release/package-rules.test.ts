@@ -75,13 +75,6 @@ describe("the packed package.json", () => {
     ]);
   });
 
-  it("fails when a conditions object does not list types first", () => {
-    const packed = { ...good, exports: { ".": { import: "./i.js", types: "./i.d.ts" } } };
-    expect(manifestProblems(packed, workspace)).toEqual([
-      'exports["."]: "types" must be the first condition',
-    ]);
-  });
-
   it("fails without licence, repository or engines", () => {
     const { license, repository, engines, ...bare } = good;
     expect(manifestProblems(bare, workspace)).toEqual([
@@ -142,27 +135,20 @@ describe("source maps in the tarball", () => {
 });
 
 describe("the packed files", () => {
-  it("pass when every export target, the README and the LICENSE are there", () => {
-    expect(contentProblems(good, goodFiles)).toEqual([]);
-  });
-
-  it("fail on an export target that is not in the tarball", () => {
-    const files = goodFiles.filter((file) => file !== "dist/sdk.js");
-    expect(contentProblems(good, files)).toEqual([
-      'exports["./sdk"]["import"] points to ./dist/sdk.js, which is not in the tarball',
-    ]);
+  it("pass when the README and the LICENSE are there", () => {
+    expect(contentProblems(goodFiles)).toEqual([]);
   });
 
   it("fail on tests, test support and examples in the tarball", () => {
     const files = [...goodFiles, "dist/a.test.js", "dist/test-support/b.js", "dist/examples/c.js"];
-    expect(contentProblems(good, files)).toHaveLength(3);
+    expect(contentProblems(files)).toHaveLength(3);
   });
 
   it("fail without a LICENSE, or with one that differs from the repository's", () => {
-    expect(contentProblems(good, goodFiles.slice(1))).toEqual(["no LICENSE file in the tarball"]);
-    expect(
-      contentProblems(good, goodFiles, { license: "MIT", expectedLicense: "Apache-2.0" }),
-    ).toEqual(["LICENSE differs from the repository's LICENSE"]);
+    expect(contentProblems(goodFiles.slice(1))).toEqual(["no LICENSE file in the tarball"]);
+    expect(contentProblems(goodFiles, { license: "MIT", expectedLicense: "Apache-2.0" })).toEqual([
+      "LICENSE differs from the repository's LICENSE",
+    ]);
   });
 
   it("find README links that point outside the tarball", () => {

@@ -1,23 +1,9 @@
 #!/usr/bin/env node
-// The release flow, refusing to publish anything unless every test and check passes.
-//
-//   node tooling/release/release.mjs --dry-run [--no-build] [--with-checks]
-//       Changes nothing and publishes nothing, and needs no registry: builds, shows what
-//       `npm run version-packages` would bump, and packs every publishable package into a
-//       temporary directory to list the tarballs `release` would publish. --with-checks
-//       also runs the whole gate below (its installs need the registry or npm's cache).
-//
-//   node tooling/release/release.mjs
-//       On a clean main with every changeset already versioned: runs the gate (`npm test`,
-//       then `npm run test:release`) and, only if all of it passes, `changeset publish`,
-//       which publishes each public package whose version is not on npm yet and tags it.
-
-import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { mkdtemp, rm, stat } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { evaluateChangesets } from "./changesets.mjs";
+import { changesetPackages, evaluateChangesets, readPendingChangesets } from "./changesets.mjs";
 import { manifestProblems } from "./package-rules.mjs";
 import { lastLines, run, runVisible } from "./process.mjs";
 import { breakingDependencyProblems, readReleasePlan } from "./release-plan.mjs";
@@ -36,18 +22,10 @@ const changesetBin = path.join(root, "node_modules", "@changesets", "cli", "bin.
  * the release plan stop at the first malformed one with a less helpful message.
  */
 async function pendingChangesetProblems() {
-  const dir = path.join(root, ".changeset");
-  const changesets = [];
-  for (const name of existsSync(dir) ? await readdir(dir) : []) {
-    if (!name.endsWith(".md") || name === "README.md") continue;
-    const content = await readFile(path.join(dir, name), "utf8");
-    changesets.push({ file: `.changeset/${name}`, content, isNew: false });
-  }
-  const packages = [...(await readWorkspacePackages(root)).values()].map(({ dir, manifest }) => ({
-    name: manifest.name,
-    dir: path.relative(root, dir),
-    private: manifest.private === true,
-  }));
+  const [changesets, packages] = await Promise.all([
+    readPendingChangesets(root),
+    changesetPackages(root),
+  ]);
   return evaluateChangesets({ changedFiles: [], packages, changesets }).problems;
 }
 
