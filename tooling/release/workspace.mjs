@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { parse } from "yaml";
 import { lastLines, run } from "./process.mjs";
 
 export const WORKSPACE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -32,20 +33,7 @@ export async function readJson(file) {
  * @returns {Promise<Map<string, WorkspacePackage>>}
  */
 export async function readWorkspacePackages(root = WORKSPACE_ROOT) {
-  const yaml = await readFile(path.join(root, "pnpm-workspace.yaml"), "utf8");
-  /** @type {string[]} */
-  const globs = [];
-  let inPackages = false;
-  for (const line of yaml.split("\n")) {
-    if (/^packages:\s*$/.test(line)) {
-      inPackages = true;
-      continue;
-    }
-    if (inPackages && /^\S/.test(line)) inPackages = false;
-    const entry = inPackages ? line.match(/^\s+-\s*["']?([^"'#\s]+)["']?/) : null;
-    if (entry?.[1]) globs.push(entry[1]);
-  }
-  /** @type {Map<string, WorkspacePackage>} */
+  const { packages: globs } = parse(await readFile(path.join(root, "pnpm-workspace.yaml"), "utf8"));
   const packages = new Map();
   for (const glob of globs) {
     const dirs = glob.endsWith("/*")
@@ -68,15 +56,11 @@ export async function readWorkspacePackages(root = WORKSPACE_ROOT) {
  * @param {string} [root]
  */
 export async function listPublishablePackages(root = WORKSPACE_ROOT) {
-  const base = path.join(root, "packages");
-  const dirs = [];
-  for (const entry of await readdir(base, { withFileTypes: true })) {
-    const file = path.join(base, entry.name, "package.json");
-    if (!entry.isDirectory() || !existsSync(file)) continue;
-    if ((await readJson(file)).private === true) continue;
-    dirs.push(path.join(base, entry.name));
-  }
-  return dirs.sort();
+  const packagesDir = path.join(root, "packages");
+  return [...(await readWorkspacePackages(root)).values()]
+    .filter(({ dir, manifest }) => path.dirname(dir) === packagesDir && manifest.private !== true)
+    .map(({ dir }) => dir)
+    .sort();
 }
 
 /**
