@@ -10,12 +10,12 @@
 // lead to files in the tarball. A package with optional peers must load and type-check
 // its main entry without them first: an application that brings its own SDK needs none.
 //
-// Library: `checkPackage(dir, options)` and `checkPackages(dirs, options)` return structured
-// results. CLI: `node tooling/release/pack-and-install.mjs [--package NAME|DIR]... [--keep]`
-// prints a summary and exits 1 when a step fails. Build the packages first.
+// Library: `checkPackages(dirs, options)` returns a result per package, step by step.
+// CLI: `node tooling/release/pack-and-install.mjs [--package NAME]... [--keep]` prints a
+// summary and exits 1 when a step fails. Build the packages first.
 
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -51,86 +51,68 @@ import {
 
 export { listPublishablePackages, readWorkspacePackages, WORKSPACE_ROOT };
 
-// Both linters are pinned devDependencies of the workspace root (installed by `npm run
-// setup`), so the check never changes under us and needs no download of its own.
+// Both linters are pinned devDependencies of the workspace root, so the check never
+// changes under us and downloads nothing of its own.
 const ROOT_BIN = path.join(WORKSPACE_ROOT, "node_modules", ".bin");
-const LINTER_BIN = {
-  publint: path.join(ROOT_BIN, "publint"),
-  attw: path.join(ROOT_BIN, "attw"),
-};
+const LINTERS = [
+  {
+    name: /** @type {const} */ ("publint"),
+    args: (/** @type {string} */ tarball) => ["run", tarball, "--strict"],
+    noise: /^(Running publint|Packing|Unpacking|Linting)/,
+  },
+  {
+    name: /** @type {const} */ ("attw"),
+    args: (/** @type {string} */ tarball) => [
+      tarball,
+      "--profile",
+      "esm-only",
+      "--format",
+      "ascii",
+      "--no-color",
+      "--no-emoji",
+    ],
+    noise: /^[\s┌├└│─┬┼┴┐┤┘+|-]/,
+  },
+];
 
 /**
  * @typedef {"passed" | "failed" | "skipped"} StepStatus
  * @typedef {{ name: string, status: StepStatus, messages: string[], warnings: string[], ms: number }} StepResult
- * @typedef {{
- *   name: string, version: string, dir: string, tarball: string | undefined, manifest: any,
- *   ok: boolean, steps: StepResult[], ms: number,
- * }} PackageResult
+ * @typedef {{ name: string, version: string, dir: string, manifest: any, ok: boolean, steps: StepResult[], ms: number }} PackageResult
  * @typedef {import("./consumer.mjs").ImportOutcome} ImportOutcome
  * @typedef {{
- *   root?: string,
- *   workDir?: string,
- *   tarballs?: Map<string, Promise<string>>,
- *   keep?: boolean,
- *   expectedExports?: Record<string, Record<string, string[]>>,
- *   licenseText?: string,
- *   publint?: boolean,
- *   attw?: boolean,
- *   consumerTypes?: string[],
+ *   root?: string, workDir?: string, tarballs?: Map<string, Promise<string>>, keep?: boolean,
+ *   expectedExports?: Record<string, Record<string, string[]>>, licenseText?: string,
+ *   publint?: boolean, attw?: boolean, consumerTypes?: string[],
  * }} CheckOptions
- *
  * `root`: the workspace (its typescript, @types and packages). `workDir`: where temporary
- * files go (a new directory under os.tmpdir() by default, removed unless `keep`). `tarballs`:
- * packed tarballs by package name, shared between checks. `expectedExports`: by package
- * name, the names that each of its subpaths must export. `licenseText`: the text the packed LICENSE must have.
- * `publint`, `attw`: false to leave a linter out. `consumerTypes`: the global types of the
- * TypeScript consumer (default Node's).
+ * files go (removed unless `keep`). `tarballs`: packed tarballs by package name, shared
+ * between packages. `expectedExports`: by package name and subpath, names that must be
+ * exported. `licenseText`: what the packed LICENSE must say. `publint`, `attw`: false to
+ * leave a linter out. `consumerTypes`: the TypeScript consumer's global types (Node's).
+ * @typedef {string[] | { problems?: string[], notes?: string[], warnings?: string[] }} StepOutcome
  */
 
 /**
- * @typedef {{ problems?: string[], notes?: string[], warnings?: string[] }} StepOutcome
+ * The version of a peer to install: the one the package is developed against (its
+ * devDependencies), else the peer range itself.
+ * @param {any} manifest @param {string} name
  */
-
-/** @param {string} text */
-function safeName(text) {
-  return text.replace(/^@/, "").replace(/[^a-z0-9.-]+/gi, "-");
-}
-
-/** @param {string} dir @param {string} [prefix] @returns {Promise<string[]>} */
-async function listFiles(dir, prefix = "") {
-  const files = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) files.push(...(await listFiles(path.join(dir, entry.name), relative)));
-    else files.push(relative);
-  }
-  return files.sort();
-}
+const peerSpec = (manifest, name) =>
+  `${name}@${manifest.devDependencies?.[name] ?? manifest.peerDependencies[name]}`;
 
 /**
- * The version of a peer to install: the one the package is developed and tested against
- * (its devDependencies), else the peer range itself.
- * @param {any} manifest
- * @param {string} name
- */
-function peerSpec(manifest, name) {
-  return `${name}@${manifest.devDependencies?.[name] ?? manifest.peerDependencies[name]}`;
-}
-
-/**
- * The peers to install with a package: the required ones of it and of its internal
- * dependencies, and its own optional ones (installed in a second round).
- * @param {any} manifest
- * @param {any[]} internalManifests
- * @param {Map<string, unknown>} workspace
+ * The peers to install: the required ones of the package and of its internal dependencies,
+ * and its own optional ones (installed in a second round).
+ * @param {any} manifest @param {any[]} internalManifests @param {Map<string, unknown>} workspace
  */
 function peersOf(manifest, internalManifests, workspace) {
-  /** @type {Set<string>} */
   const required = new Set();
   for (const current of [manifest, ...internalManifests]) {
     for (const peer of Object.keys(current.peerDependencies ?? {})) {
-      if (current.peerDependenciesMeta?.[peer]?.optional || workspace.has(peer)) continue;
-      required.add(peerSpec(current, peer));
+      if (!current.peerDependenciesMeta?.[peer]?.optional && !workspace.has(peer)) {
+        required.add(peerSpec(current, peer));
+      }
     }
   }
   const optional = Object.keys(manifest.peerDependencies ?? {})
@@ -140,192 +122,19 @@ function peersOf(manifest, internalManifests, workspace) {
 }
 
 /**
- * Starts publint and arethetypeswrong on a tarball; they run while the install happens.
- * @param {string} tarball
- * @param {string} cwd
- * @param {CheckOptions} options
+ * A fresh project outside the workspace in which a package is installed and used.
+ * @param {string} dir @param {string} root @param {string[]} types
+ * @param {string[]} peers the package's peers: errors in their own declarations are warnings
  */
-function startLinters(tarball, cwd, options) {
+async function createConsumer(dir, root, types, peers) {
+  await mkdir(dir, { recursive: true });
+  const manifest = { name: "consumer", version: "0.0.0", private: true, type: "module" };
+  await writeFile(path.join(dir, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeFile(path.join(dir, "import-check.mjs"), IMPORT_CHECK_SCRIPT);
+  await writeFile(path.join(dir, "require-check.cjs"), REQUIRE_CHECK_SCRIPT);
   return {
-    publint:
-      options.publint === false
-        ? undefined
-        : run(LINTER_BIN.publint, ["run", tarball, "--strict"], { cwd }),
-    attw:
-      options.attw === false
-        ? undefined
-        : run(
-            LINTER_BIN.attw,
-            [tarball, "--profile", "esm-only", "--format", "ascii", "--no-color", "--no-emoji"],
-            { cwd },
-          ),
-  };
-}
-
-/** @param {import("./process.mjs").RunResult} ran @param {RegExp} noise */
-function linterProblems(ran, noise) {
-  if (ran.code === 0) return [];
-  const lines = ran.stdout.split("\n").filter((line) => line.trim() && !noise.test(line));
-  return ran.stderr ? [...lines, lastLines(ran.stderr)] : lines;
-}
-
-/**
- * Checks one package (see the file comment for the steps).
- * @param {string} dir the package directory, already built
- * @param {CheckOptions} [options]
- * @returns {Promise<PackageResult>}
- */
-export async function checkPackage(dir, options = {}) {
-  const started = Date.now();
-  const root = options.root ?? WORKSPACE_ROOT;
-  const workDir =
-    options.workDir ?? (await mkdtemp(path.join(os.tmpdir(), "llm-journey-release-")));
-  const tarballDir = path.join(workDir, "tarballs");
-  const tarballs = options.tarballs ?? new Map();
-  const source = await readJson(path.join(dir, "package.json"));
-  const workspace = await readWorkspacePackages(root);
-  const scratch = path.join(workDir, safeName(source.name));
-  const packageRoot = path.join(scratch, "tarball", "package");
-  const consumerDir = path.join(scratch, "consumer");
-  /** @param {string} text */
-  const shown = (text) => text.split(consumerDir).join("<consumer>").split(workDir).join("<tmp>");
-
-  /** @type {PackageResult} */
-  const result = {
-    name: source.name,
-    version: source.version,
-    dir,
-    tarball: undefined,
-    manifest: undefined,
-    ok: false,
-    steps: [],
-    ms: 0,
-  };
-
-  /**
-   * Runs one step. Its body returns the problems found (the step fails when there is one),
-   * or those with notes and warnings, which never fail it.
-   * @param {string} name
-   * @param {() => Promise<string[] | StepOutcome>} body
-   */
-  const step = async (name, body) => {
-    const stepStarted = Date.now();
-    /** @type {StepResult} */
-    const record = { name, status: "passed", messages: [], warnings: [], ms: 0 };
-    try {
-      const outcome = await body();
-      const {
-        problems = [],
-        notes = [],
-        warnings = [],
-      } = Array.isArray(outcome) ? { problems: outcome } : outcome;
-      record.messages = [...problems, ...notes].map(shown);
-      record.warnings = warnings.map(shown);
-      if (problems.length > 0) record.status = "failed";
-    } catch (error) {
-      record.status = "failed";
-      record.messages.push(shown(error instanceof Error ? error.message : String(error)));
-    }
-    record.ms = Date.now() - stepStarted;
-    result.steps.push(record);
-    return record;
-  };
-  /** @param {string[]} names @param {string} reason */
-  const skip = (names, reason) => {
-    for (const name of names) {
-      result.steps.push({ name, status: "skipped", messages: [reason], warnings: [], ms: 0 });
-    }
-  };
-  /** @param {string} packageName @param {string} packageDir */
-  const tarballOf = (packageName, packageDir) => {
-    let pending = tarballs.get(packageName);
-    if (!pending) {
-      pending = packPackage(packageDir, tarballDir, root);
-      tarballs.set(packageName, pending);
-    }
-    return pending;
-  };
-
-  try {
-    await mkdir(tarballDir, { recursive: true });
-    await mkdir(path.dirname(packageRoot), { recursive: true });
-    await mkdir(consumerDir, { recursive: true });
-
-    // 1. Pack it, and the workspace packages it depends on.
-    const internal = internalDependencies(source, workspace);
-    /** @type {string[]} */
-    let internalTarballs = [];
-    /** @type {string[]} */
-    let files = [];
-    const pack = await step("pack", async () => {
-      const own = await tarballOf(source.name, dir);
-      internalTarballs = await Promise.all(
-        internal.map((name) => tarballOf(name, /** @type {any} */ (workspace.get(name)).dir)),
-      );
-      const untar = await run("tar", ["-xzf", own, "-C", path.dirname(packageRoot)]);
-      if (untar.code !== 0) return [`could not unpack ${own}: ${untar.stderr}`];
-      files = await listFiles(packageRoot);
-      result.manifest = await readJson(path.join(packageRoot, "package.json"));
-      result.tarball = own;
-      return [];
-    });
-    if (pack.status !== "passed" || !result.tarball) {
-      skip(
-        [
-          "manifest",
-          "contents",
-          "source maps",
-          "imports",
-          "install",
-          "import",
-          "require",
-          "typecheck",
-          "publint",
-          "attw",
-        ],
-        "not packed",
-      );
-      return result;
-    }
-    const tarball = result.tarball;
-    const manifest = result.manifest;
-    const linters = startLinters(tarball, scratch, options);
-
-    // 2. What the tarball says and holds.
-    await step("manifest", async () => manifestProblems(manifest, workspace));
-    await step("contents", async () => {
-      const license = licenseFileOf(files);
-      const problems = contentProblems(files, {
-        ...(license ? { license: await readFile(path.join(packageRoot, license), "utf8") } : {}),
-        ...(options.licenseText === undefined ? {} : { expectedLicense: options.licenseText }),
-      });
-      const readme = readmeFileOf(files);
-      const warnings = readme
-        ? brokenReadmeLinks(await readFile(path.join(packageRoot, readme), "utf8"), files).map(
-            (href) => `README links to ${href}, which is not in the tarball: broken on npm`,
-          )
-        : [];
-      return { problems, warnings };
-    });
-    /** @type {Map<string, string>} the packed JavaScript, declarations and source maps */
-    const texts = new Map();
-    for (const file of files.filter((name) => /\.[cm]?js$|\.d\.[cm]?ts$|\.map$/.test(name))) {
-      texts.set(file, await readFile(path.join(packageRoot, file), "utf8"));
-    }
-    await step("source maps", async () => sourceMapProblems(files, texts));
-    await step("imports", async () =>
-      undeclaredImports(manifest, new Map([...texts].filter(([file]) => !file.endsWith(".map")))),
-    );
-
-    // 3. A fresh project outside the workspace that has only what the package declares.
-    await writeFile(
-      path.join(consumerDir, "package.json"),
-      `${JSON.stringify({ name: "consumer", version: "0.0.0", private: true, type: "module" }, null, 2)}\n`,
-    );
-    await writeFile(path.join(consumerDir, "import-check.mjs"), IMPORT_CHECK_SCRIPT);
-    await writeFile(path.join(consumerDir, "require-check.cjs"), REQUIRE_CHECK_SCRIPT);
     /** @param {string[]} specs */
-    const npmInstall = async (specs) => {
+    async install(specs) {
       // --omit=optional: the packages need none, and node-llama-cpp's are its GPU and other
       // platforms' builds (650 MB); its Linux x64 CPU build is not needed to import it.
       const flags = [
@@ -335,182 +144,309 @@ export async function checkPackage(dir, options = {}) {
         "--prefer-offline",
         "--omit=optional",
       ];
-      const ran = await run("npm", ["install", ...flags, ...specs], { cwd: consumerDir });
-      return ran.code === 0
-        ? []
-        : [`npm install ${specs.join(" ")} failed:`, lastLines(ran.stderr || ran.stdout)];
-    };
-    const internalManifests = internal.map((name) => workspace.get(name)?.manifest);
-    const peers = peersOf(manifest, internalManifests, workspace);
-    const subpaths = entrySubpaths(manifest);
-    const specifiers = subpaths.map((subpath) => specifierOf(manifest.name, subpath));
-
+      const ran = await run("npm", ["install", ...flags, ...specs], { cwd: dir });
+      if (ran.code === 0) return [];
+      return [`npm install ${specs.join(" ")} failed:`, lastLines(ran.stderr || ran.stdout)];
+    },
     /**
-     * Loads every entry point with `import` (or `require()`) in a fresh Node process.
-     * @param {"import-check.mjs" | "require-check.cjs"} script
+     * Loads each specifier with `import` (or `require()`) in a fresh Node process.
+     * @param {string[]} specifiers @param {"import-check.mjs" | "require-check.cjs"} script
      * @returns {Promise<Record<string, ImportOutcome>>}
      */
-    const loadAll = async (script = "import-check.mjs") => {
+    async load(specifiers, script) {
       const ran = await run(process.execPath, [script, ...specifiers], {
-        cwd: consumerDir,
+        cwd: dir,
         timeoutMs: 60_000,
       });
       if (ran.code !== 0) throw new Error(`${script} crashed:\n${lastLines(ran.stderr)}`);
       return JSON.parse(ran.stdout);
-    };
-    /** @param {Record<string, ImportOutcome>} outcomes @param {string[]} required */
-    const importProblems = (outcomes, required) => {
-      const problems = [];
-      for (const specifier of required) {
-        const outcome = outcomes[specifier];
-        if (!outcome?.ok) {
-          problems.push(`import "${specifier}" failed: ${outcome?.code} ${outcome?.message}`);
-          continue;
-        }
-        if (!outcome.names?.length) problems.push(`"${specifier}" exports nothing`);
-        const subpath = subpaths[specifiers.indexOf(specifier)] ?? ".";
-        for (const expected of options.expectedExports?.[manifest.name]?.[subpath] ?? []) {
-          if (!outcome.names?.includes(expected)) {
-            problems.push(`"${specifier}" does not export ${expected}`);
-          }
-        }
-      }
-      return problems;
-    };
+    },
     /**
-     * @param {string[]} entries
-     * @param {Record<string, ImportOutcome>} outcomes
-     * @param {string} name
+     * Type-checks a consumer of `specifiers` whose exported names must match `outcomes`'.
+     * @param {string} name @param {string[]} specifiers @param {Record<string, ImportOutcome>} outcomes
      */
-    const typecheck = async (entries, outcomes, name) => {
-      const consumer = consumerSource(
-        entries.map((specifier) => {
-          const names = outcomes[specifier]?.names;
-          return names ? { specifier, runtimeNames: names } : { specifier };
-        }),
+    async typecheck(name, specifiers, outcomes) {
+      const source = consumerSource(
+        specifiers.map((specifier) => ({ specifier, runtimeNames: outcomes[specifier]?.names })),
       );
-      await writeFile(path.join(consumerDir, `${name}.ts`), consumer);
-      await writeFile(
-        path.join(consumerDir, `tsconfig.${name}.json`),
-        consumerTsconfig(
-          `${name}.ts`,
-          options.consumerTypes ?? ["node"],
-          path.join(root, "node_modules", "@types"),
-        ),
+      await writeFile(path.join(dir, `${name}.ts`), source);
+      const tsconfig = consumerTsconfig(
+        `${name}.ts`,
+        types,
+        path.join(root, "node_modules", "@types"),
       );
+      await writeFile(path.join(dir, `tsconfig.${name}.json`), tsconfig);
       const tsc = path.join(root, "node_modules", "typescript", "bin", "tsc");
       const ran = await run(
         process.execPath,
         [tsc, "-p", `tsconfig.${name}.json`, "--pretty", "false"],
-        { cwd: consumerDir },
+        {
+          cwd: dir,
+        },
       );
-      return ran.code === 0
-        ? []
-        : splitPeerDeclarationErrors(
-            explainTscOutput(`${ran.stdout}\n${ran.stderr}`.trim(), consumer),
-            Object.keys(manifest.peerDependencies ?? {}),
-          );
-    };
-
-    const installed = await step("install", () =>
-      npmInstall([tarball, ...internalTarballs, ...peers.required]),
-    );
-    const remaining = peers.optional.length
-      ? [
-          "import without optional peers",
-          "typecheck without optional peers",
-          "install optional peers",
-          "import",
-          "require",
-          "typecheck",
-        ]
-      : ["import", "require", "typecheck"];
-    if (installed.status !== "passed") skip(remaining, "not installed");
-    else {
-      let canGoOn = true;
-      if (peers.optional.length) {
-        /** @type {Record<string, ImportOutcome>} */
-        let bare = {};
-        await step("import without optional peers", async () => {
-          bare = await loadAll();
-          const problems = importProblems(bare, [manifest.name]);
-          const notes = [];
-          for (const [specifier, outcome] of Object.entries(bare)) {
-            if (specifier === manifest.name || outcome.ok) continue;
-            const peer = peers.optional.find((spec) =>
-              outcome.message?.includes(`'${spec.slice(0, spec.lastIndexOf("@"))}'`),
-            );
-            if (peer) notes.push(`"${specifier}" needs the optional peer ${peer}, as declared`);
-            else problems.push(`import "${specifier}" failed: ${outcome.code} ${outcome.message}`);
-          }
-          return { problems, notes };
-        });
-        await step("typecheck without optional peers", () =>
-          typecheck([manifest.name], bare, "consumer-main"),
-        );
-        const withPeers = await step("install optional peers", () => npmInstall(peers.optional));
-        canGoOn = withPeers.status === "passed";
-        if (!canGoOn) skip(["import", "require", "typecheck"], "optional peers not installed");
-      }
-      if (canGoOn) {
-        /** @type {Record<string, ImportOutcome>} */
-        let outcomes = {};
-        await step("import", async () => {
-          outcomes = await loadAll();
-          return importProblems(outcomes, specifiers);
-        });
-        // CommonJS users load the same modules through require(esm), on every Node that
-        // engines.node admits: same entry points, same names.
-        await step("require", async () => {
-          const required = await loadAll("require-check.cjs");
-          const problems = [];
-          for (const specifier of specifiers) {
-            const outcome = required[specifier];
-            if (!outcome?.ok) {
-              problems.push(
-                `require("${specifier}") failed on Node ${process.versions.node}: ${outcome?.code} ${outcome?.message} (engines.node should be "${SUPPORTED_NODE}")`,
-              );
-            } else if (
-              JSON.stringify([...(outcome.names ?? [])].sort()) !==
-              JSON.stringify([...(outcomes[specifier]?.names ?? [])].sort())
-            ) {
-              problems.push(`require("${specifier}") exports other names than import does`);
-            }
-          }
-          return problems;
-        });
-        await step("typecheck", () => typecheck(specifiers, outcomes, "consumer"));
-      }
-    }
-
-    // 4. The linters, started after packing.
-    for (const [name, pending, noise] of /** @type {const} */ ([
-      ["publint", linters.publint, /^(Running publint|Unpacking|Linting)/],
-      ["attw", linters.attw, /^[\s┌├└│─┬┼┴┐┤┘+|-]/],
-    ])) {
-      if (!pending) {
-        skip([name], "left out");
-        continue;
-      }
-      const ran = await pending;
-      const record = await step(name, async () => linterProblems(ran, noise));
-      // It ran alongside the install: its own duration, not the wait for it.
-      record.ms = ran.ms;
-    }
-    return result;
-  } finally {
-    result.ok = result.steps.length > 0 && result.steps.every((s) => s.status === "passed");
-    result.ms = Date.now() - started;
-    if (options.workDir === undefined && !options.keep) {
-      await rm(workDir, { recursive: true, force: true });
-    }
-  }
+      if (ran.code === 0) return [];
+      const messages = explainTscOutput(`${ran.stdout}\n${ran.stderr}`.trim(), source);
+      return splitPeerDeclarationErrors(messages, peers);
+    },
+  };
 }
 
 /**
- * Checks several packages with one temporary directory and one set of tarballs.
+ * Checks one package (see the file comment for the steps). Once a step that later ones
+ * need fails, those are recorded as skipped.
+ * @param {string} dir the package directory, already built
+ * @param {CheckOptions & { workDir: string, tarballs: Map<string, Promise<string>> }} options
+ * @returns {Promise<PackageResult>}
+ */
+async function checkPackage(dir, options) {
+  const started = Date.now();
+  const root = options.root ?? WORKSPACE_ROOT;
+  const { workDir, tarballs } = options;
+  const source = await readJson(path.join(dir, "package.json"));
+  const workspace = await readWorkspacePackages(root);
+  const scratch = path.join(workDir, source.name.replace(/^@/, "").replace(/[^a-z0-9.-]+/gi, "-"));
+  const packageRoot = path.join(scratch, "package");
+  const consumerDir = path.join(scratch, "consumer");
+  /** @param {string} text */
+  const shown = (text) => text.split(consumerDir).join("<consumer>").split(workDir).join("<tmp>");
+  /** @type {PackageResult} */
+  const result = {
+    name: source.name,
+    version: source.version,
+    dir,
+    manifest: undefined,
+    ok: false,
+    steps: [],
+    ms: 0,
+  };
+  /** @type {string | undefined} why the steps from now on cannot run */
+  let blocked;
+
+  /**
+   * Runs one step: its body returns the problems found (the step fails on any), or those
+   * with notes and warnings, which never fail it.
+   * @param {string} name @param {() => Promise<StepOutcome>} body @param {string} [blocks]
+   *   what later steps miss when this one fails
+   */
+  const step = async (name, body, blocks) => {
+    /** @type {StepResult} */
+    const record = {
+      name,
+      status: "skipped",
+      messages: blocked ? [blocked] : [],
+      warnings: [],
+      ms: 0,
+    };
+    result.steps.push(record);
+    if (blocked) return record;
+    const stepStarted = Date.now();
+    try {
+      const outcome = await body();
+      const {
+        problems = [],
+        notes = [],
+        warnings = [],
+      } = Array.isArray(outcome) ? { problems: outcome } : outcome;
+      record.status = problems.length ? "failed" : "passed";
+      record.messages = [...problems, ...notes].map(shown);
+      record.warnings = warnings.map(shown);
+    } catch (error) {
+      record.status = "failed";
+      record.messages = [shown(error instanceof Error ? error.message : String(error))];
+    }
+    record.ms = Date.now() - stepStarted;
+    if (record.status === "failed" && blocks) blocked = blocks;
+    return record;
+  };
+  /** @param {string} name @param {string} packageDir */
+  const tarballOf = (name, packageDir) => {
+    if (!tarballs.has(name))
+      tarballs.set(name, packPackage(packageDir, path.join(workDir, "tarballs"), root));
+    return /** @type {Promise<string>} */ (tarballs.get(name));
+  };
+
+  const internal = internalDependencies(source, workspace);
+  /** @type {string[]} */
+  let internalTarballs = [];
+  /** @type {string[]} */
+  let files = [];
+  let tarball = "";
+  await mkdir(path.join(workDir, "tarballs"), { recursive: true });
+  await step(
+    "pack",
+    async () => {
+      tarball = await tarballOf(source.name, dir);
+      internalTarballs = await Promise.all(
+        internal.map((name) => tarballOf(name, /** @type {any} */ (workspace.get(name)).dir)),
+      );
+      await mkdir(scratch, { recursive: true });
+      const untar = await run("tar", ["-xzf", tarball, "-C", scratch]);
+      if (untar.code !== 0) return [`could not unpack ${tarball}: ${untar.stderr}`];
+      const listed = await run("tar", ["-tzf", tarball]);
+      files = listed.stdout
+        .split("\n")
+        .filter(Boolean)
+        .map((file) => file.replace(/^package\//, ""))
+        .sort();
+      result.manifest = await readJson(path.join(packageRoot, "package.json"));
+      return [];
+    },
+    "not packed",
+  );
+  const manifest = result.manifest;
+  // The linters read the tarball: they run while the rest is checked.
+  const linters = LINTERS.map(({ name, args, noise }) => ({
+    name,
+    noise,
+    ran:
+      blocked || options[name] === false
+        ? undefined
+        : run(path.join(ROOT_BIN, name), args(tarball), { cwd: scratch }),
+  }));
+
+  await step("manifest", async () => manifestProblems(manifest, workspace));
+  await step("contents", async () => {
+    const license = licenseFileOf(files);
+    const readme = readmeFileOf(files);
+    const problems = contentProblems(files, {
+      ...(license ? { license: await readFile(path.join(packageRoot, license), "utf8") } : {}),
+      ...(options.licenseText === undefined ? {} : { expectedLicense: options.licenseText }),
+    });
+    const links = readme
+      ? brokenReadmeLinks(await readFile(path.join(packageRoot, readme), "utf8"), files)
+      : [];
+    const warnings = links.map(
+      (href) => `README links to ${href}, which is not in the tarball: broken on npm`,
+    );
+    return { problems, warnings };
+  });
+  /** @type {Map<string, string>} the packed JavaScript, declarations and source maps */
+  const texts = new Map();
+  for (const file of files.filter((name) => /\.[cm]?js$|\.d\.[cm]?ts$|\.map$/.test(name))) {
+    texts.set(file, await readFile(path.join(packageRoot, file), "utf8"));
+  }
+  await step("source maps", async () => sourceMapProblems(files, texts));
+  await step("imports", async () =>
+    undeclaredImports(manifest, new Map([...texts].filter(([file]) => !file.endsWith(".map")))),
+  );
+
+  // A fresh project outside the workspace that has only what the package declares.
+  const consumer = await createConsumer(
+    consumerDir,
+    root,
+    options.consumerTypes ?? ["node"],
+    Object.keys(manifest?.peerDependencies ?? {}),
+  );
+  const peers = manifest
+    ? peersOf(
+        manifest,
+        internal.map((name) => workspace.get(name)?.manifest),
+        workspace,
+      )
+    : { required: [], optional: [] };
+  const subpaths = manifest ? entrySubpaths(manifest) : [];
+  const specifiers = subpaths.map((subpath) => specifierOf(source.name, subpath));
+  /** @param {Record<string, ImportOutcome>} outcomes @param {string[]} required */
+  const importProblems = (outcomes, required) =>
+    required.flatMap((specifier) => {
+      const outcome = outcomes[specifier];
+      if (!outcome?.ok)
+        return [`import "${specifier}" failed: ${outcome?.code} ${outcome?.message}`];
+      const subpath = subpaths[specifiers.indexOf(specifier)] ?? ".";
+      const expected = options.expectedExports?.[source.name]?.[subpath] ?? [];
+      return [
+        ...(outcome.names?.length ? [] : [`"${specifier}" exports nothing`]),
+        ...expected
+          .filter((name) => !outcome.names?.includes(name))
+          .map((name) => `"${specifier}" does not export ${name}`),
+      ];
+    });
+
+  await step(
+    "install",
+    () => consumer.install([tarball, ...internalTarballs, ...peers.required]),
+    "not installed",
+  );
+  if (peers.optional.length) {
+    /** @type {Record<string, ImportOutcome>} */
+    let bare = {};
+    await step("import without optional peers", async () => {
+      bare = await consumer.load(specifiers, "import-check.mjs");
+      const problems = importProblems(bare, [source.name]);
+      const notes = [];
+      for (const [specifier, outcome] of Object.entries(bare)) {
+        if (specifier === source.name || outcome.ok) continue;
+        const peer = peers.optional.find((spec) =>
+          outcome.message?.includes(`'${spec.slice(0, spec.lastIndexOf("@"))}'`),
+        );
+        if (peer) notes.push(`"${specifier}" needs the optional peer ${peer}, as declared`);
+        else problems.push(`import "${specifier}" failed: ${outcome.code} ${outcome.message}`);
+      }
+      return { problems, notes };
+    });
+    await step("typecheck without optional peers", () =>
+      consumer.typecheck("consumer-main", [source.name], bare),
+    );
+    await step(
+      "install optional peers",
+      () => consumer.install(peers.optional),
+      "optional peers not installed",
+    );
+  }
+  /** @type {Record<string, ImportOutcome>} */
+  let outcomes = {};
+  await step("import", async () => {
+    outcomes = await consumer.load(specifiers, "import-check.mjs");
+    return importProblems(outcomes, specifiers);
+  });
+  // CommonJS users load the same modules through require(esm), on every Node that
+  // engines.node admits: same entry points, same names.
+  await step("require", async () => {
+    const required = await consumer.load(specifiers, "require-check.cjs");
+    return specifiers.flatMap((specifier) => {
+      const outcome = required[specifier];
+      if (!outcome?.ok) {
+        return [
+          `require("${specifier}") failed on Node ${process.versions.node}: ${outcome?.code} ${outcome?.message} (engines.node should be "${SUPPORTED_NODE}")`,
+        ];
+      }
+      const same =
+        [...(outcome.names ?? [])].sort().join() ===
+        [...(outcomes[specifier]?.names ?? [])].sort().join();
+      return same ? [] : [`require("${specifier}") exports other names than import does`];
+    });
+  });
+  await step("typecheck", () => consumer.typecheck("consumer", specifiers, outcomes));
+
+  blocked = undefined;
+  for (const { name, noise, ran } of linters) {
+    if (!ran) {
+      result.steps.push({
+        name,
+        status: "skipped",
+        messages: [manifest ? "left out" : "not packed"],
+        warnings: [],
+        ms: 0,
+      });
+      continue;
+    }
+    const done = await ran;
+    const record = await step(name, async () => {
+      if (done.code === 0) return [];
+      const lines = done.stdout.split("\n").filter((line) => line.trim() && !noise.test(line));
+      return done.stderr ? [...lines, lastLines(done.stderr)] : lines;
+    });
+    record.ms = done.ms; // it ran alongside the others: its own duration, not the wait
+  }
+  result.ok = result.steps.every((s) => s.status === "passed");
+  result.ms = Date.now() - started;
+  return result;
+}
+
+/**
+ * Checks packages two at a time, with one temporary directory and one set of tarballs.
  * @param {string[]} dirs
- * @param {CheckOptions & { concurrency?: number }} [options]
+ * @param {CheckOptions} [options]
  * @returns {Promise<PackageResult[]>}
  */
 export async function checkPackages(dirs, options = {}) {
@@ -521,43 +457,21 @@ export async function checkPackages(dirs, options = {}) {
   const results = [];
   let next = 0;
   const worker = async () => {
-    while (next < dirs.length) {
-      const index = next++;
+    for (let index = next++; index < dirs.length; index = next++) {
       results[index] = await checkPackage(String(dirs[index]), shared);
     }
   };
   try {
-    await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 2) }, worker));
+    await Promise.all([worker(), worker()]);
     return results;
   } finally {
-    if (options.workDir === undefined && !options.keep) {
+    if (options.workDir === undefined && !options.keep)
       await rm(workDir, { recursive: true, force: true });
-    }
   }
 }
 
 /**
- * A human summary of one result.
- * @param {PackageResult} result
- */
-export function formatResult(result) {
-  /** @param {number} ms */
-  const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
-  const lines = [
-    `${result.ok ? "ok    " : "FAILED"} ${result.name}@${result.version} (${seconds(result.ms)})`,
-  ];
-  const marks = { passed: "✓", failed: "✗", skipped: "-" };
-  for (const step of result.steps) {
-    const time = step.status === "skipped" ? "" : seconds(step.ms);
-    lines.push(`  ${marks[step.status]} ${step.name.padEnd(34)} ${time}`);
-    for (const message of step.messages) lines.push(`      ${message}`);
-    for (const warning of step.warnings) lines.push(`      warning: ${warning}`);
-  }
-  return lines.join("\n");
-}
-
-/**
- * The options the CLI and the release flow use for the workspace's own packages.
+ * The options for the workspace's own packages: its LICENSE is what each tarball's must say.
  * @param {string} [root]
  * @returns {Promise<CheckOptions>}
  */
@@ -568,43 +482,33 @@ export async function workspaceCheckOptions(root = WORKSPACE_ROOT) {
 
 async function main() {
   const args = process.argv.slice(2);
-  if (args.includes("--help")) {
-    console.log(
-      "usage: node tooling/release/pack-and-install.mjs [--package NAME|DIR]... [--keep] [--no-publint] [--no-attw] [--json FILE]",
-    );
-    return;
-  }
-  const valuesOf = (/** @type {string} */ flag) =>
-    args.flatMap((arg, index) =>
-      arg === flag && args[index + 1] ? [String(args[index + 1])] : [],
-    );
-  const wanted = valuesOf("--package");
-  let dirs = await listPublishablePackages(WORKSPACE_ROOT);
-  if (wanted.length) {
-    const workspace = await readWorkspacePackages(WORKSPACE_ROOT);
-    dirs = wanted.map((want) => workspace.get(want)?.dir ?? path.resolve(want));
-  }
-  const started = Date.now();
+  const wanted = args.flatMap((arg, index) =>
+    arg === "--package" && args[index + 1] ? [String(args[index + 1])] : [],
+  );
+  const workspace = await readWorkspacePackages(WORKSPACE_ROOT);
+  const dirs = wanted.length
+    ? wanted.map((want) => workspace.get(want)?.dir ?? path.resolve(want))
+    : await listPublishablePackages(WORKSPACE_ROOT);
   const workDir = await mkdtemp(path.join(os.tmpdir(), "llm-journey-release-"));
-  const keep = args.includes("--keep");
   const results = await checkPackages(dirs, {
     ...(await workspaceCheckOptions()),
     workDir,
-    keep,
-    publint: !args.includes("--no-publint"),
-    attw: !args.includes("--no-attw"),
+    keep: true,
   });
-  for (const result of results) console.log(formatResult(result));
-  const failed = results.filter((result) => !result.ok);
-  const total = ((Date.now() - started) / 1000).toFixed(1);
-  console.log(
-    `\n${results.length - failed.length} of ${results.length} packages install and work on their own (${total} s)`,
-  );
-  const [jsonFile] = valuesOf("--json");
-  if (jsonFile) await writeFile(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
-  if (keep) console.log(`temporary files kept in ${workDir}`);
+  const marks = { passed: "✓", failed: "✗", skipped: "-" };
+  for (const result of results) {
+    console.log(
+      `${result.ok ? "ok    " : "FAILED"} ${result.name}@${result.version} (${result.ms} ms)`,
+    );
+    for (const step of result.steps) {
+      console.log(`  ${marks[step.status]} ${step.name}`);
+      for (const message of step.messages) console.log(`      ${message}`);
+      for (const warning of step.warnings) console.log(`      warning: ${warning}`);
+    }
+  }
+  if (args.includes("--keep")) console.log(`temporary files kept in ${workDir}`);
   else await rm(workDir, { recursive: true, force: true });
-  process.exitCode = failed.length ? 1 : 0;
+  process.exitCode = results.every((result) => result.ok) ? 0 : 1;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
