@@ -135,7 +135,9 @@ export function explainTscOutput(output, source) {
  * @returns {{ problems: string[], warnings: string[] }}
  */
 export function splitPeerDeclarationErrors(messages, peers) {
+  /** @type {string[]} */
   const problems = [];
+  /** @type {string[]} */
   const warnings = [];
   let inPeer = false;
   for (const message of messages) {
