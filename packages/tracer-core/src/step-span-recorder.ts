@@ -27,6 +27,10 @@ export const NOOP_STEP_RECORDER: StepRecorder = Object.freeze({ stepFinished() {
  * A dropped step costs a few comparisons and at most a random draw and a clock reading.
  */
 export class StepSpanRecorder implements StepRecorder {
+  /** The second in which the rate's picks are counted against `maxPerSecond`. */
+  private windowStartedAt = Number.NEGATIVE_INFINITY;
+  private keptInWindow = 0;
+
   constructor(
     private readonly tracer: Tracer,
     private readonly settings: StepTracingSettings,
@@ -40,7 +44,7 @@ export class StepSpanRecorder implements StepRecorder {
       const { slowMs } = this.settings;
       let reason: StepSampleReason | undefined;
       if (step.preemptions > 0) reason = "preemption";
-      else if (decideSampled(this.settings.sampleRate)) reason = "rate";
+      else if (decideSampled(this.settings.sampleRate) && this.withinRateLimit()) reason = "rate";
       // The clock is read only when the answer depends on it.
       if (reason === undefined && slowMs === Number.POSITIVE_INFINITY) return;
       const endedAt = performance.now();
@@ -53,6 +57,21 @@ export class StepSpanRecorder implements StepRecorder {
     } catch (error) {
       this.onError(error, "stepFinished");
     }
+  }
+
+  /** Counts one more step kept by the rate; false when this second's `maxPerSecond` is spent. */
+  private withinRateLimit(): boolean {
+    const max = this.settings.maxPerSecond;
+    if (max === Number.POSITIVE_INFINITY) return true;
+    // Read only for a step the rate picked: a dropped step still reads no clock.
+    const now = performance.now();
+    if (now - this.windowStartedAt >= 1000) {
+      this.windowStartedAt = now;
+      this.keptInWindow = 0;
+    }
+    if (this.keptInWindow >= max) return false;
+    this.keptInWindow++;
+    return true;
   }
 
   private record(step: CoreStepView, reason: StepSampleReason, endedAt: number): void {

@@ -1,6 +1,6 @@
 import { SpanKind } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { CoreJourneyTracer } from "./core-tracer.js";
 import { type CoreTracerOptions, createCoreTracer } from "./create-core-tracer.js";
 import {
@@ -238,6 +238,43 @@ describe("llm_step spans", () => {
     expect(errors).toEqual([]);
   });
 
+  it("keeps at most maxPerSecond steps by the rate in a second, and every preempting one", () => {
+    const core = coreTracer({ steps: { sampleRate: 1, maxPerSecond: 3 } });
+    // Fifty steps take far less than a second: the rate picks all, three are kept.
+    for (let i = 1; i <= 50; i++) core.stepFinished(stepView({ step: i }));
+    for (let i = 51; i <= 55; i++) core.stepFinished(stepView({ step: i, preemptions: 1 }));
+    const reasons = stepSpans().map((step) => [
+      step.attributes[StepAttr.STEP],
+      step.attributes[StepAttr.SAMPLE_REASON],
+    ]);
+    expect(reasons).toEqual([
+      [1, "rate"],
+      [2, "rate"],
+      [3, "rate"],
+      [51, "preemption"],
+      [52, "preemption"],
+      [53, "preemption"],
+      [54, "preemption"],
+      [55, "preemption"],
+    ]);
+    expect(errors).toEqual([]);
+  });
+
+  it("keeps steps by the rate again a second after the first of the last second", () => {
+    vi.useFakeTimers({ toFake: ["performance"] });
+    try {
+      const core = coreTracer({ steps: { sampleRate: 1, maxPerSecond: 1 } });
+      core.stepFinished(stepView({ step: 1 }));
+      vi.advanceTimersByTime(999);
+      core.stepFinished(stepView({ step: 2 }));
+      vi.advanceTimersByTime(1);
+      core.stepFinished(stepView({ step: 3 }));
+      expect(stepSpans().map((step) => step.attributes[StepAttr.STEP])).toEqual([1, 3]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("starts the span when the step started and ends it when it was reported", () => {
     const core = coreTracer({ steps: { sampleRate: 1 } });
     const startedAt = performance.now() - 30;
@@ -308,6 +345,9 @@ describe("step tracing options", () => {
       [{ slowMs: "10" }, /steps\.slowMs must be a finite number > 0/],
       [{ maxLinks: -1 }, /steps\.maxLinks must be an integer >= 0, got -1/],
       [{ maxLinks: 1.5 }, /steps\.maxLinks must be an integer >= 0/],
+      [{ maxPerSecond: -1 }, /steps\.maxPerSecond must be a number >= 0, got -1/],
+      [{ maxPerSecond: "10" }, /steps\.maxPerSecond must be a number >= 0/],
+      [{ maxPerSecond: Number.NaN }, /steps\.maxPerSecond must be a number >= 0/],
       [true, /steps must be an options object or false, got true/],
       [null, /steps must be an options object or false, got null/],
     ];

@@ -15,6 +15,13 @@ export interface StepTracingOptions {
    * `linkCountLimit` (128 by default), which drops the oldest links silently. Default: 128.
    */
   maxLinks?: number;
+  /**
+   * Steps the rate may keep per second, at most; steps kept for a preemption or for being
+   * slow do not count and are always kept. A rate is a share of steps, so an engine whose
+   * steps take microseconds (thousands a second) keeps hundreds of spans a second at 0.01;
+   * this bounds what they cost, whatever the step frequency. Default: no limit.
+   */
+  maxPerSecond?: number;
 }
 
 export const DEFAULT_STEP_SAMPLE_RATE = 0.01;
@@ -26,6 +33,8 @@ export interface StepTracingSettings {
   /** `Infinity` when no threshold was given: no step is ever slow. */
   readonly slowMs: number;
   readonly maxLinks: number;
+  /** `Infinity` when no limit was given. */
+  readonly maxPerSecond: number;
 }
 
 /**
@@ -52,5 +61,9 @@ export function resolveStepTracing(
   if (!Number.isSafeInteger(maxLinks) || maxLinks < 0) {
     throw new RangeError(`steps.maxLinks must be an integer >= 0, got ${String(maxLinks)}`);
   }
-  return { sampleRate, slowMs: slowMs ?? Number.POSITIVE_INFINITY, maxLinks };
+  const maxPerSecond = options?.maxPerSecond ?? Number.POSITIVE_INFINITY;
+  if (typeof maxPerSecond !== "number" || Number.isNaN(maxPerSecond) || maxPerSecond < 0) {
+    throw new RangeError(`steps.maxPerSecond must be a number >= 0, got ${String(maxPerSecond)}`);
+  }
+  return { sampleRate, slowMs: slowMs ?? Number.POSITIVE_INFINITY, maxLinks, maxPerSecond };
 }
