@@ -36,6 +36,7 @@ describe("parseConfig", () => {
       maxJourneyAgeMs: 300_000,
       stepSampleRate: 0.01,
       stepSlowMs: undefined,
+      stepMaxPerSecond: 20,
     });
     expect(config.engine.stepTime).toBeUndefined();
     expect(config.uploadTimeoutMs).toBe(30_000);
@@ -83,9 +84,20 @@ describe("parseConfig", () => {
     }
   });
 
-  it("takes the step-tracing rate and slow threshold", () => {
-    const config = parse(["--step-tracing-sample-rate", "0.5", "--step-tracing-slow-ms", "12.5"]);
-    expect(config.tracing).toMatchObject({ stepSampleRate: 0.5, stepSlowMs: 12.5 });
+  it("takes the step-tracing rate, slow threshold and limit per second", () => {
+    const config = parse([
+      "--step-tracing-sample-rate",
+      "0.5",
+      "--step-tracing-slow-ms",
+      "12.5",
+      "--step-tracing-max-per-second",
+      "0",
+    ]);
+    expect(config.tracing).toMatchObject({
+      stepSampleRate: 0.5,
+      stepSlowMs: 12.5,
+      stepMaxPerSecond: 0,
+    });
   });
 
   it("takes the negative flags", () => {
@@ -134,6 +146,10 @@ describe("parseConfig", () => {
     [["--step-tracing-sample-rate", "2"], "--step-tracing-sample-rate must be in [0, 1], got 2"],
     [["--step-tracing-slow-ms", "0"], "--step-tracing-slow-ms must be a number > 0, got 0"],
     [["--step-tracing-slow-ms", "soon"], "--step-tracing-slow-ms must be a non-negative number"],
+    [
+      ["--step-tracing-max-per-second", "1.5"],
+      "--step-tracing-max-per-second must be an integer >= 0, got 1.5",
+    ],
     [["--bogus"], "Unknown option '--bogus'"],
     [
       ["--follow-client-sampling", "--no-trust-client-trace-context"],

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_STEP_SAMPLE_RATE } from "@llm-journey/tracer-core";
 import { resolveOtlpProtocol } from "@llm-journey/tracer-core/sdk";
+import { DEFAULT_STEP_MAX_PER_SECOND } from "./engine/engine-options.js";
 import { DEFAULT_JOURNEY_STORE_MAX_BYTES } from "./journeys/journey-store.js";
 
 export const TRACING_MODES = ["spans", "dual", "legacy"] as const;
@@ -51,6 +52,8 @@ export interface ServerConfig {
     stepSampleRate: number;
     /** Steps at least this long are kept whatever the rate; undefined: no threshold. */
     stepSlowMs: number | undefined;
+    /** Steps the rate keeps per second, at most. */
+    stepMaxPerSecond: number;
   };
   engine: {
     /** `simulated` (the default) or `llama-cpp`: llama.cpp through node-llama-cpp. */
@@ -115,6 +118,8 @@ export const USAGE = `Usage: npm run demo -- [flags]
   --step-tracing-sample-rate R         share of scheduler steps kept as llm_step spans, 0..1
                                        (default 0.01; steps with a preemption are always kept)
   --step-tracing-slow-ms MS            also keep every step at least this long (default: off)
+  --step-tracing-max-per-second N      of the steps the rate picks, keep at most N a second
+                                       (default 20)
   --engine simulated|llama-cpp         simulated: the simulated model (default); llama-cpp: real
                                        llama.cpp through node-llama-cpp, on the CPU [ENGINE]
   --model FILE.gguf                    llama-cpp: the model [MODEL] (default: a generated tiny
@@ -219,6 +224,7 @@ export function parseConfig(
         "max-journey-age-ms": { type: "string" },
         "step-tracing-sample-rate": { type: "string" },
         "step-tracing-slow-ms": { type: "string" },
+        "step-tracing-max-per-second": { type: "string" },
         "max-num-seqs": { type: "string" },
         "max-num-batched-tokens": { type: "string" },
         "num-kv-blocks": { type: "string" },
@@ -331,6 +337,7 @@ export function parseConfig(
       maxJourneyAgeMs: int("max-journey-age-ms", DEFAULT_MAX_JOURNEY_AGE_MS, 0),
       stepSampleRate: share("step-tracing-sample-rate", DEFAULT_STEP_SAMPLE_RATE),
       stepSlowMs: positive("step-tracing-slow-ms", str("step-tracing-slow-ms")),
+      stepMaxPerSecond: int("step-tracing-max-per-second", DEFAULT_STEP_MAX_PER_SECOND, 0),
     },
     engine: {
       kind,

@@ -21,6 +21,7 @@ describe("resolveEngineOptions", () => {
           serviceName: DEFAULT_SERVICE_NAME,
           maxJourneyAgeMs: 0,
           stepSampleRate: 0.01,
+          stepMaxPerSecond: 20,
         },
       });
     } finally {
@@ -83,6 +84,11 @@ describe("resolveEngineOptions", () => {
       { tracing: { stepSlowMs: 0 } },
       RangeError,
       "tracing.stepSlowMs must be a finite number > 0, got 0",
+    ],
+    [
+      { tracing: { stepMaxPerSecond: -1 } },
+      RangeError,
+      "tracing.stepMaxPerSecond must be a finite number >= 0, got -1",
     ],
     [
       { tracing: { otlpEndpoint: "not a url" } },

@@ -1,4 +1,8 @@
 import { DEFAULT_STEP_SAMPLE_RATE } from "@llm-journey/tracer-core";
+
+/** The demo's limit on steps kept by the rate per second (see `stepMaxPerSecond`). */
+export const DEFAULT_STEP_MAX_PER_SECOND = 20;
+
 import { DEFAULT_STEP_TIME, type StepTimeModel } from "./step-time-model.js";
 
 export interface EngineTracingOptions {
@@ -29,6 +33,11 @@ export interface EngineTracingOptions {
   stepSampleRate: number;
   /** Steps at least this long (ms) are kept whatever the rate. Default: none. */
   stepSlowMs?: number | undefined;
+  /**
+   * Steps the rate keeps per second, at most (preempting and slow steps are always kept).
+   * Default: 20, so that a `--fast` engine's thousands of steps a second stay cheap.
+   */
+  stepMaxPerSecond: number;
   /**
    * Every string attribute of the engine's spans is cut to this many characters. Default:
    * the SDK's, from `OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT` or `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`.
@@ -141,6 +150,10 @@ export function resolveEngineOptions(input: EngineOptionsInput = {}): EngineOpti
       ...(tracing.stepSlowMs !== undefined
         ? { stepSlowMs: positiveNumber(tracing.stepSlowMs, "tracing.stepSlowMs") }
         : {}),
+      stepMaxPerSecond: nonNegative(
+        tracing.stepMaxPerSecond ?? DEFAULT_STEP_MAX_PER_SECOND,
+        "tracing.stepMaxPerSecond",
+      ),
       ...(tracing.attributeValueLengthLimit !== undefined
         ? {
             attributeValueLengthLimit: positiveInteger(

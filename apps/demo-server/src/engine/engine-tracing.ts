@@ -60,6 +60,7 @@ export class EngineTracing {
       steps: {
         sampleRate: options.stepSampleRate,
         ...(options.stepSlowMs !== undefined ? { slowMs: options.stepSlowMs } : {}),
+        maxPerSecond: options.stepMaxPerSecond,
       },
       onError: this.onError,
     });
