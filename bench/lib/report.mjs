@@ -5,18 +5,21 @@ export const GOALS = {
   disabled_ratio: { goal: "≤ 1.01", met: (v) => v <= 1.01 },
   sampled_out_ns_per_request: { goal: "≤ 100", met: (v) => v <= 100 },
   traced_journey_us: {
-    goal: "≤ 1.1 × `traced_journey_sdk_floor_us`",
+    goal: "≤ 1.05 × `traced_journey_sdk_floor_us`",
     met: (v, keys) =>
       typeof keys.traced_journey_sdk_floor_us === "number"
-        ? v <= 1.1 * keys.traced_journey_sdk_floor_us
+        ? v <= 1.05 * keys.traced_journey_sdk_floor_us
         : null,
   },
   traced_journey_sdk_floor_us: { goal: "(the SDK floor, same run)", met: () => null },
+  traced_journey_ratio_to_hand_written: { goal: "≤ 1.05", met: (v) => v <= 1.05 },
   server_added_cpu_ratio_to_peer: { goal: "≤ 1.0 (then 0.5)", met: (v) => v <= 1.0 },
   server_sampled_out_added_cpu_pct: { goal: "≤ 2", met: (v) => v <= 2 },
-  otlp_bytes_per_traced_request: { goal: "≤ 2048", met: (v) => v <= 2048 },
+  // Retired as goals, still reported: bound by the event contract (each core event carries
+  // its progress attributes) and by the header map that is the only link between the layers.
+  otlp_bytes_per_traced_request: { goal: "(retired: ≤ 2048)", met: () => null },
   bytes_per_active_request: { goal: "≤ 2048", met: (v) => v <= 2048 },
-  bytes_per_active_request_own: { goal: "≤ 256", met: (v) => v <= 256 },
+  bytes_per_active_request_own: { goal: "(retired: ≤ 256)", met: () => null },
   residual_entries_after_drain: { goal: "= 0", met: (v) => v === 0 },
   llama_cpp_tiny_rate1_loss_pct: { goal: "≤ 1", met: (v) => v <= 1 },
   llama_cpp_larger_rate1_loss_pct: { goal: "≤ 0.2", met: (v) => v <= 0.2 },
@@ -185,6 +188,19 @@ export function markdown(result) {
             fmt(t.llm_journey_share_cpu_ns / 1000),
           ],
           ["one more core event (ns)", fmt(t.per_event_cpu_ns)],
+          ...(s.micro.hand_written
+            ? [
+                [
+                  "traced journey beside the same journey written by hand, one process: layers, CPU (µs)",
+                  spread(s.micro.hand_written.layers_cpu_ns, 1e-3),
+                ],
+                [
+                  "… hand-written on the OpenTelemetry API with W3C headers, CPU (µs)",
+                  spread(s.micro.hand_written.hand_written_cpu_ns, 1e-3),
+                ],
+                ["… layers ÷ hand-written, per round", spread(s.micro.hand_written.ratio, 1, 4)],
+              ]
+            : []),
         ],
       ),
     );
@@ -329,7 +345,8 @@ export function markdown(result) {
           "journey, rate 1 + OTLP",
           "ratio",
           "journey, rate 0.01 + OTLP",
-          "… % of off",
+          "… % of off (IQR)",
+          "A/A control: off, second process, % of off (IQR)",
         ],
         Object.entries(s.server.peer).map(([kind, p]) => [
           kind,
@@ -337,7 +354,12 @@ export function markdown(result) {
           fmt(p.journey_added_cpu_us),
           fmt(p.ratio),
           fmt(p.sampled_out_added_cpu_us),
-          fmt(p.sampled_out_added_cpu_pct),
+          p.sampled_out_added_cpu_pct_spread
+            ? `${fmt(p.sampled_out_added_cpu_pct)} (${fmt(p.sampled_out_added_cpu_pct_spread.p25)}–${fmt(p.sampled_out_added_cpu_pct_spread.p75)})`
+            : fmt(p.sampled_out_added_cpu_pct),
+          p.control_added_cpu_pct_spread
+            ? `${fmt(p.control_added_cpu_pct)} (${fmt(p.control_added_cpu_pct_spread.p25)}–${fmt(p.control_added_cpu_pct_spread.p75)})`
+            : "–",
         ]),
       ),
     );

@@ -57,7 +57,7 @@ export const loadNodeLlamaCpp = () =>
 
 // Resolved from tracer-core, so the bench shares the very module instances the
 // libraries use (pnpm keeps them out of the root node_modules).
-const coreRequire = createRequire(rootPath("packages/tracer-core/package.json"));
+export const coreRequire = createRequire(rootPath("packages/tracer-core/package.json"));
 
 /** `@opentelemetry/api`, the instance tracer-core uses. */
 export const otelApi = () => coreRequire("@opentelemetry/api");

@@ -1,4 +1,6 @@
 // One variant of the micro-benchmarks, in its own process (see lib/interleave.mjs).
+
+import { handWrittenApi, handWrittenCore } from "../lib/hand-written-journey.mjs";
 import { serveVariant } from "../lib/interleave.mjs";
 import {
   EMPTY_API,
@@ -122,6 +124,33 @@ serveVariant(async (variant, { group, requests }) => {
       body = (i) => tracedRequest(a, c, ids(i), extra);
     }
     return chunkedRunner(body);
+  }
+
+  if (group === "hand-written") {
+    // The layers and the hand-written journey in one process, on one provider, timed in
+    // turn within each round (the order alternating): both share the process's JIT
+    // state and heap, as two instrumentations of one server would.
+    const [a, c] = [api(1), core()];
+    const tracer = sdk.provider.getTracer("llm-journey-bench.hand-written");
+    const [ha, hc] = [handWrittenApi(tracer), handWrittenCore(tracer)];
+    layers = [a, c, hc];
+    const timed = {
+      layers: (i) => tracedRequest(a, c, ids(i)),
+      hand: (i) => tracedRequest(ha, hc, ids(i)),
+    };
+    let round = 0;
+    return {
+      async round() {
+        const order = round++ % 2 === 0 ? ["layers", "hand"] : ["hand", "layers"];
+        const value = {};
+        for (const name of order) {
+          value[name] = await timeChunked(requests, 200, offset, timed[name]);
+          offset += requests;
+        }
+        return value;
+      },
+      finish: () => finishReport(sdk, layers),
+    };
   }
 
   if (group === "watchdog") {

@@ -30,6 +30,14 @@ export async function runMicro({ smoke }) {
     rounds: smoke ? 3 : 40,
     batches: smoke ? 1 : 2,
   });
+  const handWritten = await runInterleaved({
+    script,
+    variants: ["layers and hand-written"],
+    args: { group: "hand-written", requests: smoke ? 200 : 2_000 },
+    warmup: smoke ? 1 : 10,
+    rounds: smoke ? 3 : 40,
+    batches: smoke ? 1 : 2,
+  });
   const stream = await runInterleaved({
     script,
     variants: ["baseline", "traceStream"],
@@ -86,6 +94,11 @@ export async function runMicro({ smoke }) {
       sampledOutCost("both layers").median_diff) /
     16;
   const streamCost = cost(paired(stream.results, "traceStream", "baseline", cpuNs));
+  const handRounds = handWritten.results["layers and hand-written"];
+  const handRatio = summary(
+    handRounds.map((r) => r.layers.cpuNs / r.hand.cpuNs),
+    4,
+  );
 
   return {
     sampled_out: {
@@ -110,6 +123,19 @@ export async function runMicro({ smoke }) {
       llm_journey_share_cpu_ns: sig(tracedCpu.median_diff - floorCpu.median_diff, 4),
       per_event_cpu_ns: sig(perEventNs, 4),
       checks: traced.finished.traced,
+    },
+    hand_written: {
+      what: "the traced journey through both layers, and the same journey written by hand on the OpenTelemetry API (lib/hand-written-journey.mjs: the same spans, events and attributes, W3C headers through the SDK's W3CTraceContextPropagator), in one process on one provider, timed in turn each round; CPU per journey, and their ratio per round",
+      layers_cpu_ns: summary(
+        handRounds.map((r) => r.layers.cpuNs),
+        1,
+      ),
+      hand_written_cpu_ns: summary(
+        handRounds.map((r) => r.hand.cpuNs),
+        1,
+      ),
+      ratio: handRatio,
+      checks: handWritten.finished["layers and hand-written"],
     },
     trace_stream: {
       what: "traceStream(no-op handle) around a 17-item async source, minus iterating the source directly",
@@ -145,6 +171,7 @@ export async function runMicro({ smoke }) {
     sampled_out_ns_per_request: sig(sampledOutCost("both layers").median_diff, 3),
     traced_journey_us: sig(tracedCpu.median_diff / 1000, 3),
     traced_journey_sdk_floor_us: sig(floorCpu.median_diff / 1000, 3),
+    traced_journey_ratio_to_hand_written: sig(handRatio.median, 3),
   };
 }
 

@@ -1,14 +1,25 @@
 // Section 5 (and the server half of section 3): the demo server as a child process under
 // load, streaming and non-streaming: tracing off; the peer (tracing off, the stock
 // OpenTelemetry HTTP auto-instrumentation registered, OTLP export); journey tracing at
-// rate 1 with the embedded store only; at rate 1 and at rate 0.01 with OTLP export; and
-// the legacy and dual modes when they are built. Each exporting server has its own sink.
+// rate 1 with the embedded store only; at rate 1 and at rate 0.01 with OTLP export; a
+// second tracing-off process, the A/A control that shows what the section can resolve;
+// and the legacy and dual modes when they are built. Each exporting server has its own sink.
 import { fileURLToPath } from "node:url";
 import { processCpuSeconds, startDemoServer } from "../lib/demo-server.mjs";
 import { loadGeneratorName, runLoad } from "../lib/load.mjs";
 import { protocolOf, startOtlpSink } from "../lib/otlp-sink.mjs";
 import { median, sig, summary } from "../lib/stats.mjs";
 import { legacyBufferBuilt } from "../lib/workspace.mjs";
+
+/**
+ * Rounds: short ones, many of them. A round's figure is paired with tracing off's in the
+ * same round, and the closer in time two runs are, the less a shared machine's changing
+ * load moves one and not the other.
+ */
+const ROUNDS = 8;
+const ROUND_SECONDS = 1.5;
+/** Requests each server serves of each kind before the rounds (or at most maxSeconds). */
+const WARMUP = { requests: { "non-streaming": 30_000, streaming: 12_000 }, maxSeconds: 20 };
 
 /** Small outputs and no simulated step time: the server and its tracing are measured. */
 const COMMON_FLAGS = ["--fast"];
@@ -28,6 +39,7 @@ const KINDS = { "non-streaming": body(false), streaming: body(true) };
 
 /** The configurations the keys are computed from. */
 const OFF = "off";
+const CONTROL = "off, second process";
 const PEER_OTLP = "peer + OTLP";
 const RATE1_OTLP = "rate 1 + OTLP";
 const RATE001_OTLP = "rate 0.01 + OTLP";
@@ -35,6 +47,7 @@ const RATE001_OTLP = "rate 0.01 + OTLP";
 export async function runServer({ smoke }) {
   const configs = [
     { name: OFF, flags: ["--no-journey-tracing"] },
+    { name: CONTROL, flags: ["--no-journey-tracing"] },
     { name: PEER_OTLP, flags: ["--no-journey-tracing"], peer: true, otlp: true },
     { name: "rate 1", flags: ["--journey-tracing-sample-rate", "1"] },
     { name: RATE1_OTLP, flags: ["--journey-tracing-sample-rate", "1"], otlp: true },
@@ -98,8 +111,9 @@ export async function measureServers(configs, { smoke, rounds: wantedRounds }) {
       throw outcome.reason;
     }
   }
-  const durationSec = smoke ? 0.4 : 2;
-  const rounds = smoke ? 1 : (wantedRounds ?? 5);
+  const durationSec = smoke ? 0.4 : ROUND_SECONDS;
+  const rounds = smoke ? 1 : (wantedRounds ?? ROUNDS);
+  const warmup = smoke ? { requests: 200, maxSeconds: 0.2 } : WARMUP;
   const runs = [];
   const load = async (server, kindBody, seconds) => {
     const result = await runLoad({
@@ -113,9 +127,21 @@ export async function measureServers(configs, { smoke, rounds: wantedRounds }) {
     return result;
   };
   try {
-    // Warm-up: JIT, connection pools and the journey store's first 500 traces.
+    // Warm-up by requests served, not by time: V8 optimizes a function once it has run
+    // enough, and at rate 0.01 the traced path and the OTLP serializer run on one request
+    // in a hundred, so they reach optimized code a hundred times later in requests than
+    // the untraced path. Measured sooner, the rounds counted their compilation (tens of
+    // µs per request on a loaded machine) as the cost of a sampled-out request.
     for (const server of servers) {
-      for (const kindBody of Object.values(KINDS)) await load(server, kindBody, smoke ? 0.2 : 1.5);
+      for (const [kind, kindBody] of Object.entries(KINDS)) {
+        const target = warmup.requests[kind] ?? warmup.requests;
+        const started = performance.now();
+        let served = 0;
+        while (served < target && performance.now() - started < warmup.maxSeconds * 1000) {
+          const result = await load(server, kindBody, 1);
+          served += result.requests;
+        }
+      }
     }
     for (let round = 0; round < rounds; round++) {
       for (const [kind, kindBody] of Object.entries(KINDS)) {
@@ -160,7 +186,7 @@ export async function measureServers(configs, { smoke, rounds: wantedRounds }) {
         ];
       }),
   );
-  return { runs, servers, exported, notes, durationSec, rounds };
+  return { runs, servers, exported, notes, durationSec, rounds, warmup };
 }
 
 /** Per kind, the median over rounds of `config`'s CPU per request minus off's in the same round. */
@@ -180,7 +206,7 @@ export function addedCpu(runs, config, off = OFF) {
   );
 }
 
-function summarize(runs, servers, notes, exported, { durationSec, rounds }) {
+function summarize(runs, servers, notes, exported, { durationSec, rounds, warmup }) {
   const table = [];
   const ratios = {};
   const added = {};
@@ -208,6 +234,11 @@ function summarize(runs, servers, notes, exported, { durationSec, rounds }) {
         server_cpu_us_per_request: sig(median(mine.map((run) => run.serverCpuUsPerRequest)), 4),
         added_cpu_us_per_request: summary(addedCpu, 1),
         added_cpu_pct_of_off: sig((median(addedCpu) / offCpu) * 100, 3),
+        // The same paired differences in % of off's median, with their spread.
+        added_cpu_pct_spread: summary(
+          addedCpu.map((us) => (us / offCpu) * 100),
+          2,
+        ),
         failures: mine.reduce((sum, run) => sum + run.failures, 0),
       });
       ratios[`${server.name}|${kind}`] = median(ratio);
@@ -246,6 +277,10 @@ function summarize(runs, servers, notes, exported, { durationSec, rounds }) {
           ratio: sig(journey / stock, 3),
           sampled_out_added_cpu_us: sig(added[`${RATE001_OTLP}|${kind}`], 3),
           sampled_out_added_cpu_pct: row(RATE001_OTLP, kind).added_cpu_pct_of_off,
+          sampled_out_added_cpu_pct_spread: row(RATE001_OTLP, kind).added_cpu_pct_spread,
+          // Two processes of the same build, tracing off: what the section cannot tell apart.
+          control_added_cpu_pct: row(CONTROL, kind)?.added_cpu_pct_of_off ?? null,
+          control_added_cpu_pct_spread: row(CONTROL, kind)?.added_cpu_pct_spread ?? null,
         },
       ];
     }),
@@ -257,6 +292,7 @@ function summarize(runs, servers, notes, exported, { durationSec, rounds }) {
       connections: CONNECTIONS,
       seconds_per_run: durationSec,
       rounds,
+      warmup_requests_per_server: warmup.requests,
       request: `POST /v1/chat/completions, max_tokens ${MAX_TOKENS}, server flags ${COMMON_FLAGS.join(" ")}`,
     },
     runs: table,
