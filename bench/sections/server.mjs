@@ -19,7 +19,7 @@ import { legacyBufferBuilt } from "../lib/workspace.mjs";
 const ROUNDS = 8;
 const ROUND_SECONDS = 1.5;
 /** Requests each server serves of each kind before the rounds (or at most maxSeconds). */
-const WARMUP = { requests: { "non-streaming": 30_000, streaming: 12_000 }, maxSeconds: 20 };
+const WARMUP = { requests: { "non-streaming": 30_000, streaming: 12_000 }, maxSeconds: 12 };
 
 /** Small outputs and no simulated step time: the server and its tracing are measured. */
 const COMMON_FLAGS = ["--fast"];
