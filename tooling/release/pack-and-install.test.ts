@@ -23,7 +23,8 @@ const expectedExports: Record<string, Record<string, string[]>> = {
     ".": ["extractContext", "injectContext", "withSampledHeader", "stripSampledHeader"],
   },
   "@llm-journey/tracer-core": {
-    ".": ["createCoreTracer", "NOOP_CORE_TRACER", "CoreEvent", "isUnconfiguredGlobal"],
+    ".": ["createCoreTracer", "NOOP_CORE_TRACER", "CoreEvent", "TracingNotice"],
+    "./internal": ["isUnconfiguredGlobal", "registeredTracer"],
     "./sdk": ["createJourneyTracerProvider"],
     "./testing": ["createTestTracing", "assertNoTrackedEntries"],
   },

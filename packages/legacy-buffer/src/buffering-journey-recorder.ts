@@ -1,13 +1,11 @@
 import { readSampledHeader } from "@llm-journey/context-propagation";
-import {
-  assertSampleRate,
-  type CoreRequestView,
-  decideSampled,
-  type FinishStatus,
-  type OpenCoreJourney,
-  requestIdOf,
-  type TracingErrorHandler,
+import type {
+  CoreRequestView,
+  FinishStatus,
+  OpenCoreJourney,
+  TracingErrorHandler,
 } from "@llm-journey/tracer-core";
+import { assertSampleRate, decideSampled, requestIdOf } from "@llm-journey/tracer-core/internal";
 import {
   EMPTY_STEP_RECORDS,
   type LegacyJourneyRecord,

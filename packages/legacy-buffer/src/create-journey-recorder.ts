@@ -1,11 +1,13 @@
 import {
-  assertSampleRate,
   type CoreRequestView,
   createRateLimitedErrorHandler,
-  isUnconfiguredGlobal,
-  registeredTracer,
   type TracingErrorHandler,
 } from "@llm-journey/tracer-core";
+import {
+  assertSampleRate,
+  isUnconfiguredGlobal,
+  registeredTracer,
+} from "@llm-journey/tracer-core/internal";
 import type { TracerProvider } from "@opentelemetry/api";
 import { BufferingJourneyRecorder } from "./buffering-journey-recorder.js";
 import { DeferredLegacyRecorder } from "./deferred-legacy-recorder.js";
@@ -17,6 +19,7 @@ import { NOOP_LEGACY_RECORDER } from "./noop-journey-recorder.js";
 /** The client every request belongs to when `clientOf` is not given. */
 export const DEFAULT_LEGACY_CLIENT: LegacyClientId = 0;
 
+/** How `createLegacyJourneyRecorder` builds the scheduler side; every option has a default. */
 export interface LegacyRecorderOptions {
   /**
    * Buffer journey records. Set it to whether the output side has a tracer to build

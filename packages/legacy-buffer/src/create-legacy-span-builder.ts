@@ -1,9 +1,5 @@
-import {
-  createRateLimitedErrorHandler,
-  isUnconfiguredGlobal,
-  registeredTracer,
-  type TracingErrorHandler,
-} from "@llm-journey/tracer-core";
+import { createRateLimitedErrorHandler, type TracingErrorHandler } from "@llm-journey/tracer-core";
+import { isUnconfiguredGlobal, registeredTracer } from "@llm-journey/tracer-core/internal";
 import { type Tracer, type TracerProvider, trace } from "@opentelemetry/api";
 import { DeferredLegacySpanBuilder } from "./deferred-legacy-span-builder.js";
 import { resolveEventBudget } from "./event-budget.js";
@@ -13,6 +9,7 @@ import { NOOP_LEGACY_SPAN_BUILDER } from "./noop-legacy-span-builder.js";
 import { PACKAGE_VERSION } from "./package-version.js";
 import { SpanLegacyBuilder } from "./span-legacy-builder.js";
 
+/** How `createLegacySpanBuilder` builds the output side; every option has a default. */
 export interface LegacySpanBuilderOptions {
   /** Build legacy spans. Default: true. */
   enabled?: boolean;

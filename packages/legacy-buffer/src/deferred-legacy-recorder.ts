@@ -1,10 +1,10 @@
-import {
-  assertSampleRate,
-  type CoreLatencies,
-  type CoreRequestView,
-  type FinishStatus,
-  type OpenCoreJourney,
+import type {
+  CoreLatencies,
+  CoreRequestView,
+  FinishStatus,
+  OpenCoreJourney,
 } from "@llm-journey/tracer-core";
+import { assertSampleRate } from "@llm-journey/tracer-core/internal";
 import type { LegacyStepRecords } from "./journey-record.js";
 import type { LegacyClientId, LegacyJourneyRecorder } from "./journey-recorder.js";
 import { NOOP_LEGACY_RECORDER } from "./noop-journey-recorder.js";

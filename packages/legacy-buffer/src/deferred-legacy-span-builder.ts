@@ -1,4 +1,5 @@
-import { NoSdkReporter, type TracingErrorHandler } from "@llm-journey/tracer-core";
+import type { TracingErrorHandler } from "@llm-journey/tracer-core";
+import { NoSdkReporter } from "@llm-journey/tracer-core/internal";
 import type { LegacyJourneyRecord, LegacyStepRecords } from "./journey-record.js";
 import { LEGACY_SPAN_NAME, LEGACY_TRACER_SCOPE } from "./legacy-names.js";
 import type {

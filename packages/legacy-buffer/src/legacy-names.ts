@@ -4,6 +4,7 @@
  * streams apart in dual mode.
  */
 export const LEGACY_SPAN_NAME = "llm_request";
+/** The legacy stream's tracer scope. */
 export const LEGACY_TRACER_SCOPE = "llm-journey.legacy";
 
 /**

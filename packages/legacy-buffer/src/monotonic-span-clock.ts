@@ -1,4 +1,5 @@
-import { monotonicSeconds, spanTime, wallClockAnchor } from "@llm-journey/tracer-core";
+import { monotonicSeconds } from "@llm-journey/tracer-core";
+import { spanTime, wallClockAnchor } from "@llm-journey/tracer-core/internal";
 import type { HrTime } from "@opentelemetry/api";
 
 /**

@@ -1,8 +1,5 @@
-import {
-  assertSampleRate,
-  type CoreLatencies,
-  type OpenCoreJourney,
-} from "@llm-journey/tracer-core";
+import type { CoreLatencies, OpenCoreJourney } from "@llm-journey/tracer-core";
+import { assertSampleRate } from "@llm-journey/tracer-core/internal";
 import { EMPTY_STEP_RECORDS, type LegacyStepRecords } from "./journey-record.js";
 import type { LegacyJourneyRecorder } from "./journey-recorder.js";
 

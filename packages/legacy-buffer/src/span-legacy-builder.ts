@@ -1,11 +1,11 @@
 import { extractContext, readSampledHeader } from "@llm-journey/context-propagation";
 import {
   CoreAttr,
-  describeError,
   type FinishStatus,
   monotonicSeconds,
   type TracingErrorHandler,
 } from "@llm-journey/tracer-core";
+import { describeError } from "@llm-journey/tracer-core/internal";
 import { SpanKind, SpanStatusCode, type Tracer } from "@opentelemetry/api";
 import { CollectedJourney } from "./collected-journey.js";
 import {

@@ -12,6 +12,7 @@ export type AbortReason =
   /** Refused at admission: the server's queue or the connection's share of it is full. */
   | "overloaded";
 
+/** Every `AbortReason`, in the order above. */
 export const ABORT_REASONS: readonly AbortReason[] = [
   "client_disconnect",
   "validation_error",

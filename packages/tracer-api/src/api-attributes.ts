@@ -39,5 +39,7 @@ export const ApiEvent = {
   ABORTED: "api.ABORTED",
 } as const;
 
+/** The API layer's span name. */
 export const API_SPAN_NAME = "llm_request";
+/** The API layer's tracer scope. */
 export const API_TRACER_SCOPE = "llm-journey.api";

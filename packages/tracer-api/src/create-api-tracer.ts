@@ -1,11 +1,10 @@
+import { createRateLimitedErrorHandler, type TracingErrorHandler } from "@llm-journey/tracer-core";
 import {
   assertSampleRate,
-  createRateLimitedErrorHandler,
   isUnconfiguredGlobal,
   registeredTracer,
   resolveMaxJourneyAge,
-  type TracingErrorHandler,
-} from "@llm-journey/tracer-core";
+} from "@llm-journey/tracer-core/internal";
 import { type Tracer, type TracerProvider, trace } from "@opentelemetry/api";
 import { API_TRACER_SCOPE } from "./api-attributes.js";
 import type { ApiJourneyTracer } from "./api-tracer.js";
@@ -14,6 +13,7 @@ import { NoopApiTracer } from "./noop-api-tracer.js";
 import { PACKAGE_VERSION } from "./package-version.js";
 import { SpanApiTracer } from "./span-api-tracer.js";
 
+/** How `createApiTracer` builds the API tracer; every option has a default. */
 export interface ApiTracerOptions {
   /** Turn journey tracing on or off. Default: true. */
   enabled?: boolean;

@@ -1,8 +1,5 @@
-import {
-  assertSampleRate,
-  NoSdkReporter,
-  type TracingErrorHandler,
-} from "@llm-journey/tracer-core";
+import type { TracingErrorHandler } from "@llm-journey/tracer-core";
+import { assertSampleRate, NoSdkReporter } from "@llm-journey/tracer-core/internal";
 import { API_SPAN_NAME, API_TRACER_SCOPE } from "./api-attributes.js";
 import type { ApiJourneyTracer, JourneyStart } from "./api-tracer.js";
 import type { JourneyHandle } from "./journey-handle.js";

@@ -1,9 +1,4 @@
-export {
-  type TracingErrorHandler,
-  TracingNotice,
-  type TracingNoticeCode,
-  type TracingNoticeSeverity,
-} from "@llm-journey/tracer-core";
+export { type TracingErrorHandler, TracingNotice } from "@llm-journey/tracer-core";
 export {
   ABORT_REASONS,
   type AbortReason,

@@ -1,4 +1,4 @@
-import { assertSampleRate } from "@llm-journey/tracer-core";
+import { assertSampleRate } from "@llm-journey/tracer-core/internal";
 import type { ApiJourneyTracer } from "./api-tracer.js";
 import { NOOP_JOURNEY_HANDLE } from "./noop-journey-handle.js";
 import type { OpenApiJourney } from "./open-api-journey.js";

@@ -4,16 +4,18 @@ import {
   SAMPLED_HEADER,
 } from "@llm-journey/context-propagation";
 import {
+  monotonicSeconds,
+  type TracingErrorHandler,
+  TracingNotice,
+} from "@llm-journey/tracer-core";
+import {
   assertSampleRate,
   decideSampled,
   JourneyWatchdog,
-  monotonicSeconds,
   spanTime,
-  type TracingErrorHandler,
-  TracingNotice,
   wallClockAnchor,
   watchdogClosure,
-} from "@llm-journey/tracer-core";
+} from "@llm-journey/tracer-core/internal";
 import {
   ROOT_CONTEXT,
   type Span,

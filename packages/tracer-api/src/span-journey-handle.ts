@@ -1,11 +1,6 @@
 import type { OutgoingHeaders } from "@llm-journey/context-propagation";
-import {
-  describeError,
-  elapsedMicroseconds,
-  monotonicSeconds,
-  spanTime,
-  type TracingErrorHandler,
-} from "@llm-journey/tracer-core";
+import { monotonicSeconds, type TracingErrorHandler } from "@llm-journey/tracer-core";
+import { describeError, elapsedMicroseconds, spanTime } from "@llm-journey/tracer-core/internal";
 import { type HrTime, type Span, SpanStatusCode } from "@opentelemetry/api";
 import type { AbortReason } from "./abort-reason.js";
 import { ApiAttr, ApiEvent } from "./api-attributes.js";

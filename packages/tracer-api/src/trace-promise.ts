@@ -4,6 +4,7 @@ import { NOOP_JOURNEY_HANDLE } from "./noop-journey-handle.js";
 import { recordBeforeDeparted } from "./record-before-departed.js";
 import { signalReason } from "./trace-stream.js";
 
+/** How `tracePromise` closes a journey around a non-streaming request. */
 export interface TracePromiseOptions<T = unknown> {
   /** Aborted when the client goes away or the caller cancels: closes with `client_disconnect`. */
   signal?: AbortSignal;

@@ -3,6 +3,7 @@ import type { JourneyHandle } from "./journey-handle.js";
 import { NOOP_JOURNEY_HANDLE } from "./noop-journey-handle.js";
 import { recordBeforeDeparted } from "./record-before-departed.js";
 
+/** How `traceStream` closes a journey around a streamed response. */
 export interface TraceStreamOptions<R = unknown> {
   /**
    * Aborted when the client goes away (for example from the response's `close` event).

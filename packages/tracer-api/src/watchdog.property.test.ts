@@ -1,4 +1,4 @@
-import { sweepIntervalMs } from "@llm-journey/tracer-core";
+import { sweepIntervalMs } from "@llm-journey/tracer-core/internal";
 import { assertNoTrackedEntries, createTestTracing } from "@llm-journey/tracer-core/testing";
 import fc from "fast-check";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";

@@ -1,4 +1,4 @@
-import { sweepIntervalMs } from "@llm-journey/tracer-core";
+import { sweepIntervalMs } from "@llm-journey/tracer-core/internal";
 import {
   assertNoTrackedEntries,
   createTestTracing,

@@ -17,6 +17,7 @@ import {
 /** The OpenTelemetry SDK's default per-span event limit. */
 export const DEFAULT_MAX_EVENTS_PER_SPAN = 128;
 
+/** How `createCoreTracer` builds the core tracer; every option has a default. */
 export interface CoreTracerOptions {
   /** Turn journey tracing on or off. Default: true. */
   enabled?: boolean;

@@ -11,6 +11,7 @@ export const CoreEvent = {
   PREEMPTED: "journey.PREEMPTED",
   FINISHED: "journey.FINISHED",
 } as const;
+/** The name of an `llm_core` event: one of `CoreEvent`'s values. */
 export type CoreEventName = (typeof CoreEvent)[keyof typeof CoreEvent];
 
 /** `event.type`: the event name without its `journey.` prefix. */
@@ -24,6 +25,7 @@ export type JourneyPhase = "WAITING" | "PREFILL" | "DECODE";
 
 /** `finish.status` of `journey.FINISHED`. */
 export type FinishStatus = "stopped" | "length" | "aborted" | "ignored" | "error";
+/** Every `FinishStatus`, in the order above. */
 export const FINISH_STATUSES: readonly FinishStatus[] = [
   "stopped",
   "length",
@@ -42,8 +44,9 @@ export function toOpenAiFinishReason(status: FinishStatus): "stop" | "length" | 
   return undefined;
 }
 
-/** The core span's name, and its tracer scope: the one the API layer's spans do not use. */
+/** The core span's name. */
 export const CORE_SPAN_NAME = "llm_core";
+/** The core layer's tracer scope (of `llm_core` and `llm_step`): the API layer uses its own. */
 export const CORE_TRACER_SCOPE = "llm-journey.scheduler";
 
 /** Span and event attribute keys written by the core layer. */

@@ -24,6 +24,7 @@ export interface StepTracingOptions {
   maxPerSecond?: number;
 }
 
+/** Share of scheduler steps kept when `steps.sampleRate` is not given. */
 export const DEFAULT_STEP_SAMPLE_RATE = 0.01;
 export const DEFAULT_MAX_LINKS_PER_STEP = 128;
 

@@ -1,5 +1,6 @@
-/** The vocabulary of scheduler step spans. Scope: `llm-journey.scheduler`. */
+// The vocabulary of scheduler step spans. Scope: `llm-journey.scheduler`.
 
+/** The name of a scheduler step's span. */
 export const STEP_SPAN_NAME = "llm_step";
 
 /** Why a step was kept. */

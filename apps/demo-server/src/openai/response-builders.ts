@@ -1,5 +1,5 @@
 import type { FinishStatus } from "@llm-journey/tracer-core";
-import { toOpenAiFinishReason } from "@llm-journey/tracer-core";
+import { toOpenAiFinishReason } from "@llm-journey/tracer-core/internal";
 
 /** Which endpoint a response belongs to. */
 export type Endpoint = "chat" | "completions";
