@@ -6,7 +6,7 @@ import { defineConfig } from "vitest/config";
 // (vitest.release.config.ts). Each run writes a JSON report that `.ci/run` totals.
 export default defineConfig({
   test: {
-    projects: ["packages/*", "apps/*", "tooling/release"],
+    projects: ["packages/*", "apps/*", "tooling/api-report", "tooling/release"],
     reporters: ["default", "json"],
     outputFile: { json: ".test-artifacts/vitest-report.json" },
   },
