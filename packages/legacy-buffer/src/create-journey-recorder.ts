@@ -3,11 +3,7 @@ import {
   createRateLimitedErrorHandler,
   type TracingErrorHandler,
 } from "@llm-journey/tracer-core";
-import {
-  assertSampleRate,
-  isUnconfiguredGlobal,
-  registeredTracer,
-} from "@llm-journey/tracer-core/internal";
+import { acquireLayer, assertSampleRate } from "@llm-journey/tracer-core/internal";
 import type { TracerProvider } from "@opentelemetry/api";
 import { BufferingJourneyRecorder } from "./buffering-journey-recorder.js";
 import { DeferredLegacyRecorder } from "./deferred-legacy-recorder.js";
@@ -71,25 +67,25 @@ export function createLegacyJourneyRecorder(
   if (options.enabled === false) return NOOP_LEGACY_RECORDER;
   const onError = options.onError ?? createRateLimitedErrorHandler();
   const clientOf = options.clientOf ?? (() => DEFAULT_LEGACY_CLIENT);
-  const build = (rate: number): LegacyJourneyRecorder =>
-    new BufferingJourneyRecorder({ sampleRate: rate, eventBudget, clientOf, onError });
-  try {
-    const provider = options.tracerProvider;
-    if (provider !== undefined && isUnconfiguredGlobal(provider, LEGACY_TRACER_SCOPE)) {
-      return new DeferredLegacyRecorder((rate) => {
-        try {
-          return registeredTracer(provider, LEGACY_TRACER_SCOPE) === undefined
-            ? undefined
-            : build(rate);
-        } catch (error) {
-          onError(error, "createLegacyJourneyRecorder");
-          return NOOP_LEGACY_RECORDER;
-        }
-      }, sampleRate);
-    }
-  } catch (error) {
-    onError(error, "createLegacyJourneyRecorder");
-    return NOOP_LEGACY_RECORDER;
-  }
-  return build(sampleRate);
+  const build = (rateSet: number | undefined): LegacyJourneyRecorder =>
+    new BufferingJourneyRecorder({
+      sampleRate: rateSet ?? sampleRate,
+      eventBudget,
+      clientOf,
+      onError,
+    });
+  // Without a provider only `enabled` decides: the scheduler may run in a worker whose own
+  // global provider says nothing about the output side.
+  if (options.tracerProvider === undefined) return build(undefined);
+  return acquireLayer<LegacyJourneyRecorder>({
+    provider: options.tracerProvider,
+    scope: LEGACY_TRACER_SCOPE,
+    operation: "createLegacyJourneyRecorder",
+    onError,
+    noop: NOOP_LEGACY_RECORDER,
+    // The recorder only needs to know the SDK is there: the output side builds the spans.
+    build: (_tracer, rateSet) => build(rateSet),
+    deferred: DeferredLegacyRecorder,
+    sampleRate,
+  });
 }

@@ -1,9 +1,9 @@
 import { createRateLimitedErrorHandler, type TracingErrorHandler } from "@llm-journey/tracer-core";
-import { isUnconfiguredGlobal, registeredTracer } from "@llm-journey/tracer-core/internal";
-import { type Tracer, type TracerProvider, trace } from "@opentelemetry/api";
+import { acquireLayer } from "@llm-journey/tracer-core/internal";
+import { type TracerProvider, trace } from "@opentelemetry/api";
 import { DeferredLegacySpanBuilder } from "./deferred-legacy-span-builder.js";
 import { resolveEventBudget } from "./event-budget.js";
-import { LEGACY_TRACER_SCOPE } from "./legacy-names.js";
+import { LEGACY_SPAN_NAME, LEGACY_TRACER_SCOPE } from "./legacy-names.js";
 import type { LegacySpanBuilder } from "./legacy-span-builder.js";
 import { NOOP_LEGACY_SPAN_BUILDER } from "./noop-legacy-span-builder.js";
 import { PACKAGE_VERSION } from "./package-version.js";
@@ -41,25 +41,17 @@ export function createLegacySpanBuilder(options: LegacySpanBuilderOptions = {}):
   const eventBudget = resolveEventBudget(options.maxEventsPerSpan);
   if (options.enabled === false) return NOOP_LEGACY_SPAN_BUILDER;
   const onError = options.onError ?? createRateLimitedErrorHandler();
-  const version = options.instrumentationVersion ?? PACKAGE_VERSION;
-  const build = (tracer: Tracer): LegacySpanBuilder =>
-    new SpanLegacyBuilder(tracer, { eventBudget, onError });
-  try {
-    const provider = options.tracerProvider ?? trace.getTracerProvider();
-    if (isUnconfiguredGlobal(provider, LEGACY_TRACER_SCOPE)) {
-      return new DeferredLegacySpanBuilder(() => {
-        try {
-          const tracer = registeredTracer(provider, LEGACY_TRACER_SCOPE, version);
-          return tracer === undefined ? undefined : build(tracer);
-        } catch (error) {
-          onError(error, "createLegacySpanBuilder");
-          return NOOP_LEGACY_SPAN_BUILDER;
-        }
-      }, onError);
-    }
-    return build(provider.getTracer(LEGACY_TRACER_SCOPE, version));
-  } catch (error) {
-    onError(error, "createLegacySpanBuilder");
-    return NOOP_LEGACY_SPAN_BUILDER;
-  }
+  return acquireLayer<LegacySpanBuilder>({
+    provider: options.tracerProvider ?? trace.getTracerProvider(),
+    scope: LEGACY_TRACER_SCOPE,
+    version: options.instrumentationVersion ?? PACKAGE_VERSION,
+    operation: "createLegacySpanBuilder",
+    onError,
+    noop: NOOP_LEGACY_SPAN_BUILDER,
+    build: (tracer) => new SpanLegacyBuilder(tracer, { eventBudget, onError }),
+    deferred: DeferredLegacySpanBuilder,
+    // The builder keeps what the recorder sampled: it has no rate of its own.
+    sampleRate: 1,
+    noSdk: { operation: "begin", scope: LEGACY_TRACER_SCOPE, spanName: LEGACY_SPAN_NAME },
+  });
 }

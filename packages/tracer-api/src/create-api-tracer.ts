@@ -1,15 +1,14 @@
 import { createRateLimitedErrorHandler, type TracingErrorHandler } from "@llm-journey/tracer-core";
 import {
+  acquireLayer,
   assertSampleRate,
-  isUnconfiguredGlobal,
-  registeredTracer,
   resolveMaxJourneyAge,
 } from "@llm-journey/tracer-core/internal";
-import { type Tracer, type TracerProvider, trace } from "@opentelemetry/api";
-import { API_TRACER_SCOPE } from "./api-attributes.js";
+import { type TracerProvider, trace } from "@opentelemetry/api";
+import { API_SPAN_NAME, API_TRACER_SCOPE } from "./api-attributes.js";
 import type { ApiJourneyTracer } from "./api-tracer.js";
 import { DeferredApiTracer } from "./deferred-api-tracer.js";
-import { NoopApiTracer } from "./noop-api-tracer.js";
+import { NOOP_API_TRACER } from "./noop-api-tracer.js";
 import { PACKAGE_VERSION } from "./package-version.js";
 import { SpanApiTracer } from "./span-api-tracer.js";
 
@@ -67,37 +66,25 @@ export function createApiTracer(options: ApiTracerOptions = {}): ApiJourneyTrace
     );
   }
   const maxJourneyAgeMs = resolveMaxJourneyAge(options.maxJourneyAgeMs, "maxJourneyAgeMs");
-  if (options.enabled === false) return new NoopApiTracer();
+  if (options.enabled === false) return NOOP_API_TRACER;
   const onError = options.onError ?? createRateLimitedErrorHandler();
-  const version = options.instrumentationVersion ?? PACKAGE_VERSION;
-  const build = (tracer: Tracer, rate: number): ApiJourneyTracer =>
-    new SpanApiTracer(tracer, {
-      sampleRate: rate,
-      trustClientContext: options.trustClientContext ?? true,
-      captureContent: options.captureContent === true,
-      onError,
-      maxJourneyAgeMs,
-    });
-  try {
-    const provider = options.tracerProvider ?? trace.getTracerProvider();
-    if (isUnconfiguredGlobal(provider, API_TRACER_SCOPE)) {
-      return new DeferredApiTracer(
-        (rate) => {
-          try {
-            const tracer = registeredTracer(provider, API_TRACER_SCOPE, version);
-            return tracer === undefined ? undefined : build(tracer, rate);
-          } catch (error) {
-            onError(error, "createApiTracer");
-            return new NoopApiTracer();
-          }
-        },
-        sampleRate,
+  return acquireLayer<ApiJourneyTracer>({
+    provider: options.tracerProvider ?? trace.getTracerProvider(),
+    scope: API_TRACER_SCOPE,
+    version: options.instrumentationVersion ?? PACKAGE_VERSION,
+    operation: "createApiTracer",
+    onError,
+    noop: NOOP_API_TRACER,
+    build: (tracer, rateSet) =>
+      new SpanApiTracer(tracer, {
+        sampleRate: rateSet ?? sampleRate,
+        trustClientContext: options.trustClientContext ?? true,
+        captureContent: options.captureContent === true,
         onError,
-      );
-    }
-    return build(provider.getTracer(API_TRACER_SCOPE, version), sampleRate);
-  } catch (error) {
-    onError(error, "createApiTracer");
-    return new NoopApiTracer();
-  }
+        maxJourneyAgeMs,
+      }),
+    deferred: DeferredApiTracer,
+    sampleRate,
+    noSdk: { operation: "startJourney", scope: API_TRACER_SCOPE, spanName: API_SPAN_NAME },
+  });
 }

@@ -15,6 +15,7 @@ export type {
   RequestAttributes,
   Usage,
 } from "./journey-handle.js";
+export { NOOP_API_TRACER } from "./noop-api-tracer.js";
 export { NOOP_JOURNEY_HANDLE } from "./noop-journey-handle.js";
 export type { OpenApiJourney } from "./open-api-journey.js";
 export { type TracePromiseOptions, tracePromise } from "./trace-promise.js";

@@ -1,11 +1,11 @@
-import { type Tracer, type TracerProvider, trace } from "@opentelemetry/api";
+import { type TracerProvider, trace } from "@opentelemetry/api";
+import { acquireLayer } from "./acquire-layer.js";
 import type { CoreJourneyTracer } from "./core-tracer.js";
 import { DeferredCoreTracer } from "./deferred-core-tracer.js";
-import { CORE_TRACER_SCOPE } from "./journey-types.js";
+import { CORE_SPAN_NAME, CORE_TRACER_SCOPE } from "./journey-types.js";
 import { resolveMaxJourneyAge } from "./journey-watchdog.js";
 import { NOOP_CORE_TRACER } from "./noop-core-tracer.js";
 import { PACKAGE_VERSION } from "./package-version.js";
-import { isUnconfiguredGlobal, registeredTracer } from "./registered-tracer.js";
 import { assertSampleRate } from "./sample-rate.js";
 import { SpanCoreTracer } from "./span-core-tracer.js";
 import { resolveStepTracing, type StepTracingOptions } from "./step-tracing-options.js";
@@ -80,36 +80,24 @@ export function createCoreTracer(options: CoreTracerOptions = {}): CoreJourneyTr
   const steps = resolveStepTracing(options.steps);
   if (options.enabled === false) return NOOP_CORE_TRACER;
   const onError = options.onError ?? createRateLimitedErrorHandler();
-  const version = options.instrumentationVersion ?? PACKAGE_VERSION;
-  const build = (tracer: Tracer, rateSet?: number): CoreJourneyTracer =>
-    new SpanCoreTracer(tracer, {
-      sampleRate: rateSet ?? sampleRate,
-      sampleRateIsDefault: rateSet === undefined && options.sampleRate === undefined,
-      eventBudget: maxEvents,
-      onError,
-      maxJourneyAgeMs,
-      steps,
-    });
-  try {
-    const provider = options.tracerProvider ?? trace.getTracerProvider();
-    if (isUnconfiguredGlobal(provider, CORE_TRACER_SCOPE)) {
-      return new DeferredCoreTracer(
-        (rateSet) => {
-          try {
-            const tracer = registeredTracer(provider, CORE_TRACER_SCOPE, version);
-            return tracer === undefined ? undefined : build(tracer, rateSet);
-          } catch (error) {
-            onError(error, "createCoreTracer");
-            return NOOP_CORE_TRACER;
-          }
-        },
-        sampleRate,
+  return acquireLayer<CoreJourneyTracer>({
+    provider: options.tracerProvider ?? trace.getTracerProvider(),
+    scope: CORE_TRACER_SCOPE,
+    version: options.instrumentationVersion ?? PACKAGE_VERSION,
+    operation: "createCoreTracer",
+    onError,
+    noop: NOOP_CORE_TRACER,
+    build: (tracer, rateSet) =>
+      new SpanCoreTracer(tracer, {
+        sampleRate: rateSet ?? sampleRate,
+        sampleRateIsDefault: rateSet === undefined && options.sampleRate === undefined,
+        eventBudget: maxEvents,
         onError,
-      );
-    }
-    return build(provider.getTracer(CORE_TRACER_SCOPE, version));
-  } catch (error) {
-    onError(error, "createCoreTracer");
-    return NOOP_CORE_TRACER;
-  }
+        maxJourneyAgeMs,
+        steps,
+      }),
+    deferred: DeferredCoreTracer,
+    sampleRate,
+    noSdk: { operation: "requestAdded", scope: CORE_TRACER_SCOPE, spanName: CORE_SPAN_NAME },
+  });
 }

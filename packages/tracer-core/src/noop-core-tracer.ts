@@ -1,27 +1,11 @@
 import type { CoreJourneyTracer, CoreLatencies } from "./core-tracer.js";
-import type { OpenCoreJourney } from "./open-journey.js";
-import { assertSampleRate } from "./sample-rate.js";
+import { NoopJourneyLayer } from "./noop-layer.js";
 
 /**
- * Tracing off: every hook is an empty function and nothing is kept. A class, not an object
- * literal: V8 keeps a frozen literal that has an accessor (`sampleRate`) in dictionary
- * mode, where each hook call is a hash lookup, measurably slower on this hot path.
+ * Core tracing off: every hook is an empty function and nothing is kept. A subclass, so
+ * the legacy recorder's no-op can add its own two members.
  */
-class NoopCoreTracer implements CoreJourneyTracer {
-  readonly enabled = false;
-  readonly closedByWatchdog = 0;
-  readonly activeSpans = 0;
-  readonly trackedEntries = 0;
-
-  /** Nothing is traced whatever the rate; a rate set here is checked, then has no effect. */
-  get sampleRate(): number {
-    return 0;
-  }
-
-  set sampleRate(rate: number) {
-    assertSampleRate(rate, "sampleRate");
-  }
-
+export class NoopCoreTracer extends NoopJourneyLayer implements CoreJourneyTracer {
   requestAdded(): void {}
   requestScheduled(): void {}
   requestProgressed(): void {}
@@ -30,11 +14,7 @@ class NoopCoreTracer implements CoreJourneyTracer {
     return undefined;
   }
   stepFinished(): void {}
-  shutdown(): void {}
-  openJourneys(): OpenCoreJourney[] {
-    return [];
-  }
 }
 
-/** The one shared no-op core tracer. */
+/** The one shared no-op core tracer: `createCoreTracer({ enabled: false })` returns it. */
 export const NOOP_CORE_TRACER: CoreJourneyTracer = Object.freeze(new NoopCoreTracer());
