@@ -14,8 +14,18 @@ import { bareImports, packageNameOf } from "./package-rules.mjs";
 export const ALLOWED_IMPORTS = {
   "@llm-journey/context-propagation": [],
   "@llm-journey/tracer-core": ["@llm-journey/context-propagation"],
-  "@llm-journey/tracer-api": ["@llm-journey/context-propagation", "@llm-journey/tracer-core"],
-  "@llm-journey/legacy-buffer": ["@llm-journey/context-propagation", "@llm-journey/tracer-core"],
+  // The private contract suite every layer's tests run (never published, never imported by src).
+  "@llm-journey/layer-contract": ["@llm-journey/tracer-core"],
+  "@llm-journey/tracer-api": [
+    "@llm-journey/context-propagation",
+    "@llm-journey/tracer-core",
+    "@llm-journey/layer-contract",
+  ],
+  "@llm-journey/legacy-buffer": [
+    "@llm-journey/context-propagation",
+    "@llm-journey/tracer-core",
+    "@llm-journey/layer-contract",
+  ],
   "@llm-journey/node-llama-cpp": ["@llm-journey/context-propagation", "@llm-journey/tracer-core"],
   "@llm-journey/demo-server": [
     "@llm-journey/context-propagation",
@@ -67,6 +77,10 @@ export function importDirectionProblems(sources) {
       if (name.startsWith("@llm-journey/") && name !== packageName) {
         if (!allowed.includes(name)) {
           problems.push(`${where} imports ${specifier}: ${packageName} must not depend on ${name}`);
+        } else if (name === "@llm-journey/layer-contract" && !file.endsWith(".test.ts")) {
+          problems.push(
+            `${where} imports ${specifier}: only a package's tests may run the contract`,
+          );
         } else if (
           name === "@llm-journey/legacy-buffer" &&
           !isLibrary &&

@@ -54,6 +54,17 @@ describe("the dependency direction between packages", () => {
     );
   });
 
+  it("lets only a package's tests run the private layer contract", () => {
+    const line = 'import { describeWatchdog } from "@llm-journey/layer-contract";';
+    expect(problemsOf("@llm-journey/tracer-api", "src/layer-contract.test.ts", line)).toEqual([]);
+    expect(problemsOf("@llm-journey/tracer-api", "src/create-api-tracer.ts", line)[0]).toContain(
+      "only a package's tests may run the contract",
+    );
+    expect(problemsOf("@llm-journey/tracer-core", "src/x.test.ts", line)[0]).toContain(
+      "must not depend on @llm-journey/layer-contract",
+    );
+  });
+
   it("keeps the OpenTelemetry SDK out of the libraries' run-time entry points", () => {
     const line = 'import { BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";';
     expect(problemsOf("@llm-journey/tracer-api", "src/span-api-tracer.ts", line)[0]).toContain(

@@ -5,7 +5,6 @@ import { trace } from "@opentelemetry/api";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   createLegacyJourneyRecorder,
-  createLegacySpanBuilder,
   dualJourneyTracer,
   NOOP_LEGACY_RECORDER,
   NOOP_LEGACY_SPAN_BUILDER,
@@ -45,6 +44,9 @@ function createdBeforeRegistration(options: { dual: boolean; errors: string[] })
 
 const request = (requestId: string) => testRequest({ requestId, promptTokens: 8, maxTokens: 3 });
 
+// What each side does on its own before its SDK is registered is the layer contract
+// (packages/layer-contract), run against the recorder and the span builder in
+// layer-contract.test.ts; here, the two sides wired together as a server wires them.
 describe("legacy tracing created before an SDK is registered globally", () => {
   it("keeps nothing until the SDK is registered, then builds spans for the requests begun from then", () => {
     const errors: string[] = [];
@@ -111,96 +113,6 @@ describe("legacy tracing created before an SDK is registered globally", () => {
     ]);
     expect(errors).toEqual([]);
     harness.assertNothingLeft();
-  });
-
-  it("keeps a recorder rate set before the SDK is registered", () => {
-    const recorder = createLegacyJourneyRecorder({ tracerProvider: trace.getTracerProvider() });
-    recorder.sampleRate = 0;
-    expect(() => {
-      recorder.sampleRate = 2;
-    }).toThrow(/sampleRate/);
-    testing = createTestTracing();
-    trace.setGlobalTracerProvider(testing.provider);
-    expect(recorder.sampleRate).toBe(0);
-    recorder.requestAdded(request("not recorded"), 0);
-    expect(recorder.trackedEntries).toBe(0);
-    recorder.sampleRate = 1;
-    recorder.requestAdded(request("recorded"), 1);
-    recorder.requestFinished("recorded", "aborted", 2);
-    expect(recorder.drainStep().map((entry) => entry.requestId)).toEqual(["recorded"]);
-    expect([recorder.trackedEntries, recorder.bufferedRecords]).toEqual([0, 0]);
-  });
-
-  it("reports the first request begun while no SDK is registered, once, and leaves nothing behind", () => {
-    const errors: string[] = [];
-    const harness = createdBeforeRegistration({ dual: false, errors });
-    for (let i = 0; i < 5; i++) harness.submit(request(`r${i}`));
-    harness.abort("r4");
-    harness.runToIdle();
-    harness.shutdown();
-    expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(
-      /^begin: warning \(no-sdk-registered\): no OpenTelemetry SDK is registered globally/,
-    );
-    expect(errors[0]).toContain('"r0"');
-    expect(harness.testing.finishedSpans()).toHaveLength(0);
-    harness.assertNothingLeft();
-  });
-
-  it("says so through the default console.warn when no onError is given", () => {
-    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
-    const builder = createLegacySpanBuilder();
-    builder.begin("a");
-    builder.begin("b");
-    builder.complete("a");
-    expect(warn).toHaveBeenCalledTimes(1);
-    expect(String(warn.mock.calls[0]?.[0])).toContain("no OpenTelemetry SDK is registered");
-    expect([builder.trackedEntries, builder.bufferedRecords]).toEqual([0, 0]);
-  });
-
-  it("stays the shared no-op with enabled: false, before and after the SDK is registered", () => {
-    const errors: string[] = [];
-    const onError = (_error: unknown, operation: string) => errors.push(operation);
-    const builder = createLegacySpanBuilder({ enabled: false, onError });
-    const recorder = createLegacyJourneyRecorder({
-      enabled: false,
-      tracerProvider: trace.getTracerProvider(),
-      onError,
-    });
-    expect(builder).toBe(NOOP_LEGACY_SPAN_BUILDER);
-    expect(recorder).toBe(NOOP_LEGACY_RECORDER);
-    builder.begin("before");
-    testing = createTestTracing();
-    trace.setGlobalTracerProvider(testing.provider);
-    expect([builder.enabled, recorder.enabled]).toEqual([false, false]);
-    builder.begin("after");
-    recorder.requestAdded(request("after"), 0);
-    recorder.requestFinished("after", "stopped", 1);
-    builder.collectStep(recorder.drainStep());
-    builder.complete("after", { status: "stopped" });
-    expect(testing.finishedSpans()).toHaveLength(0);
-    expect(errors).toEqual([]);
-    expect([builder.trackedEntries, recorder.trackedEntries, recorder.bufferedRecords]).toEqual([
-      0, 0, 0,
-    ]);
-  });
-
-  it("reports once and stays off when the registered SDK fails to give its tracer", () => {
-    const errors: string[] = [];
-    const builder = createLegacySpanBuilder({
-      onError: (_error, operation) => errors.push(operation),
-    });
-    trace.setGlobalTracerProvider({
-      getTracer: () => {
-        throw new Error("broken provider");
-      },
-    });
-    expect(builder.enabled).toBe(false);
-    builder.begin("a");
-    builder.begin("b");
-    builder.complete("a");
-    expect(errors).toEqual(["createLegacySpanBuilder"]);
-    expect(builder.trackedEntries).toBe(0);
   });
 
   it("keeps a side that waits for the SDK in dualJourneyTracer, and drops only the shared no-ops", () => {

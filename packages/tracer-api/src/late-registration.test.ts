@@ -1,14 +1,10 @@
 import { createRequire } from "node:module";
-import {
-  type CoreJourneyTracer,
-  createCoreTracer,
-  NOOP_CORE_TRACER,
-} from "@llm-journey/tracer-core";
+import { type CoreJourneyTracer, createCoreTracer } from "@llm-journey/tracer-core";
 import { assertNoTrackedEntries, createTestTracing } from "@llm-journey/tracer-core/testing";
 import { trace } from "@opentelemetry/api";
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ApiJourneyTracer } from "./api-tracer.js";
-import { type ApiTracerOptions, createApiTracer } from "./create-api-tracer.js";
+import { createApiTracer } from "./create-api-tracer.js";
 import { NOOP_JOURNEY_HANDLE } from "./noop-journey-handle.js";
 import { api, core, reports } from "./test-support/module-level-tracers.js";
 
@@ -101,26 +97,24 @@ describe("tracers created at module level, before the application registers its 
   });
 });
 
-describe("an API tracer waiting for the SDK says so once", () => {
+// What every layer does before its SDK is registered is the layer contract
+// (packages/layer-contract), run against the API tracer in layer-contract.test.ts; here,
+// the two layers together.
+describe("both layers waiting for the SDK", () => {
   // The module-level tracers above leave the SDK registered.
   beforeEach(() => trace.disable());
-  afterEach(() => {
-    trace.disable();
-    vi.restoreAllMocks();
-  });
+  afterEach(() => trace.disable());
 
   /** Both layers on the global provider, each reporting into its own list. */
-  function layers(options: ApiTracerOptions = {}) {
+  function layers() {
     const apiReports: string[] = [];
     const coreReports: string[] = [];
     return {
       api: createApiTracer({
         sampleRate: 1,
-        ...options,
         onError: (error, operation) => apiReports.push(`${operation}: ${String(error)}`),
       }),
       core: createCoreTracer({
-        enabled: options.enabled ?? true,
         onError: (error, operation) => coreReports.push(`${operation}: ${String(error)}`),
       }),
       apiReports,
@@ -128,41 +122,7 @@ describe("an API tracer waiting for the SDK says so once", () => {
     };
   }
 
-  it("once per tracer however many requests come while none is registered, keeping nothing", async () => {
-    const unregistered = createTestTracing();
-    const both = layers();
-    for (let i = 0; i < 20; i++) journey(`r${i}`, both);
-    const open = both.api.startJourney({ requestId: "left open" });
-    expect(open).toBe(NOOP_JOURNEY_HANDLE);
-    both.api.shutdown();
-    both.core.shutdown(1);
-    expect([both.apiReports.length, both.coreReports.length]).toEqual([1, 1]);
-    expect(both.apiReports[0]).toMatch(
-      /^startJourney: warning \(no-sdk-registered\): .*"r0" no llm_request span/,
-    );
-    expect(unregistered.finishedSpans()).toHaveLength(0);
-    assertNoTrackedEntries(both.api, "api");
-    assertNoTrackedEntries(both.core, "core");
-    expect(both.api.openJourneys()).toEqual([]);
-    await unregistered.shutdown();
-  });
-
-  it("not at all when the SDK is registered before the first journey", async () => {
-    const sdk = createTestTracing();
-    const both = layers();
-    trace.setGlobalTracerProvider(sdk.provider);
-    journey("a", both);
-    journey("b", both);
-    expect(
-      sdk.spansNamed("llm_request").map((span) => span.attributes["gen_ai.request.id"]),
-    ).toEqual(["a", "b"]);
-    expect(sdk.spansNamed("llm_core")).toHaveLength(2);
-    expect([both.apiReports, both.coreReports]).toEqual([[], []]);
-    sdk.assertEverySpanEndedOnce();
-    await sdk.shutdown();
-  });
-
-  it("not at all when a CommonJS copy of the API registers the SDK, and traces both layers linked", async () => {
+  it("say nothing when a CommonJS copy of the API registers the SDK, and trace both layers linked", async () => {
     // API 1.10 ships separate CommonJS and ES builds: a `require` beside the layers'
     // `import` loads a second copy with its own classes and global proxy, sharing only
     // the global registry. A fresh load of the API's files stands for it.
@@ -185,62 +145,5 @@ describe("an API tracer waiting for the SDK says so once", () => {
     sdk.assertEverySpanEndedOnce();
     other.trace.disable();
     await sdk.shutdown();
-  });
-
-  it("after one journey before the SDK, then traces the journeys that start once it is", async () => {
-    const sdk = createTestTracing();
-    const both = layers();
-    journey("early", both);
-    trace.setGlobalTracerProvider(sdk.provider);
-    expect(journey("late", both).traced).toBe(true);
-    expect([both.apiReports.length, both.coreReports.length]).toEqual([1, 1]);
-    expect(both.apiReports[0]).toContain('"early"');
-    expect(
-      sdk.spansNamed("llm_request").map((span) => span.attributes["gen_ai.request.id"]),
-    ).toEqual(["late"]);
-    expect(sdk.spansNamed("llm_core")).toHaveLength(1);
-    sdk.assertEverySpanEndedOnce();
-    assertNoTrackedEntries(both.api, "api");
-    assertNoTrackedEntries(both.core, "core");
-    await sdk.shutdown();
-  });
-
-  it("not with enabled: false, nor with a tracerProvider of its own", async () => {
-    const sdk = createTestTracing();
-    const off = layers({ enabled: false });
-    const own = layers({ tracerProvider: sdk.provider });
-    expect(off.core).toBe(NOOP_CORE_TRACER);
-    expect(journey("off", off)).toBe(NOOP_JOURNEY_HANDLE);
-    expect(own.api.startJourney({ requestId: "own" }).traced).toBe(true);
-    own.api.shutdown();
-    trace.setGlobalTracerProvider(sdk.provider);
-    expect(journey("off, after", off)).toBe(NOOP_JOURNEY_HANDLE);
-    expect([off.apiReports, off.coreReports, own.apiReports]).toEqual([[], [], []]);
-    expect(
-      sdk.spansNamed("llm_request").map((span) => span.attributes["gen_ai.request.id"]),
-    ).toEqual(["own"]);
-    assertNoTrackedEntries(own.api, "api");
-    await sdk.shutdown();
-  });
-
-  it("through the default console.warn when no onError is given", () => {
-    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
-    const quiet = createApiTracer();
-    for (let i = 0; i < 3; i++) quiet.startJourney({ requestId: `r${i}` }).departed();
-    expect(warn).toHaveBeenCalledTimes(1);
-    expect(String(warn.mock.calls[0]?.[0])).toMatch(
-      /^\[llm-journey\] warning from startJourney \(no-sdk-registered\): no OpenTelemetry SDK is registered globally, so llm-journey.api gives request "r0" no llm_request span/,
-    );
-    assertNoTrackedEntries(quiet, "api");
-  });
-
-  it("without letting a handler that throws reach the request", () => {
-    const throwing = createApiTracer({
-      onError: () => {
-        throw new Error("handler failed");
-      },
-    });
-    expect(throwing.startJourney({ requestId: "a" })).toBe(NOOP_JOURNEY_HANDLE);
-    expect(throwing.startJourney({ requestId: "b" })).toBe(NOOP_JOURNEY_HANDLE);
   });
 });

@@ -4,7 +4,6 @@ import { createCoreTracer } from "./create-core-tracer.js";
 import { simulatedRequest } from "./examples/reference-scheduler.js";
 import { CORE_SPAN_NAME } from "./journey-types.js";
 import { sweepIntervalMs } from "./journey-watchdog.js";
-import { NOOP_CORE_TRACER } from "./noop-core-tracer.js";
 import { assertNoTrackedEntries, createTestTracing, type TestTracing } from "./testing/index.js";
 
 const MAX_AGE_MS = 1_000;
@@ -30,16 +29,12 @@ function watchedTracer(maxJourneyAgeMs = MAX_AGE_MS) {
   });
 }
 
-/** Timers left once the SDK's export of ended spans (a 0 ms timeout, so 1 ms) has run. */
-function timersWaiting(): number {
-  vi.advanceTimersByTime(1);
-  return vi.getTimerCount();
-}
-
 function finishedEvent(span: ReadableSpan) {
   return span.events.find((event) => event.name === "journey.FINISHED");
 }
 
+// The watchdog's sweep, its timer and its validation are the layer contract
+// (packages/layer-contract); here, what the core's closure records.
 describe("the core watchdog", () => {
   it("closes a journey left open past maxJourneyAgeMs as aborted by the watchdog", () => {
     const core = watchedTracer();
@@ -62,88 +57,6 @@ describe("the core watchdog", () => {
     expect(reported).toEqual([expect.stringMatching(/^watchdog: .*request leaked.*1000 ms/)]);
     testing.assertEverySpanEndedOnce();
     assertNoTrackedEntries(core, "core");
-  });
-
-  it("ignores every later hook for a journey it closed", () => {
-    const core = watchedTracer();
-    // Marked traced, as by the API layer: its later hooks are not "unknown" either.
-    const request = simulatedRequest({
-      requestId: "late",
-      promptTokens: 8,
-      maxTokens: 4,
-      traceHeaders: { "x-llm-journey-sampled": "1" },
-    });
-    core.requestAdded(request, 0);
-    vi.advanceTimersByTime(2 * MAX_AGE_MS);
-    request.outputTokens = 1;
-    core.requestScheduled(request, 9);
-    core.requestProgressed(request, 9);
-    core.requestPreempted(request, 9);
-    core.requestFinished(request, "stopped", 10);
-
-    const [span] = testing.spansNamed(CORE_SPAN_NAME);
-    expect(span?.events.map((event) => event.name)).toEqual(["journey.QUEUED", "journey.FINISHED"]);
-    // Nothing was called on the ended span, and only the closure itself was reported.
-    testing.assertEverySpanEndedOnce();
-    expect(reported).toHaveLength(1);
-    assertNoTrackedEntries(core, "core");
-  });
-
-  it("leaves journeys younger than the limit alone, and finished ones are never touched", () => {
-    const core = watchedTracer();
-    const done = simulatedRequest({ requestId: "done", promptTokens: 8, maxTokens: 4 });
-    core.requestAdded(done, 0);
-    core.requestFinished(done, "stopped", 1);
-    vi.advanceTimersByTime(MAX_AGE_MS / 2);
-    const young = simulatedRequest({ requestId: "young", promptTokens: 8, maxTokens: 4 });
-    core.requestAdded(young, 2);
-    vi.advanceTimersByTime(MAX_AGE_MS / 2 + sweepIntervalMs(MAX_AGE_MS));
-
-    expect(core.openJourneys().map((journey) => journey.requestId)).toEqual(["young"]);
-    expect(core.closedByWatchdog).toBe(0);
-    expect(
-      finishedEvent(testing.spansNamed(CORE_SPAN_NAME)[0] as ReadableSpan)?.attributes,
-    ).not.toHaveProperty("journey.closed_by");
-    core.shutdown(3);
-  });
-
-  it("runs one timer while journeys are open, none when idle or after shutdown", () => {
-    const core = watchedTracer();
-    expect(timersWaiting()).toBe(0);
-    for (let i = 0; i < 50; i++) {
-      core.requestAdded(simulatedRequest({ requestId: `r${i}`, promptTokens: 4, maxTokens: 2 }), i);
-    }
-    expect(timersWaiting()).toBe(1);
-    vi.advanceTimersByTime(2 * MAX_AGE_MS);
-    expect(core.trackedEntries).toBe(0);
-    expect(timersWaiting()).toBe(0);
-
-    core.requestAdded(simulatedRequest({ requestId: "again", promptTokens: 4, maxTokens: 2 }), 60);
-    expect(timersWaiting()).toBe(1);
-    core.shutdown(61);
-    expect(timersWaiting()).toBe(0);
-    testing.assertEverySpanEndedOnce();
-  });
-
-  it("is off by default, and 0 turns it off", () => {
-    const unwatched = createCoreTracer({ tracerProvider: testing.provider, sampleRate: 1 });
-    for (const core of [unwatched, watchedTracer(0)]) {
-      core.requestAdded(simulatedRequest({ requestId: "kept", promptTokens: 4, maxTokens: 2 }), 0);
-      expect(timersWaiting()).toBe(0);
-      vi.advanceTimersByTime(3_600_000);
-      expect(core.trackedEntries).toBe(1);
-      core.shutdown(1);
-    }
-  });
-
-  it("rejects a limit that is not a non-negative number of milliseconds at construction", () => {
-    for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY, "1000"]) {
-      expect(() => createCoreTracer({ maxJourneyAgeMs: bad as number })).toThrow(
-        /maxJourneyAgeMs must be a finite number of milliseconds >= 0/,
-      );
-    }
-    // Validated even when tracing is off: the mistake is in the configuration either way.
-    expect(() => createCoreTracer({ enabled: false, maxJourneyAgeMs: -5 })).toThrow(RangeError);
   });
 });
 
@@ -182,10 +95,5 @@ describe("openJourneys", () => {
     });
     core.requestFinished(request, "aborted", 5);
     expect(core.openJourneys()).toEqual([]);
-  });
-
-  it("lists nothing for the no-op tracer", () => {
-    expect(NOOP_CORE_TRACER.openJourneys()).toEqual([]);
-    expect(NOOP_CORE_TRACER.closedByWatchdog).toBe(0);
   });
 });
