@@ -20,7 +20,10 @@ export interface ApiJourneyTracer {
    * created before an SDK was registered globally, until one is.
    */
   readonly enabled: boolean;
-  /** Share of requests traced, in [0, 1]; may be changed while serving. */
+  /**
+   * Share of requests traced, in [0, 1]; may be changed while serving. A value outside
+   * [0, 1] throws a `RangeError`. Always 0 for the no-op.
+   */
   sampleRate: number;
   /** Decides sampling and, when traced, starts `llm_request` and emits `api.ARRIVED`. */
   startJourney(start: JourneyStart): JourneyHandle;
