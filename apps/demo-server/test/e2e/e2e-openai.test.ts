@@ -1,12 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Journey } from "../../src/journeys/journey-store.js";
-import {
-  byRequestId,
-  eventNames,
-  spansOf,
-  startTestServer,
-  type TestServer,
-} from "../support/test-server.js";
+import { eventNames, spansOf, startTestServer, type TestServer } from "../support/test-server.js";
 
 const MODEL = "llm-journey-simulated";
 let t: TestServer;
@@ -15,11 +9,6 @@ beforeAll(async () => {
   t = await startTestServer();
 });
 afterAll(() => t.close());
-
-async function journeyOf(requestId: string): Promise<Journey> {
-  const journeys = await t.journeysWhen(byRequestId(requestId));
-  return journeys.find((journey) => journey.requestId === requestId) as Journey;
-}
 
 /** The linked pair of SPEC §1–§2 for a request that succeeded. */
 function expectLinkedSuccess(journey: Journey) {
@@ -57,7 +46,7 @@ describe("the official openai client against the demo server", () => {
     expect(completion.object).toBe("chat.completion");
     expect(completion.choices[0]?.message.content?.length).toBeGreaterThan(0);
     expect(completion.usage?.completion_tokens).toBeGreaterThan(0);
-    const { api } = expectLinkedSuccess(await journeyOf(completion.id));
+    const { api } = expectLinkedSuccess(await t.journeyOf(completion.id));
     expect(api?.attributes["gen_ai.request.model"]).toBe(MODEL);
     expect(api?.attributes["gen_ai.usage.output_tokens"]).toBe(completion.usage?.completion_tokens);
     expect(api?.attributes["gen_ai.usage.input_tokens"]).toBe(completion.usage?.prompt_tokens);
@@ -84,7 +73,7 @@ describe("the official openai client against the demo server", () => {
     expect(text.length).toBeGreaterThan(0);
     expect(usageChunk?.choices).toEqual([]);
     expect(usageChunk?.usage?.completion_tokens).toBeGreaterThan(0);
-    expectLinkedSuccess(await journeyOf(id));
+    expectLinkedSuccess(await t.journeyOf(id));
   });
 
   it("works with the stream() helper's finalChatCompletion()", async () => {
@@ -96,7 +85,7 @@ describe("the official openai client against the demo server", () => {
     const final = await runner.finalChatCompletion();
     expect(final.choices[0]?.message.content?.length).toBeGreaterThan(0);
     expect(["stop", "length"]).toContain(final.choices[0]?.finish_reason);
-    expectLinkedSuccess(await journeyOf(final.id));
+    expectLinkedSuccess(await t.journeyOf(final.id));
   });
 
   it("streams with stop strings in the shape the stream() helper accepts", async () => {
@@ -126,7 +115,7 @@ describe("the official openai client against the demo server", () => {
     expect(completion.object).toBe("text_completion");
     expect(completion.choices[0]?.finish_reason).toBe("length");
     expect(completion.usage?.completion_tokens).toBe(5);
-    const { api } = expectLinkedSuccess(await journeyOf(completion.id));
+    const { api } = expectLinkedSuccess(await t.journeyOf(completion.id));
     expect(api?.attributes["gen_ai.operation.name"]).toBe("text_completion");
 
     const stream = await t.client.completions.create({
@@ -180,9 +169,7 @@ describe("a client that disconnects mid-stream", () => {
       // Depending on timing the client ends the iteration or throws an abort error.
     }
     expect(chunks).toBe(1);
-    const journey = (await slow.journeysWhen(byRequestId(id))).find(
-      (j) => j.requestId === id,
-    ) as Journey;
+    const journey = await slow.journeyOf(id);
     const { api, core } = spansOf(journey);
     const aborted = api?.events.filter((event) => event.name === "api.ABORTED");
     expect(aborted).toHaveLength(1);

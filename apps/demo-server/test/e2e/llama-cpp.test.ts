@@ -3,13 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EngineClient } from "../../src/engine/engine-client.js";
 import type { JourneySpan } from "../../src/engine/engine-contract.js";
 import type { Journey } from "../../src/journeys/journey-store.js";
-import {
-  byRequestId,
-  eventNames,
-  spansOf,
-  startTestServer,
-  type TestServer,
-} from "../support/test-server.js";
+import { eventNames, spansOf, startTestServer, type TestServer } from "../support/test-server.js";
 
 // Real llama.cpp on the generated tiny model (random weights: the text is gibberish, the
 // batching real). One sequence and one queued request, so that a second request waits in
@@ -32,11 +26,6 @@ beforeAll(async () => {
   ]);
 }, 60_000);
 afterAll(() => t.close());
-
-async function journeyOf(requestId: string): Promise<Journey> {
-  const journeys = await t.journeysWhen(byRequestId(requestId));
-  return journeys.find((journey) => journey.requestId === requestId) as Journey;
-}
 
 async function waitUntil(condition: () => Promise<boolean>): Promise<void> {
   for (let attempt = 0; attempt < 500; attempt++) {
@@ -106,7 +95,7 @@ describe("the demo server over llama.cpp (--engine llama-cpp)", { timeout: 30_00
     });
     expect(completion.choices[0]?.finish_reason).toBe("length");
     expect(completion.usage?.completion_tokens).toBe(8);
-    const { api, core } = expectLinkedJourney(await journeyOf(completion.id), "length");
+    const { api, core } = expectLinkedJourney(await t.journeyOf(completion.id), "length");
     expect(eventNames(api)).toEqual([
       "api.ARRIVED",
       "api.HANDOFF_TO_CORE",
@@ -140,7 +129,7 @@ describe("the demo server over llama.cpp (--engine llama-cpp)", { timeout: 30_00
     }
     expect(finishReason).toBe("length");
     expect(usage?.completion_tokens).toBe(6);
-    const { core } = expectLinkedJourney(await journeyOf(id), "length");
+    const { core } = expectLinkedJourney(await t.journeyOf(id), "length");
     const decodeDone = core.events.at(-1)?.attributes["decode.done_tokens"];
     expect(decodeDone).toBe(6);
     await expectStepsLinkedTo(core);
@@ -180,14 +169,14 @@ describe("the demo server over llama.cpp (--engine llama-cpp)", { timeout: 30_00
     controller.abort();
     await iterator.return?.().catch(() => undefined);
 
-    const aborted = spansOf(await journeyOf(firstId));
+    const aborted = spansOf(await t.journeyOf(firstId));
     const apiAborted = aborted.api?.events.filter((event) => event.name === "api.ABORTED");
     expect(apiAborted?.map((event) => event.attributes.reason)).toEqual(["client_disconnect"]);
     expect(aborted.core?.events.at(-1)?.attributes["finish.status"]).toBe("aborted");
 
     // The waiting request got the sequence once the aborted one gave it back.
     const second = await queued;
-    const { core } = expectLinkedJourney(await journeyOf(second.id), "length");
+    const { core } = expectLinkedJourney(await t.journeyOf(second.id), "length");
     const [queuedAt, scheduledAt] = core.events.slice(0, 2);
     expect(Number(scheduledAt?.attributes["ts.monotonic"])).toBeGreaterThan(
       Number(queuedAt?.attributes["ts.monotonic"]),

@@ -17,6 +17,8 @@ export interface TestServer {
   client: OpenAI;
   /** Polls `/debug/journeys` until `predicate` holds for the list, or fails after ~5 s. */
   journeysWhen(predicate: (journeys: Journey[]) => boolean): Promise<Journey[]>;
+  /** Polls `/debug/journeys` until the request's journey holds both spans, and returns it. */
+  journeyOf(requestId: string): Promise<Journey>;
   /** Polls `/metrics` until both layers' gauges read 0. */
   gaugesAtZero(): Promise<string>;
   close(): Promise<void>;
@@ -60,22 +62,27 @@ export async function startTestServer(
       `timed out waiting for ${what}; last value: ${JSON.stringify(last)?.slice(0, 2000)}`,
     );
   };
+  const journeysWhen = (predicate: (journeys: Journey[]) => boolean) =>
+    poll(
+      async () =>
+        (
+          (await (await fetch(`${server.url}/debug/journeys?limit=500`)).json()) as {
+            journeys: Journey[];
+          }
+        ).journeys,
+      predicate,
+      "journeys",
+    );
   return {
     server,
     engine,
     url: server.url,
     client: openai,
-    journeysWhen: (predicate) =>
-      poll(
-        async () =>
-          (
-            (await (await fetch(`${server.url}/debug/journeys?limit=500`)).json()) as {
-              journeys: Journey[];
-            }
-          ).journeys,
-        predicate,
-        "journeys",
-      ),
+    journeysWhen,
+    journeyOf: async (requestId) => {
+      const journeys = await journeysWhen(byRequestId(requestId));
+      return journeys.find((journey) => journey.requestId === requestId) as Journey;
+    },
     gaugesAtZero: () =>
       poll(
         async () => (await fetch(`${server.url}/metrics`)).text(),
