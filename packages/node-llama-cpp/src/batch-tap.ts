@@ -78,23 +78,40 @@ export function tapBatches(
   const initBatch = native.initBatch;
   const addToBatch = native.addToBatch;
   const decodeBatch = native.decodeBatch;
-  const safely = (notify: () => void): void => {
+  // Called once per batch and per sequence in it: no closure, no promise beyond
+  // llama.cpp's own, so the tap allocates nothing per token.
+  const report = (error: unknown): void => {
     try {
-      notify();
-    } catch (error) {
-      try {
-        onError(error);
-      } catch {
-        // A handler that throws must not reach llama.cpp's batch either.
-      }
+      onError(error);
+    } catch {
+      // A handler that throws must not reach llama.cpp's batch either.
     }
+  };
+  const batchEnded = (decoded: boolean): void => {
+    try {
+      observer.batchEnded(decoded);
+    } catch (error) {
+      report(error);
+    }
+  };
+  const decoded = <T>(result: T): T => {
+    batchEnded(true);
+    return result;
+  };
+  const failed = (error: unknown): never => {
+    batchEnded(false);
+    throw error;
   };
   const define = (name: (typeof TAPPED)[number], value: unknown): void => {
     // The members are read-only: they can only be redefined, on this instance alone.
     Object.defineProperty(native, name, { value, configurable: true, writable: true });
   };
   define("initBatch", function (this: NativeContext, size: number) {
-    safely(() => observer.batchStarted());
+    try {
+      observer.batchStarted();
+    } catch (error) {
+      report(error);
+    }
     return initBatch.call(this, size);
   });
   define(
@@ -107,21 +124,22 @@ export function tapBatches(
       logits: Uint32Array,
     ) {
       const result = addToBatch.call(this, sequenceId, firstTokenIndex, tokens, logits);
-      safely(() => observer.entryAdded(sequenceId, tokens.length));
+      try {
+        observer.entryAdded(sequenceId, tokens.length);
+      } catch (error) {
+        report(error);
+      }
       return result;
     },
   );
   define("decodeBatch", function (this: NativeContext) {
-    return Promise.resolve(decodeBatch.call(this)).then(
-      (result) => {
-        safely(() => observer.batchEnded(true));
-        return result;
-      },
-      (error: unknown) => {
-        safely(() => observer.batchEnded(false));
-        throw error;
-      },
-    );
+    const decoding: unknown = decodeBatch.call(this);
+    if (!(decoding instanceof Promise)) {
+      // Not what node-llama-cpp 3.21 returns: the batch is over when the call is.
+      batchEnded(true);
+      return decoding;
+    }
+    return decoding.then(decoded, failed);
   });
   let restored = false;
   return () => {

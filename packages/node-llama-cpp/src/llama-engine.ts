@@ -96,6 +96,16 @@ interface Slot {
   work: Promise<void> | undefined;
 }
 
+/**
+ * A request's share of the batch being decoded, reused from batch to batch; its request
+ * is let go once the batch has been reported.
+ */
+interface BatchEntry {
+  request: Generation | undefined;
+  tokens: number;
+  phase: CoreBatchEntry["phase"];
+}
+
 /** The step being decoded, reused from batch to batch (`stepFinished` keeps nothing). */
 interface StepRecord extends CoreStepView {
   step: number;
@@ -105,7 +115,10 @@ interface StepRecord extends CoreStepView {
   prefillTokens: number;
   decodeSeqs: number;
   readonly preemptions: 0;
+  /** The entries of this batch: the first `batch.length` of `entries`. */
   readonly batch: CoreBatchEntry[];
+  /** Every entry ever used, so that a batch allocates none. */
+  readonly entries: BatchEntry[];
   open: boolean;
 }
 
@@ -140,6 +153,7 @@ class TracedLlamaEngine implements LlamaEngine {
     decodeSeqs: 0,
     preemptions: 0,
     batch: [],
+    entries: [],
     open: false,
   };
   private restoreBatches: (() => void) | undefined;
@@ -395,7 +409,7 @@ class TracedLlamaEngine implements LlamaEngine {
     record.startedAt = performance.now();
     record.prefillTokens = 0;
     record.decodeSeqs = 0;
-    record.batch.length = 0;
+    this.clearBatch(); // a batch llama.cpp never decoded leaves its entries behind
     record.open = true;
   }
 
@@ -407,7 +421,15 @@ class TracedLlamaEngine implements LlamaEngine {
     if (prefill || (generation === undefined && tokens > 1)) record.prefillTokens += tokens;
     else record.decodeSeqs++;
     if (generation !== undefined) {
-      record.batch.push({ request: generation, tokens, phase: prefill ? "PREFILL" : "DECODE" });
+      let entry = record.entries[record.batch.length];
+      if (entry === undefined) {
+        entry = { request: undefined, tokens: 0, phase: "DECODE" };
+        record.entries.push(entry);
+      }
+      entry.request = generation;
+      entry.tokens = tokens;
+      entry.phase = prefill ? "PREFILL" : "DECODE";
+      record.batch.push(entry as CoreBatchEntry); // its request was just set
     }
   }
 
@@ -438,6 +460,15 @@ class TracedLlamaEngine implements LlamaEngine {
     record.running = this.bySequenceId.size;
     record.waiting = this.waitingQueue.length;
     this.tracer.stepFinished(record);
+    this.clearBatch();
+  }
+
+  /** Empties the batch and lets its requests go, keeping the entries for the next one. */
+  private clearBatch(): void {
+    const record = this.stepRecord;
+    for (let i = 0; i < record.batch.length; i++) {
+      (record.entries[i] as BatchEntry).request = undefined;
+    }
     record.batch.length = 0;
   }
 
