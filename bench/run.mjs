@@ -164,9 +164,9 @@ function problems(report) {
   for (const [size, m] of Object.entries(s["llama-cpp"]?.models ?? {})) {
     for (const [variant, v] of Object.entries(m.variants)) {
       const c = v.checks;
-      if (c.spansExported !== c.spansExpected) {
+      if (c.spansExported !== c.spansExpected || c.apiSpansExported !== c.spansExpected) {
         found.push(
-          `llama-cpp ${size} ${variant}: ${c.spansExported} of ${c.spansExpected} spans exported`,
+          `llama-cpp ${size} ${variant}: ${c.apiSpansExported} llm_request and ${c.spansExported} llm_core spans exported of ${c.spansExpected}`,
         );
       }
       if (c.trackedEntriesLeft !== 0 || c.activeSpansLeft !== 0) {

@@ -45,7 +45,7 @@ function pinned(execArgv, batch) {
 }
 
 /** Counters reported by `finish` that add up over batches; other fields are kept as is. */
-const COUNTER = /spans|left|expected|exported|started|ended/i;
+const COUNTER = /spans|left|expected|exported|started|ended|requests|batches/i;
 
 /**
  * Runs `batches` batches (default 1). Each forks `script` once per variant, runs
@@ -105,12 +105,15 @@ export async function runInterleaved({
   return { results, finished };
 }
 
+/** Merges one batch's report into the total, into nested objects too (per-variant reports). */
 function merge(total, report) {
   if (total === undefined || report === null || typeof report !== "object") return report;
   const merged = { ...report };
   for (const [key, value] of Object.entries(report)) {
     if (COUNTER.test(key) && typeof value === "number" && typeof total[key] === "number") {
       merged[key] = total[key] + value;
+    } else if (typeof value === "object" && typeof total[key] === "object") {
+      merged[key] = merge(total[key], value);
     }
   }
   return merged;

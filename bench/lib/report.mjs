@@ -400,7 +400,7 @@ export function markdown(result) {
           spread(v.tokens_per_s, 1, 4),
           spread(v.per_token_ms, 1, 3),
           spread(v.paired_tokens_per_s_ratios, 1, 4),
-          fmt(v.tokens_per_cpu_s_ratio_to_off, 4),
+          spread(v.paired_added_cpu_us_per_token, 1, 3),
           fmt(v.checks.stepSpansExported),
         ]);
       }
@@ -413,21 +413,10 @@ export function markdown(result) {
           "tokens/s",
           "ms per token, per request",
           "tokens/s ratio to off",
-          "tokens per CPU-second, ratio to off",
+          "added CPU µs per token (all threads)",
           "llm_step spans",
         ],
         rows,
-      ),
-    );
-    out.push("");
-    out.push(
-      table(
-        ["model", "time in the tracer's hooks at rate 1, % of the round (IQR)", "µs per token"],
-        Object.entries(s["llama-cpp"].models).map(([size, m]) => [
-          size,
-          spread(m.rate1_hook_share_pct, 1, 3),
-          spread(m.rate1_hook_us_per_token, 1, 3),
-        ]),
       ),
     );
   }

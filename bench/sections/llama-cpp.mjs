@@ -9,7 +9,8 @@ import { paired, runInterleaved } from "../lib/interleave.mjs";
 import { summary } from "../lib/stats.mjs";
 import { loadLlamaTesting } from "../lib/workspace.mjs";
 
-export const VARIANTS = ["off", "rate 1", "sampled out", "rate 1, hooks timed"];
+/** Tracing off; both layers at rate 1; both layers with the API layer sampling out. */
+const VARIANTS = ["off", "rate 1", "sampled out"];
 
 /** Per model: requests at once (one per sequence), tokens each, rounds. */
 const SHAPES = {
@@ -26,10 +27,11 @@ export async function runLlamaCpp({ smoke }) {
     for (const [size, base] of Object.entries(SHAPES)) {
       const shape = smoke ? { ...base, ...SMOKE } : base;
       const written = writeGeneratedModel(join(dir, `${size}.gguf`), { size });
-      const { results, finished } = await runInterleaved({
+      const { results: rounds, finished } = await runInterleaved({
         script: new URL("./llama-cpp-variant.mjs", import.meta.url),
-        variants: VARIANTS,
+        variants: ["engine"],
         args: {
+          variants: VARIANTS,
           modelPath: written.path,
           sequences: shape.sequences,
           maxTokens: shape.maxTokens,
@@ -39,35 +41,29 @@ export async function runLlamaCpp({ smoke }) {
         rounds: shape.rounds,
         batches: shape.batches,
       });
+      // Each round of the one process holds every variant's measurement.
+      const results = Object.fromEntries(
+        VARIANTS.map((variant) => [variant, rounds.engine.map((round) => round[variant])]),
+      );
       const tokensPerS = (value) => value.tokens / (value.ms / 1000);
-      const tokensPerCpuS = (value) => value.tokens / (value.cpuMs / 1000);
+      const cpuUsPerToken = (value) => (value.cpuMs * 1000) / value.tokens;
       const variants = {};
       for (const variant of VARIANTS) {
         const wall = paired(results, variant, "off", tokensPerS);
-        const cpu = paired(results, variant, "off", tokensPerCpuS);
+        const cpu = paired(results, variant, "off", cpuUsPerToken);
         variants[variant] = {
           tokens_per_s: summary(results[variant].map(tokensPerS), 1),
-          tokens_per_cpu_s: summary(results[variant].map(tokensPerCpuS), 1),
           per_token_ms: summary(
             results[variant].map((value) => value.perTokenMs),
             4,
           ),
           tokens_per_s_ratio_to_off: wall.ratioOfMedians,
           paired_tokens_per_s_ratios: wall.ratio,
-          tokens_per_cpu_s_ratio_to_off: cpu.ratioOfMedians,
-          checks: finished[variant],
+          // CPU of every thread (llama.cpp's included) per token, over tracing off's.
+          paired_added_cpu_us_per_token: cpu.diff,
+          checks: finished.engine[variant],
         };
       }
-      // Time inside the tracer's hooks over the round's wall time, in the same process.
-      const timedRounds = results["rate 1, hooks timed"];
-      const hookSharePct = summary(
-        timedRounds.map((value) => (value.hookMs / value.ms) * 100),
-        3,
-      );
-      const hookUsPerToken = summary(
-        timedRounds.map((value) => (value.hookMs * 1000) / value.tokens),
-        3,
-      );
       const lossPct = (variant) =>
         Number(((1 - variants[variant].paired_tokens_per_s_ratios.median) * 100).toFixed(3));
       models[size] = {
@@ -76,13 +72,11 @@ export async function runLlamaCpp({ smoke }) {
           sequences: shape.sequences,
           max_tokens: shape.maxTokens,
           rounds: results.off.length,
-          processes_per_variant: shape.batches,
+          processes: shape.batches,
           threads: 1,
         },
         variants,
         rate1_tokens_per_s_loss_pct: lossPct("rate 1"),
-        rate1_hook_share_pct: hookSharePct,
-        rate1_hook_us_per_token: hookUsPerToken,
         sampled_out_tokens_per_s_loss_pct: lossPct("sampled out"),
       };
     }
