@@ -82,7 +82,7 @@ describe("openJourneys", () => {
       requestId: "live",
       traceId: expect.stringMatching(/^[0-9a-f]{32}$/),
       spanId: expect.stringMatching(/^[0-9a-f]{16}$/),
-      ageMs: 250,
+      ageMs: expect.closeTo(250, 6), // monotonic seconds: a double, exact to a nanosecond
       phase: "WAITING",
       // The high-water mark: recompute after the preemption does not take progress back.
       prefillDoneTokens: 10,
