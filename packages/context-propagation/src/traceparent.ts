@@ -29,8 +29,8 @@ const MAX_LENGTH = 8192;
 const FIELDS_LENGTH = 55;
 /** `test` only: a match with captures would build an array and four strings per call. */
 const FIELDS = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}/;
-const TRACE_ID = /^[0-9a-f]{32}$/;
-const SPAN_ID = /^[0-9a-f]{16}$/;
+/** A version-00 header as `formatTraceparent` writes it. */
+const FORMATTED = /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[0-3]$/;
 const INVALID_TRACE_ID = "0".repeat(32);
 const INVALID_SPAN_ID = "0".repeat(16);
 /** The flags field for every value of the known bits. */
@@ -75,21 +75,15 @@ function hexDigit(code: number): number {
 export function formatTraceparent(spanContext: SpanContext): string | undefined {
   const { traceId, spanId, traceFlags } = spanContext;
   if (typeof traceId !== "string" || typeof spanId !== "string") return undefined;
-  const trace = lowercaseId(traceId, TRACE_ID);
-  const span = lowercaseId(spanId, SPAN_ID);
-  if (trace === undefined || trace === INVALID_TRACE_ID) return undefined;
-  if (span === undefined || span === INVALID_SPAN_ID) return undefined;
-  // join() builds one flat string; a template literal would build a chain of five
-  // concatenation nodes, which the header map then keeps for the whole request.
-  return ["00", trace, span, FLAGS_FIELD[Number(traceFlags) & KNOWN_FLAGS]].join("-");
-}
-
-/**
- * `id` in lowercase when `shape` accepts it in any case, else undefined. SDK ids are
- * already lowercase: they are returned as they are, without lowercasing a copy.
- */
-function lowercaseId(id: string, shape: RegExp): string | undefined {
-  if (shape.test(id)) return id;
-  const lower = id.toLowerCase();
-  return shape.test(lower) ? lower : undefined;
+  // The header as written is checked whole, once: its fixed positions check each id's
+  // length, and SDK ids, lowercase already, need no copy.
+  let header = `00-${traceId}-${spanId}-${FLAGS_FIELD[Number(traceFlags) & KNOWN_FLAGS]}`;
+  if (!FORMATTED.test(header)) {
+    header = header.toLowerCase();
+    if (!FORMATTED.test(header)) return undefined;
+  }
+  if (header.startsWith(INVALID_TRACE_ID, 3) || header.startsWith(INVALID_SPAN_ID, 36)) {
+    return undefined;
+  }
+  return header;
 }
