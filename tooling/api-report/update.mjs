@@ -1,21 +1,19 @@
-// `npm run api:update`: writes every entry point's report from the built declarations.
-import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
+// `npm run api:update`: writes every entry point's report from the built declarations, and
+// deletes the report of an entry point that is gone.
+import { readdirSync, rmSync } from "node:fs";
 import * as path from "node:path";
-import { REPORT_DIR, renderReport, reportEntries, workspaceEntries } from "./api-report.mjs";
+import { apiReport, entryPoints } from "./api-report.mjs";
 
-const entries = await workspaceEntries();
-const reports = reportEntries(entries);
-const written = new Set(entries.map((entry) => entry.reportFile));
-for (const dir of new Set(entries.map((entry) => path.join(entry.packageDir, REPORT_DIR)))) {
-  await mkdir(dir, { recursive: true });
-  // A report whose entry point is gone goes with it.
-  for (const file of await readdir(dir)) {
-    if (!written.has(path.join(dir, file))) await rm(path.join(dir, file));
-  }
+const entries = entryPoints();
+for (const entry of entries) {
+  const { messages } = apiReport(entry, { update: true });
+  console.log(`${path.relative(process.cwd(), entry.dir)}/api-report/${entry.name}.api.md`);
+  for (const message of messages) console.error(`  ✗ ${message}`);
+  if (messages.length) process.exitCode = 1;
 }
-for (const [index, entry] of entries.entries()) {
-  const report = reports[index];
-  if (report === undefined) throw new Error(`no report for ${entry.specifier}`);
-  await writeFile(entry.reportFile, renderReport(report));
-  console.log(`${path.relative(process.cwd(), entry.reportFile)}: ${entry.specifier}`);
+for (const dir of new Set(entries.map((entry) => path.join(entry.dir, "api-report")))) {
+  const kept = entries.map((entry) => path.join(entry.dir, "api-report", `${entry.name}.api.md`));
+  for (const file of readdirSync(dir).map((name) => path.join(dir, name))) {
+    if (!kept.includes(file)) rmSync(file);
+  }
 }
