@@ -1,126 +1,90 @@
-import { describe, expect, it } from "vitest";
-import { evaluateChangesets, parseChangeset } from "./changesets.mjs";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import * as path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { changesetProblems } from "./changeset-check.mjs";
+import { commit, git, scratchWorkspace } from "./scratch-workspace.mjs";
 
-const packages = [
-  { name: "@x/propagation", dir: "packages/propagation" },
-  { name: "@x/core", dir: "packages/core" },
-  { name: "@x/demo", dir: "apps/demo", private: true },
-];
+// `npm run changeset:check` on a throwaway copy of the workspace's manifests, one change at
+// a time, each a commit on a branch from main (where one changeset is already pending).
 
-const changeset = (file: string, body: string, isNew = true) => ({ file, content: body, isNew });
-const coreMinor = '---\n"@x/core": minor\n---\n\nA new hook.\n';
-
-describe("parsing a changeset", () => {
-  it("reads the packages, their bumps and the summary", () => {
-    const parsed = parseChangeset(
-      "---\n\"@x/core\": minor\n'@x/propagation': patch\n---\n\nText.\n",
-    );
-    expect(parsed).toEqual({
-      releases: [
-        { name: "@x/core", type: "minor" },
-        { name: "@x/propagation", type: "patch" },
-      ],
-      summary: "Text.",
-    });
-  });
-
-  it("accepts an empty front matter and the none bump", () => {
-    expect(parseChangeset("---\n---\n\nNothing to release.").releases).toEqual([]);
-    expect(parseChangeset('---\n"@x/core": none\n---\nx').releases).toEqual([
-      { name: "@x/core", type: "none" },
-    ]);
-  });
-
-  it("rejects front matter that a Markdown formatter turned into a heading", () => {
-    const mangled = '---\n\n## "@x/core": minor\n\nFirst release.\n';
-    expect(() => parseChangeset(mangled)).toThrow(/line 3: .*Markdown formatter/);
-  });
-
-  it("rejects a missing opening or closing line and an unknown bump", () => {
-    expect(() => parseChangeset('"@x/core": minor\n---\n')).toThrow(/must start with/);
-    expect(() => parseChangeset('---\n"@x/core": minor\n')).toThrow(/never closed/);
-    expect(() => parseChangeset('---\n"@x/core": huge\n---\n')).toThrow(/not a bump/);
-  });
+const core = "@llm-journey/tracer-core";
+const changeset = (bumps: Record<string, string>, summary = "A change.") =>
+  `---\n${Object.entries(bumps)
+    .map(([name, bump]) => `"${name}": ${bump}`)
+    .join("\n")}\n---\n\n${summary}\n`;
+const copy = await scratchWorkspace(() => "1.2.0", {
+  "old.md": changeset({ "@llm-journey/context-propagation": "patch" }),
 });
+afterAll(() => rm(copy, { recursive: true, force: true }));
 
-describe("whether changes are covered by changesets", () => {
-  it("passes when each changed package is named by a new changeset", () => {
-    const verdict = evaluateChangesets({
-      changedFiles: ["packages/core/src/hooks.ts", ".changeset/core.md"],
-      packages,
-      changesets: [changeset(".changeset/core.md", coreMinor)],
+/** The check's verdict on a branch from main that adds `files`. */
+async function check(files: Record<string, string>) {
+  await git(copy, "switch", "-q", "-C", "change", "main");
+  for (const [file, text] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(copy, file)), { recursive: true });
+    await writeFile(path.join(copy, file), text);
+  }
+  await git(copy, "add", "-A");
+  await commit(copy, "A change");
+  return changesetProblems(copy, "main");
+}
+
+describe("the changeset check", () => {
+  it("passes when each package whose source changed is named by a new changeset", async () => {
+    const problems = await check({
+      "packages/tracer-core/src/hooks.ts": "export {};\n",
+      ".changeset/core.md": changeset({ [core]: "patch" }),
     });
-    expect(verdict.problems).toEqual([]);
-    expect(verdict.changed).toEqual([
-      {
-        name: "@x/core",
-        files: ["packages/core/src/hooks.ts"],
-        changesets: [".changeset/core.md"],
-      },
+    expect(problems).toEqual([]);
+  });
+
+  it("fails when a package's source changed and no new changeset names it, old ones aside", async () => {
+    const problems = await check({
+      "packages/tracer-core/src/hooks.ts": "export {};\n",
+      "packages/context-propagation/src/extract.ts": "export {};\n",
+      ".changeset/core.md": changeset({ [core]: "patch" }),
+    });
+    expect(problems).toEqual([
+      "@llm-journey/context-propagation: its source changed since main, but no new changeset names it: run `npm run changeset`",
     ]);
   });
 
-  it("fails when a package's source changed and no new changeset names it", () => {
-    const verdict = evaluateChangesets({
-      changedFiles: ["packages/core/src/hooks.ts", "packages/propagation/src/extract.ts"],
-      packages,
-      changesets: [changeset(".changeset/core.md", coreMinor)],
+  it("asks nothing for tests, test support, files outside src and the private demo", async () => {
+    const problems = await check({
+      "packages/tracer-core/src/hooks.test.ts": "export {};\n",
+      "packages/tracer-core/src/test-support/fake.ts": "export {};\n",
+      "packages/tracer-core/README.md": "# x\n",
+      "apps/demo-server/src/main.ts": "export {};\n",
     });
-    expect(verdict.ok).toBe(false);
-    expect(verdict.problems).toEqual([
-      "@x/propagation: 1 source file(s) changed (packages/propagation/src/extract.ts) but no new changeset names it: run `npm run changeset`",
+    expect(problems).toEqual([]);
+  });
+
+  it("fails on a changeset changesets cannot read, or naming a package not in the workspace", async () => {
+    const mangled = await check({ ".changeset/bad.md": '---\n\n## "@x/core": minor\n' });
+    expect(mangled).toHaveLength(1);
+    expect(mangled[0]).toMatch(/^the changesets cannot be read: could not parse changeset/);
+    const unknown = await check({ ".changeset/bad.md": changeset({ "@x/nope": "patch" }) });
+    expect(unknown).toEqual([
+      "the changesets cannot be read: Found changeset bad for package @x/nope which is not in the workspace",
     ]);
   });
 
-  it("does not count a changeset that was already there before the change", () => {
-    const verdict = evaluateChangesets({
-      changedFiles: ["packages/core/src/hooks.ts"],
-      packages,
-      changesets: [changeset(".changeset/old.md", coreMinor, false)],
+  it("fails on a changeset naming a private package, or without a summary", async () => {
+    const problems = await check({
+      ".changeset/a.md": changeset({ "@llm-journey/demo-server": "patch" }),
+      ".changeset/b.md": changeset({ [core]: "patch" }, ""),
     });
-    expect(verdict.ok).toBe(false);
-  });
-
-  it("asks nothing for tests, private packages and files outside src", () => {
-    const verdict = evaluateChangesets({
-      changedFiles: [
-        "packages/core/src/hooks.test.ts",
-        "packages/core/src/test-support/fake.ts",
-        "packages/core/README.md",
-        "packages/core/package.json",
-        "apps/demo/src/main.ts",
-        "docs/reference.md",
-      ],
-      packages,
-      changesets: [],
-    });
-    expect(verdict).toEqual({ ok: true, problems: [], changed: [] });
-  });
-
-  it("fails on any malformed pending changeset, new or not", () => {
-    const verdict = evaluateChangesets({
-      changedFiles: [],
-      packages,
-      changesets: [changeset(".changeset/old.md", '---\n\n## "@x/core": minor\n', false)],
-    });
-    expect(verdict.problems).toHaveLength(1);
-    expect(verdict.problems[0]).toMatch(/^\.changeset\/old\.md is not a valid changeset: line 3/);
-  });
-
-  it("fails on a changeset naming an unknown or a private package, or without a summary", () => {
-    const verdict = evaluateChangesets({
-      changedFiles: [],
-      packages,
-      changesets: [
-        changeset(".changeset/a.md", '---\n"@x/nope": patch\n---\nText.'),
-        changeset(".changeset/b.md", '---\n"@x/demo": patch\n---\nText.'),
-        changeset(".changeset/c.md", '---\n"@x/core": patch\n---\n'),
-      ],
-    });
-    expect(verdict.problems).toEqual([
-      ".changeset/a.md names @x/nope, which is not a workspace package",
-      ".changeset/b.md names @x/demo, which is private and never released",
-      ".changeset/c.md has no summary: it becomes the changelog entry",
+    expect(problems).toEqual([
+      "a names @llm-journey/demo-server, which is private and never released",
+      "b has no summary: it becomes the changelog entry",
     ]);
+  });
+
+  it("fails on a breaking bump that one of its dependents does not follow", async () => {
+    const problems = await check({ ".changeset/a.md": changeset({ [core]: "major" }) });
+    expect(problems.length).toBeGreaterThan(0);
+    expect(problems[0]).toMatch(
+      /^@llm-journey\/tracer-core gets a breaking major .* to a changeset\.$/,
+    );
   });
 });

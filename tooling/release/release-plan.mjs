@@ -1,7 +1,7 @@
-// The release plan (what `npm run version-packages` would bump, from the pending
-// changesets) and the two rules changesets has no setting for: a breaking bump of a
-// package is a breaking bump of every package that depends on it, and a package's first
-// changelog reads as a first release.
+// The release plan, as changesets computes it from the pending changesets, and the rules
+// changesets has no setting for: a changeset names only released packages and has a
+// summary, a breaking bump of a package is a breaking bump of every package that depends on
+// it, and a package's first changelog reads as a first release.
 
 import getReleasePlan from "@changesets/get-release-plan";
 import { DEPENDENCY_FIELDS } from "./workspace.mjs";
@@ -15,30 +15,21 @@ export const UNRELEASED = "0.0.0";
  * @typedef {{ id: string, summary: string, releases: { name: string, type: string }[] }}
  *   PendingChangeset
  * @typedef {{ changesets: PendingChangeset[], releases: PlannedRelease[] }} ReleasePlan
+ * @typedef {Map<string, { dir: string, manifest: any }>} Workspace
  */
 
 /**
- * What `changeset version` would do with the pending changesets, as changesets computes it
- * (its config, internal dependents included). Unlike `changeset status`, it does not
- * compare the branch with main, so it works at every point of the release flow: with a
- * version bump uncommitted, on a committed version branch, on main after the merge.
+ * What `changeset version` would do with the pending changesets (those added since `since`
+ * when given). Unlike `changeset status`, it does not compare the branch with main, so it
+ * works at every point of the release flow. Throws changesets' own error on a malformed
+ * changeset or one naming a package that is not in the workspace.
  * @param {string} root
+ * @param {string} [since]
  * @returns {Promise<ReleasePlan>}
  */
-export async function readReleasePlan(root) {
-  const plan = await getReleasePlan(root);
-  return {
-    changesets: plan.changesets.map(({ id, summary, releases }) => ({ id, summary, releases })),
-    releases: plan.releases
-      .filter((release) => release.type !== "none")
-      .map(({ name, type, oldVersion, newVersion, changesets }) => ({
-        name,
-        type,
-        oldVersion,
-        newVersion,
-        changesets,
-      })),
-  };
+export async function readReleasePlan(root, since) {
+  const plan = await getReleasePlan(root, since);
+  return { ...plan, releases: plan.releases.filter((release) => release.type !== "none") };
 }
 
 /**
@@ -52,10 +43,25 @@ export function isBreaking(type, version) {
 }
 
 /**
+ * Everything changesets accepts that would still make a poor or unsafe release.
+ * @param {ReleasePlan} plan
+ * @param {Workspace} workspace
+ */
+export function planProblems(plan, workspace) {
+  const problems = plan.changesets.flatMap(({ id, summary, releases }) => [
+    ...releases
+      .filter((release) => workspace.get(release.name)?.manifest.private === true)
+      .map((release) => `${id} names ${release.name}, which is private and never released`),
+    ...(summary.trim() ? [] : [`${id} has no summary: it becomes the changelog entry`]),
+  ]);
+  return [...problems, ...breakingDependencyProblems(plan.releases, workspace)];
+}
+
+/**
  * Every planned breaking bump whose dependents do not get a breaking bump of their own: a
  * user of a dependent's current range would receive the breaking dependency without asking.
  * @param {PlannedRelease[]} releases
- * @param {Map<string, { manifest: any }>} workspace
+ * @param {Workspace} workspace
  * @returns {string[]}
  */
 export function breakingDependencyProblems(releases, workspace) {
@@ -65,8 +71,7 @@ export function breakingDependencyProblems(releases, workspace) {
     if (!isBreaking(release.type, release.oldVersion)) continue;
     for (const { manifest } of workspace.values()) {
       if (manifest.private === true || manifest.name === release.name) continue;
-      const dependsOnIt = DEPENDENCY_FIELDS.some((field) => manifest[field]?.[release.name]);
-      if (!dependsOnIt) continue;
+      if (!DEPENDENCY_FIELDS.some((field) => manifest[field]?.[release.name])) continue;
       const own = byName.get(manifest.name);
       if (own && isBreaking(own.type, own.oldVersion)) continue;
       const gets = own
@@ -93,11 +98,8 @@ export function breakingDependencyProblems(releases, workspace) {
  */
 export function firstReleaseChangelog(name, version, changesets) {
   const summaries = changesets
-    .filter((changeset) =>
-      changeset.releases.some(
-        (release) =>
-          release.name === name && (release.type === "minor" || release.type === "major"),
-      ),
+    .filter(({ releases }) =>
+      releases.some((release) => release.name === name && /^(minor|major)$/.test(release.type)),
     )
     .map((changeset) => changeset.summary.trim())
     .sort((a, b) => Number(!/^first release\b/i.test(a)) - Number(!/^first release\b/i.test(b)));

@@ -2,7 +2,6 @@ import { existsSync } from "node:fs";
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { parseChangeset } from "./changesets.mjs";
 import {
   breakingDependencyProblems,
   firstReleaseChangelog,
@@ -60,15 +59,12 @@ describe("the first release, with the repository's pending changesets", async ()
       .filter((line) => !/^"@llm-journey\//.test(line) || workspace.has(line.split('"')[1] ?? ""))
       .join("\n");
   }
-  const parsed = Object.values(pending).map((content) => parseChangeset(content));
   const copy = await scratch(() => UNRELEASED, pending);
-  const result = await versionPackages(copy);
+  const { changesets: parsed } = await readReleasePlan(copy);
+  const problems = await versionPackages(copy);
 
-  it("versions every publishable package and writes each changelog as a first release", () => {
-    expect(result.problems).toEqual([]);
-    expect(result.firstReleases.sort()).toEqual(
-      publishable.map(({ manifest }) => manifest.name).sort(),
-    );
+  it("versions every publishable package, refusing nothing", () => {
+    expect(problems).toEqual([]);
   });
 
   it.each(publishable.map(({ manifest }) => [manifest.name]))(
@@ -107,9 +103,8 @@ describe("a breaking bump of a dependency under the 0.x policy", () => {
     const minorCore = changeset({ [core]: "minor" }, "A breaking change in the core.");
     const copy = await scratch(() => "0.2.0", { "core-minor.md": minorCore });
     const refused = await versionPackages(copy);
-    expect(refused.ok).toBe(false);
     expect(dependentsOf(core).length).toBeGreaterThan(0);
-    expect(refused.problems).toEqual(
+    expect(refused).toEqual(
       dependentsOf(core).map(
         (dependent) =>
           `${core} gets a breaking minor (0.2.0 → 0.3.0), but its dependent ${dependent} gets only a patch (0.2.0 → 0.2.1): users of ${dependent} ^0.2.0 would receive the breaking ${core} without asking. Add "${dependent}": minor to a changeset.`,
@@ -127,8 +122,7 @@ describe("a breaking bump of a dependency under the 0.x policy", () => {
     );
     await git(copy, "add", "-A");
     await commit(copy, "The dependents follow");
-    const versioned = await versionPackages(copy);
-    expect(versioned.problems).toEqual([]);
+    expect(await versionPackages(copy)).toEqual([]);
     for (const name of [core, ...dependentsOf(core)]) {
       expect(await versionIn(copy, name), name).toBe("0.3.0");
     }
@@ -177,7 +171,7 @@ describe("the dry run's release plan at each point of the release flow", () => {
     );
 
     await git(copy, "switch", "-q", "-c", "changeset-release/main");
-    expect((await versionPackages(copy)).ok).toBe(true);
+    expect(await versionPackages(copy)).toEqual([]);
     expect(await readReleasePlan(copy)).toEqual({ changesets: [], releases: [] });
     await git(copy, "add", "-A");
     await commit(copy, "Version Packages");
