@@ -5,7 +5,7 @@
 // change to a reviewed file, made with its changeset.
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { Extractor, ExtractorConfig } from "@microsoft/api-extractor";
+import { CompilerState, Extractor, ExtractorConfig } from "@microsoft/api-extractor";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 
@@ -30,15 +30,11 @@ export function entryPoints(root = ROOT) {
 }
 
 /**
- * Runs API Extractor on one entry point: with `update`, writes its report; else only
- * compares. Returns whether the report differs and what the extractor complained about.
+ * API Extractor's settings for one entry point: its report, nothing else.
  * @param {{ dir: string, types: string, name: string }} entry
- * @param {{ update?: boolean }} [options]
  */
-export function apiReport({ dir, types, name }, { update = false } = {}) {
-  const reportFolder = path.join(dir, "api-report");
-  if (update) mkdirSync(reportFolder, { recursive: true });
-  const config = ExtractorConfig.prepare({
+function configOf({ dir, types, name }) {
+  return ExtractorConfig.prepare({
     configObjectFullPath: undefined,
     packageJsonFullPath: path.join(dir, "package.json"),
     configObject: {
@@ -53,7 +49,7 @@ export function apiReport({ dir, types, name }, { update = false } = {}) {
       apiReport: {
         enabled: true,
         reportFileName: name,
-        reportFolder,
+        reportFolder: path.join(dir, "api-report"),
         reportTempFolder: path.join(dir, "node_modules", ".api-report"),
         includeForgottenExports: true,
       },
@@ -63,14 +59,35 @@ export function apiReport({ dir, types, name }, { update = false } = {}) {
       newlineKind: "lf",
     },
   });
+}
+
+/**
+ * One TypeScript program for all of `entries`, which each extractor run then reuses.
+ * @param {{ dir: string, types: string, name: string }[]} entries
+ */
+export function sharedCompiler(entries) {
+  const first = /** @type {(typeof entries)[number]} */ (entries[0]);
+  const additionalEntryPoints = entries.map((entry) => entry.types);
+  return CompilerState.create(configOf(first), { additionalEntryPoints });
+}
+
+/**
+ * Runs API Extractor on one entry point: with `update`, writes its report; else only
+ * compares. Returns whether the report differs and the extractor's errors.
+ * @param {{ dir: string, types: string, name: string }} entry
+ * @param {{ update?: boolean, compilerState?: CompilerState }} [options]
+ */
+export function apiReport(entry, { update = false, compilerState } = {}) {
+  if (update) mkdirSync(path.join(entry.dir, "api-report"), { recursive: true });
   /** @type {string[]} */
   const messages = [];
-  const result = Extractor.invoke(config, {
+  const result = Extractor.invoke(configOf(entry), {
     localBuild: update,
+    ...(compilerState ? { compilerState } : {}),
     messageCallback: (message) => {
-      // Everything the report itself records (a forgotten export, say) or a missing
-      // release tag (every export here is public) is no failure.
-      if (message.logLevel === "error") messages.push(message.formatMessageWithLocation(dir));
+      // What the report itself records (a forgotten export, a missing release tag: every
+      // export here is public) is no failure.
+      if (message.logLevel === "error") messages.push(message.formatMessageWithLocation(entry.dir));
       message.handled = true;
     },
   });

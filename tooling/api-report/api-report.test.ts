@@ -2,11 +2,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { apiReport, entryPoints } from "./api-report.mjs";
+import { apiReport, entryPoints, sharedCompiler } from "./api-report.mjs";
 
 // Runs after `turbo run build` (as `npm test` does): it reads the built declarations.
 
 const entries = entryPoints();
+const compilerState = sharedCompiler(entries);
 const UPDATE = "run `npm run api:update` and add a changeset naming the package";
 const reportOf = (dir: string, name: string) =>
   readFileSync(path.join(dir, "api-report", `${name}.api.md`), "utf8");
@@ -15,7 +16,7 @@ describe("the API report", () => {
   it.each(entries.map((entry) => ({ ...entry, package: path.basename(entry.dir) })))(
     "of $package/$name matches what its declarations export",
     (entry) => {
-      expect(apiReport(entry), `the public surface changed: ${UPDATE}`).toEqual({
+      expect(apiReport(entry, { compilerState }), `the public surface changed: ${UPDATE}`).toEqual({
         changed: false,
         messages: [],
       });

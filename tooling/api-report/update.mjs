@@ -2,11 +2,12 @@
 // deletes the report of an entry point that is gone.
 import { readdirSync, rmSync } from "node:fs";
 import * as path from "node:path";
-import { apiReport, entryPoints } from "./api-report.mjs";
+import { apiReport, entryPoints, sharedCompiler } from "./api-report.mjs";
 
 const entries = entryPoints();
+const compilerState = sharedCompiler(entries);
 for (const entry of entries) {
-  const { messages } = apiReport(entry, { update: true });
+  const { messages } = apiReport(entry, { update: true, compilerState });
   console.log(`${path.relative(process.cwd(), entry.dir)}/api-report/${entry.name}.api.md`);
   for (const message of messages) console.error(`  ✗ ${message}`);
   if (messages.length) process.exitCode = 1;

@@ -1,12 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { consumerSource, explainTscOutput, splitPeerDeclarationErrors } from "./consumer.mjs";
 import {
-  bareImports,
   brokenReadmeLinks,
   contentProblems,
   entrySubpaths,
   manifestProblems,
-  packageNameOf,
   SUPPORTED_NODE,
   sourceMapProblems,
   specifierOf,
@@ -163,22 +161,23 @@ describe("the packed files", () => {
 });
 
 describe("imports in the packed code", () => {
-  it("are read from static, dynamic, re-export and type-reference forms", () => {
+  it("are read from static, dynamic, re-export, require and type-reference forms", () => {
     const source = [
+      '/// <reference types="undeclared-types" />',
       'import { a } from "pkg-a";',
       'import "pkg-b/side-effect";',
       'export * from "@scope/c/sub";',
       'const d = await import("pkg-d");',
-      '/// <reference types="node" />',
-      'import { e } from "./local.js";',
-      'import { f } from "node:fs";',
-      '// import { g } from "in-a-comment";',
+      'const e = require("pkg-e");',
+      'import { f } from "./local.js";',
+      'import { g } from "node:fs";',
+      'import "fs";',
+      '// import { h } from "in-a-comment";',
     ].join("\n");
-    expect(bareImports(source).sort()).toEqual(
-      ["@scope/c/sub", "node", "pkg-a", "pkg-b/side-effect", "pkg-d"].sort(),
+    const named = undeclaredImports(good, new Map([["dist/index.js", source]])).map(
+      (problem) => problem.match(/but (\S+) is not declared/)?.[1],
     );
-    expect(packageNameOf("@scope/c/sub")).toBe("@scope/c");
-    expect(packageNameOf("pkg-b/side-effect")).toBe("pkg-b");
+    expect(named).toEqual(["pkg-a", "pkg-b", "@scope/c", "pkg-d", "pkg-e", "undeclared-types"]);
   });
 
   it("must be declared, and @opentelemetry/api must be a peer", () => {

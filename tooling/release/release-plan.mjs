@@ -15,7 +15,7 @@ export const UNRELEASED = "0.0.0";
  * @typedef {{ id: string, summary: string, releases: { name: string, type: string }[] }}
  *   PendingChangeset
  * @typedef {{ changesets: PendingChangeset[], releases: PlannedRelease[] }} ReleasePlan
- * @typedef {Map<string, { dir: string, manifest: any }>} Workspace
+ * @typedef {Map<string, { manifest: any }>} Workspace
  */
 
 /**
