@@ -5,7 +5,7 @@
 // reads the changesets; unlike `changeset status`, which asks for one changeset in all,
 // every changed publishable package must be named by a changeset added since the base.
 
-import { execFileSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { getChangedPackagesSinceRef } from "@changesets/git";
@@ -18,36 +18,30 @@ import { readJson, readWorkspacePackages, WORKSPACE_ROOT } from "./workspace.mjs
  * @param {string} base
  */
 export async function changesetProblems(root, base) {
-  const workspace = await readWorkspacePackages(root);
+  const { changedFilePatterns } = await readJson(path.join(root, ".changeset", "config.json"));
+  const changed = await getChangedPackagesSinceRef({ cwd: root, ref: base, changedFilePatterns });
+  let added, pending;
   try {
-    const { changedFilePatterns } = await readJson(path.join(root, ".changeset", "config.json"));
-    const changed = await getChangedPackagesSinceRef({ cwd: root, ref: base, changedFilePatterns });
-    const added = await readReleasePlan(root, base);
-    const named = new Set(added.changesets.flatMap(({ releases }) => releases.map((r) => r.name)));
-    return [
-      ...changed
-        .filter(({ packageJson: { name, private: internal } }) => !internal && !named.has(name))
-        .map(({ packageJson: { name } }) => {
-          return `${name}: its source changed since ${base}, but no new changeset names it: run \`npm run changeset\``;
-        }),
-      ...planProblems(await readReleasePlan(root), workspace),
-    ];
+    [added, pending] = await Promise.all([readReleasePlan(root, base), readReleasePlan(root)]);
   } catch (error) {
     return [`the changesets cannot be read: ${error instanceof Error ? error.message : error}`];
   }
+  const named = new Set(added.changesets.flatMap(({ releases }) => releases.map((r) => r.name)));
+  return [
+    ...changed
+      .map(({ packageJson }) => packageJson)
+      .filter((manifest) => !manifest.private && !named.has(manifest.name))
+      .map(
+        ({ name }) =>
+          `${name}: its source changed since ${base}, but no new changeset names it: run \`npm run changeset\``,
+      ),
+    ...planProblems(pending, await readWorkspacePackages(root)),
+  ];
 }
 
 /** @param {string} ref */
-function exists(ref) {
-  try {
-    execFileSync("git", ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], {
-      stdio: "ignore",
-    });
-    return true;
-  } catch {
-    return false;
-  }
-}
+const exists = (ref) =>
+  spawnSync("git", ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]).status === 0;
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const given = process.argv.indexOf("--base");
