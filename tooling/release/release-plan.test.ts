@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import * as path from "node:path";
@@ -11,12 +12,12 @@ import {
   UNRELEASED,
 } from "./release-plan.mjs";
 import { commit, git, scratchWorkspace } from "./scratch-workspace.mjs";
-import { versionPackages } from "./version.mjs";
+import { CHANGESET, versionPackages } from "./version.mjs";
 import { readWorkspacePackages, WORKSPACE_ROOT } from "./workspace.mjs";
 
 // `npm run version-packages` and the release plan on throwaway copies of the workspace's
-// manifests: the first release, a breaking bump of a dependency, and the dry run's plan at
-// each point of the release flow.
+// manifests: the first release, what the changeset config makes of a later patch, a breaking
+// bump of a dependency, and the dry run's plan at each point of the release flow.
 
 const workspace = await readWorkspacePackages();
 const publishable = [...workspace.values()].filter(({ manifest }) => manifest.private !== true);
@@ -30,8 +31,9 @@ const scratch = async (versionOf: (name: string) => string, changesets: Record<s
 };
 const inScratch = (copy: string, name: string) =>
   path.join(copy, path.relative(WORKSPACE_ROOT, String(workspace.get(name)?.dir)));
-const versionIn = async (copy: string, name: string) =>
-  JSON.parse(await readFile(path.join(inScratch(copy, name), "package.json"), "utf8")).version;
+const manifestIn = async (copy: string, name: string) =>
+  JSON.parse(await readFile(path.join(inScratch(copy, name), "package.json"), "utf8"));
+const versionIn = async (copy: string, name: string) => (await manifestIn(copy, name)).version;
 /** The publishable packages that declare `name` as a dependency. */
 const dependentsOf = (name: string) =>
   publishable
@@ -40,6 +42,10 @@ const dependentsOf = (name: string) =>
     )
     .map(({ manifest }) => String(manifest.name))
     .sort();
+/** Those that depend on `name` directly or through another one. */
+const allDependentsOf = (name: string): string[] => [
+  ...new Set(dependentsOf(name).flatMap((dependent) => [dependent, ...allDependentsOf(dependent)])),
+];
 const changeset = (bumps: Record<string, string>, summary: string) =>
   `---\n${Object.entries(bumps)
     .map(([name, bump]) => `"${name}": ${bump}`)
@@ -87,6 +93,40 @@ describe("the first release, with the repository's pending changesets", async ()
       }
     },
   );
+});
+
+describe("changeset version after a first release, with one patch for the bottom layer", async () => {
+  // Every package at 1.2.3, where a patch stays inside the dependents' ranges: only the
+  // changeset config (updateInternalDependents: always) makes them follow.
+  const fix = changeset({ [bottom]: "patch" }, "A fix in the bottom layer only.");
+  const copy = await scratch(() => "1.2.3", { "one-fix.md": fix });
+  execFileSync(process.execPath, [CHANGESET, "version"], { cwd: copy });
+  const changelogOf = (name: string) =>
+    readFile(path.join(inScratch(copy, name), "CHANGELOG.md"), "utf8");
+
+  it("bumps it and every dependent, at any depth, with an 'Updated dependencies' entry", async () => {
+    expect(await versionIn(copy, bottom)).toBe("1.2.4");
+    expect(await changelogOf(bottom)).toContain("A fix in the bottom layer only.");
+    expect(allDependentsOf(bottom).length).toBeGreaterThan(0);
+    for (const name of allDependentsOf(bottom)) {
+      expect(await versionIn(copy, name), name).toBe("1.2.4");
+      expect(await changelogOf(name), name).toContain("Updated dependencies");
+      // The sources keep the workspace protocol; packing writes the real range.
+      const { dependencies } = await manifestIn(copy, name);
+      if (dependencies?.[bottom]) expect(dependencies[bottom], name).toBe("workspace:^");
+    }
+  });
+
+  it("leaves the private demo server alone and consumes the changeset", async () => {
+    for (const { dir, manifest } of workspace.values()) {
+      if (manifest.private !== true) continue;
+      expect(await versionIn(copy, manifest.name), manifest.name).toBe(manifest.version);
+      expect(existsSync(path.join(copy, path.relative(WORKSPACE_ROOT, dir), "CHANGELOG.md"))).toBe(
+        false,
+      );
+    }
+    expect(existsSync(path.join(copy, ".changeset", "one-fix.md"))).toBe(false);
+  });
 });
 
 describe("a breaking bump of a dependency under the 0.x policy", () => {
