@@ -41,57 +41,43 @@ const goodFiles = [
 ];
 
 describe("the packed package.json", () => {
-  it("passes when it is complete and its internal ranges name current versions", () => {
-    expect(manifestProblems(good, workspace)).toEqual([]);
-  });
-
-  it("fails on a workspace: range that pnpm did not rewrite", () => {
-    const packed = { ...good, dependencies: { "@x/core": "workspace:^" } };
-    expect(manifestProblems(packed, workspace)).toEqual([
-      'dependencies["@x/core"] is still "workspace:^" in the tarball',
-    ]);
-  });
-
-  it("fails on a range that does not name the internal dependency's current version", () => {
-    const packed = { ...good, dependencies: { "@x/core": "^1.1.0" } };
-    expect(manifestProblems(packed, workspace)[0]).toContain(
-      "not a range of @x/core's version 1.2.0",
-    );
-  });
-
-  it("fails on a dependency on a private workspace package", () => {
-    const packed = { ...good, dependencies: { "@x/demo": "^0.0.0" } };
-    expect(manifestProblems(packed, workspace)).toEqual([
-      'dependencies["@x/demo"] is a private workspace package: it is never published',
-    ]);
-  });
-
-  it("fails when @opentelemetry/api is a dependency instead of a peer", () => {
-    const packed = { ...good, dependencies: { "@opentelemetry/api": "^1.9.0" } };
-    expect(manifestProblems(packed, workspace)).toEqual([
-      "@opentelemetry/api is in dependencies: it must be a peer dependency, never bundled",
-    ]);
-  });
-
-  it("fails without licence, repository or engines", () => {
-    const { license, repository, engines, ...bare } = good;
-    expect(manifestProblems(bare, workspace)).toEqual([
-      'no "license" field',
-      'no "repository" field',
-      'no "engines.node" field',
-    ]);
-  });
-});
-
-describe("the supported Node versions", () => {
-  it("are exactly those where require() of an ES module needs no flag", () => {
-    expect(SUPPORTED_NODE).toBe("^20.19.0 || >=22.12.0");
-  });
-
-  it("fail a manifest whose engines.node admits a Node where require() of it fails", () => {
-    expect(manifestProblems({ ...good, engines: { node: ">=20" } }, workspace)).toEqual([
-      `engines.node is ">=20", not the supported "${SUPPORTED_NODE}" (the Node versions where both import and require() of an ES module work)`,
-    ]);
+  const internal = 'dependencies["@x/core"]';
+  it.each([
+    ["passes when complete, its internal ranges naming current versions", {}, []],
+    [
+      "fails on a workspace: range that pnpm did not rewrite",
+      { dependencies: { "@x/core": "workspace:^" } },
+      [`${internal} is still "workspace:^" in the tarball`],
+    ],
+    [
+      "fails on a range that misses the internal dependency's current version",
+      { dependencies: { "@x/core": "^1.1.0" } },
+      [`${internal} is "^1.1.0" in the tarball, not a range of @x/core's version 1.2.0`],
+    ],
+    [
+      "fails on a dependency on a private workspace package",
+      { dependencies: { "@x/demo": "^0.0.0" } },
+      ['dependencies["@x/demo"] is a private workspace package: it is never published'],
+    ],
+    [
+      "fails when @opentelemetry/api is a dependency instead of a peer",
+      { dependencies: { "@opentelemetry/api": "^1.9.0" } },
+      ["@opentelemetry/api is in dependencies: it must be a peer dependency, never bundled"],
+    ],
+    [
+      "fails without licence, repository or engines",
+      { license: undefined, repository: undefined, engines: undefined },
+      ['no "license" field', 'no "repository" field', 'no "engines.node" field'],
+    ],
+    [
+      "fails on an engines.node that admits a Node where require() of an ES module needs a flag",
+      { engines: { node: ">=20" } },
+      [
+        `engines.node is ">=20", not the supported "^20.19.0 || >=22.12.0" (the Node versions where both import and require() of an ES module work)`,
+      ],
+    ],
+  ])("%s", (_label, patch, expected) => {
+    expect(manifestProblems({ ...good, ...patch }, workspace)).toEqual(expected);
   });
 });
 
