@@ -95,7 +95,10 @@ describe("imports inside packages, as biome checks them", () => {
   const biome = path.join(WORKSPACE_ROOT, "node_modules", ".bin", "biome");
   let report = "";
   try {
-    execFileSync(biome, ["lint", "--vcs-enabled=false", "--reporter=json", "."], { cwd: dir });
+    execFileSync(biome, ["lint", "--vcs-enabled=false", "--reporter=json", "."], {
+      cwd: dir,
+      stdio: "pipe",
+    });
   } catch (error) {
     report = String((error as { stdout: Buffer }).stdout);
   }
