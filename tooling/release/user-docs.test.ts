@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -6,51 +6,36 @@ import { readSnippets, readUserDocSnippets, snippetModule } from "./doc-snippets
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
+const scripts: Record<string, string> = JSON.parse(
+  readFileSync(join(ROOT, "package.json"), "utf8"),
+).scripts;
+
 /** The Markdown a user or contributor reads: root, docs/, and every package's README. */
 function userDocs(): { file: string; text: string }[] {
-  const files = ["README.md", "CONTRIBUTING.md"];
-  for (const name of readdirSync(join(ROOT, "docs"))) {
-    if (name.endsWith(".md")) files.push(`docs/${name}`);
-  }
-  for (const parent of ["packages", "apps"]) {
-    for (const folder of readdirSync(join(ROOT, parent)))
-      files.push(`${parent}/${folder}/README.md`);
-  }
-  return files.flatMap((file) => {
-    try {
-      return [{ file, text: readFileSync(join(ROOT, file), "utf8") }];
-    } catch {
-      return [];
-    }
-  });
+  const files = [
+    "README.md",
+    "CONTRIBUTING.md",
+    ...readdirSync(join(ROOT, "docs")).map((name) => `docs/${name}`),
+    ...["packages", "apps"].flatMap((parent) =>
+      readdirSync(join(ROOT, parent)).map((folder) => `${parent}/${folder}/README.md`),
+    ),
+  ];
+  return files
+    .filter((file) => file.endsWith(".md") && existsSync(join(ROOT, file)))
+    .map((file) => ({ file, text: readFileSync(join(ROOT, file), "utf8") }));
 }
 
 describe("what users read", () => {
-  it("names only npm scripts that the repository root has", () => {
-    const scripts = Object.keys(
-      JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts as object,
-    );
-    const unknown: string[] = [];
-    for (const { file, text } of userDocs()) {
-      for (const match of text.matchAll(/npm run ([\w:-]+)/g)) {
-        if (!scripts.includes(match[1] as string)) unknown.push(`${file}: npm run ${match[1]}`);
-      }
-    }
-    expect(unknown).toEqual([]);
-  });
-
-  it("sends a package's reader to a root script that runs that package's own code", () => {
-    const scripts = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts as Record<
-      string,
-      string
-    >;
+  it("names only root npm scripts, and sends a package's reader to one that runs its code", () => {
     const wrong: string[] = [];
     for (const { file, text } of userDocs()) {
       const folder = /^(packages|apps)\/[^/]+\//.exec(file)?.[0];
-      if (folder === undefined) continue;
-      for (const match of text.matchAll(/npm run ([\w:-]+)/g)) {
-        const script = scripts[match[1] as string] ?? "";
-        if (!script.includes(folder)) wrong.push(`${file}: npm run ${match[1]} runs ${script}`);
+      for (const [, name = ""] of text.matchAll(/npm run ([\w:-]+)/g)) {
+        const script = scripts[name];
+        if (script === undefined) wrong.push(`${file}: npm run ${name} is not a root script`);
+        else if (folder && !script.includes(folder)) {
+          wrong.push(`${file}: npm run ${name} runs ${script}`);
+        }
       }
     }
     expect(wrong).toEqual([]);
