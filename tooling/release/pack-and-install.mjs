@@ -6,27 +6,23 @@
 // workspace with nothing but its declared dependencies (the internal ones from their own
 // tarballs, as they are not published yet) and its peers; import every entry point from
 // plain ESM JavaScript and require() it from CommonJS; type-check a strict TypeScript
-// consumer against it; run publint and arethetypeswrong on the tarball. Source maps must
-// lead to files in the tarball. A package with optional peers must load and type-check
-// its main entry without them first: an application that brings its own SDK needs none.
+// consumer against it, whose declared exports must be the ones the JavaScript has; run
+// publint and arethetypeswrong on the tarball. Source maps must lead to files in the
+// tarball. A package with optional peers must load and type-check its main entry without
+// them first: an application that brings its own SDK needs none.
 //
-// Library: `checkPackages(dirs, options)` returns a result per package, step by step.
+// Library: `checkPackages(dirs, options)` returns a result per package, step by step; a
+// step that later ones need ends the package's check when it fails.
 // CLI: `node tooling/release/pack-and-install.mjs [--package NAME]... [--keep]` prints a
 // summary and exits 1 when a step fails. Build the packages first.
 
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  consumerSource,
-  consumerTsconfig,
-  explainTscOutput,
-  IMPORT_CHECK_SCRIPT,
-  REQUIRE_CHECK_SCRIPT,
-  splitPeerDeclarationErrors,
-} from "./consumer.mjs";
+import ts from "typescript";
+import { compile, describeError } from "./compile.mjs";
 import {
   brokenReadmeLinks,
   contentProblems,
@@ -39,11 +35,12 @@ import {
   specifierOf,
   undeclaredImports,
 } from "./package-rules.mjs";
-import { lastLines, run } from "./process.mjs";
+import { run } from "./process.mjs";
+import { scratchProject } from "./scratch-project.mjs";
 import {
-  internalDependencies,
+  DEPENDENCY_FIELDS,
   listPublishablePackages,
-  packPackage,
+  pack,
   readJson,
   readWorkspacePackages,
   WORKSPACE_ROOT,
@@ -54,161 +51,140 @@ export { listPublishablePackages, readWorkspacePackages, WORKSPACE_ROOT };
 // Both linters are pinned devDependencies of the workspace root, so the check never
 // changes under us and downloads nothing of its own.
 const ROOT_BIN = path.join(WORKSPACE_ROOT, "node_modules", ".bin");
-const LINTERS = [
-  {
-    name: /** @type {const} */ ("publint"),
+const LINTERS = {
+  publint: {
     args: (/** @type {string} */ tarball) => ["run", tarball, "--strict"],
     noise: /^(Running publint|Packing|Unpacking|Linting)/,
   },
-  {
-    name: /** @type {const} */ ("attw"),
+  attw: {
     args: (/** @type {string} */ tarball) => [
-      tarball,
-      "--profile",
-      "esm-only",
-      "--format",
-      "ascii",
-      "--no-color",
-      "--no-emoji",
+      ...[tarball, "--profile", "esm-only", "--format", "ascii"],
+      ...["--no-color", "--no-emoji"],
     ],
     noise: /^[\s┌├└│─┬┼┴┐┤┘+|-]/,
   },
-];
+};
+const LOAD_ENTRIES = fileURLToPath(new URL("load-entries.cjs", import.meta.url));
 
 /**
- * @typedef {"passed" | "failed" | "skipped"} StepStatus
- * @typedef {{ name: string, status: StepStatus, messages: string[], warnings: string[], ms: number }} StepResult
- * @typedef {{ name: string, version: string, dir: string, manifest: any, ok: boolean, steps: StepResult[], ms: number }} PackageResult
- * @typedef {import("./consumer.mjs").ImportOutcome} ImportOutcome
+ * @typedef {{ name: string, status: "passed" | "failed", messages: string[], warnings: string[] }} StepResult
+ * @typedef {{ name: string, version: string, dir: string, manifest: any, ok: boolean, steps: StepResult[] }} PackageResult
+ * @typedef {{ ok: boolean, code?: string, message?: string, names?: string[] }} LoadOutcome
  * @typedef {{
- *   root?: string, workDir?: string, tarballs?: Map<string, Promise<string>>, keep?: boolean,
- *   expectedExports?: Record<string, Record<string, string[]>>, licenseText?: string,
+ *   root?: string, workDir?: string, keep?: boolean, licenseText?: string,
+ *   expectedExports?: Record<string, Record<string, string[]>>,
  *   publint?: boolean, attw?: boolean, consumerTypes?: string[],
  * }} CheckOptions
- * `root`: the workspace (its typescript, @types and packages). `workDir`: where temporary
- * files go (removed unless `keep`). `tarballs`: packed tarballs by package name, shared
- * between packages. `expectedExports`: by package name and subpath, names that must be
- * exported. `licenseText`: what the packed LICENSE must say. `publint`, `attw`: false to
- * leave a linter out. `consumerTypes`: the TypeScript consumer's global types (Node's).
+ * `root`: the workspace (its packages). `workDir`: where temporary files go (removed unless
+ * `keep`). `expectedExports`: by package name and subpath, names that must be exported.
+ * `licenseText`: what the packed LICENSE must say. `publint`, `attw`: false to leave a
+ * linter out. `consumerTypes`: the TypeScript consumer's global types (Node's).
  * @typedef {string[] | { problems?: string[], notes?: string[], warnings?: string[] }} StepOutcome
  */
 
 /**
- * The version of a peer to install: the one the package is developed against (its
- * devDependencies), else the peer range itself.
- * @param {any} manifest @param {string} name
+ * The workspace packages that one needs at run time, transitively: their tarballs are
+ * installed with it, since they are not on the registry yet.
+ * @param {any} manifest @param {Map<string, { manifest: any }>} workspace
+ * @returns {string[]}
  */
-const peerSpec = (manifest, name) =>
-  `${name}@${manifest.devDependencies?.[name] ?? manifest.peerDependencies[name]}`;
-
-/**
- * The peers to install: the required ones of the package and of its internal dependencies,
- * and its own optional ones (installed in a second round).
- * @param {any} manifest @param {any[]} internalManifests @param {Map<string, unknown>} workspace
- */
-function peersOf(manifest, internalManifests, workspace) {
-  const required = new Set();
-  for (const current of [manifest, ...internalManifests]) {
-    for (const peer of Object.keys(current.peerDependencies ?? {})) {
-      if (!current.peerDependenciesMeta?.[peer]?.optional && !workspace.has(peer)) {
-        required.add(peerSpec(current, peer));
+function internalDependencies(manifest, workspace, seen = new Set([manifest.name])) {
+  for (const field of DEPENDENCY_FIELDS) {
+    for (const name of Object.keys(manifest[field] ?? {})) {
+      const internal = workspace.get(name);
+      if (internal && !seen.has(name)) {
+        seen.add(name);
+        internalDependencies(internal.manifest, workspace, seen);
       }
     }
   }
-  const optional = Object.keys(manifest.peerDependencies ?? {})
-    .filter((peer) => manifest.peerDependenciesMeta?.[peer]?.optional)
-    .map((peer) => peerSpec(manifest, peer));
-  return { required: [...required], optional };
+  return [...seen].slice(1);
 }
 
 /**
- * A fresh project outside the workspace in which a package is installed and used.
- * @param {string} dir @param {string} root @param {string[]} types
- * @param {string[]} peers the package's peers: errors in their own declarations are warnings
+ * The peers to install, as `name@version` (the version the package is developed against,
+ * else the peer range): the required ones of the package and of its internal
+ * dependencies, and its own optional ones (installed in a second round).
+ * @param {any[]} manifests the package's first @param {Map<string, unknown>} workspace
  */
-async function createConsumer(dir, root, types, peers) {
-  await mkdir(dir, { recursive: true });
-  const manifest = { name: "consumer", version: "0.0.0", private: true, type: "module" };
-  await writeFile(path.join(dir, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
-  await writeFile(path.join(dir, "import-check.mjs"), IMPORT_CHECK_SCRIPT);
-  await writeFile(path.join(dir, "require-check.cjs"), REQUIRE_CHECK_SCRIPT);
+function peersOf(manifests, workspace) {
+  /** @param {any} manifest @param {boolean} optional */
+  const peers = (manifest, optional) =>
+    Object.keys(manifest.peerDependencies ?? {})
+      .filter((peer) => !workspace.has(peer))
+      .filter((peer) => Boolean(manifest.peerDependenciesMeta?.[peer]?.optional) === optional)
+      .map(
+        (peer) => `${peer}@${manifest.devDependencies?.[peer] ?? manifest.peerDependencies[peer]}`,
+      );
   return {
-    /** @param {string[]} specs */
-    async install(specs) {
-      // --omit=optional: the packages need none, and node-llama-cpp's are its GPU and other
-      // platforms' builds (650 MB); its Linux x64 CPU build is not needed to import it.
-      const flags = [
-        "--no-audit",
-        "--no-fund",
-        "--ignore-scripts",
-        "--prefer-offline",
-        "--omit=optional",
-      ];
-      const ran = await run("npm", ["install", ...flags, ...specs], { cwd: dir });
-      if (ran.code === 0) return [];
-      return [`npm install ${specs.join(" ")} failed:`, lastLines(ran.stderr || ran.stdout)];
-    },
-    /**
-     * Loads each specifier with `import` (or `require()`) in a fresh Node process.
-     * @param {string[]} specifiers @param {"import-check.mjs" | "require-check.cjs"} script
-     * @returns {Promise<Record<string, ImportOutcome>>}
-     */
-    async load(specifiers, script) {
-      const ran = await run(process.execPath, [script, ...specifiers], {
-        cwd: dir,
-        timeoutMs: 60_000,
-      });
-      if (ran.code !== 0) throw new Error(`${script} crashed:\n${lastLines(ran.stderr)}`);
-      return JSON.parse(ran.stdout);
-    },
-    /**
-     * Type-checks a consumer of `specifiers` whose exported names must match `outcomes`'.
-     * @param {string} name @param {string[]} specifiers @param {Record<string, ImportOutcome>} outcomes
-     */
-    async typecheck(name, specifiers, outcomes) {
-      const source = consumerSource(
-        specifiers.map((specifier) => ({ specifier, runtimeNames: outcomes[specifier]?.names })),
-      );
-      await writeFile(path.join(dir, `${name}.ts`), source);
-      const tsconfig = consumerTsconfig(
-        `${name}.ts`,
-        types,
-        path.join(root, "node_modules", "@types"),
-      );
-      await writeFile(path.join(dir, `tsconfig.${name}.json`), tsconfig);
-      const tsc = path.join(root, "node_modules", "typescript", "bin", "tsc");
-      const ran = await run(
-        process.execPath,
-        [tsc, "-p", `tsconfig.${name}.json`, "--pretty", "false"],
-        {
-          cwd: dir,
-        },
-      );
-      if (ran.code === 0) return [];
-      const messages = explainTscOutput(`${ran.stdout}\n${ran.stderr}`.trim(), source);
-      return splitPeerDeclarationErrors(messages, peers);
-    },
+    required: [...new Set(manifests.flatMap((manifest) => peers(manifest, false)))],
+    optional: peers(manifests[0], true),
   };
 }
 
 /**
- * Checks one package (see the file comment for the steps). Once a step that later ones
- * need fails, those are recorded as skipped.
+ * Type-checks a consumer that imports each of `specifiers`, and compares each entry's
+ * declared values with the names its JavaScript exports (`loaded`). Errors in a peer's own
+ * declarations are warnings: the package cannot fix them, and a strict user of the peer
+ * sees them without it (node-llama-cpp 3.21's need skipLibCheck).
+ * @param {string} dir @param {string[]} specifiers @param {Record<string, LoadOutcome>} loaded
+ * @param {string[]} types @param {string[]} peers
+ */
+async function typecheckConsumer(dir, specifiers, loaded, types, peers) {
+  const lines = specifiers.map((specifier, i) => `export * as entry${i} from "${specifier}";`);
+  await writeFile(path.join(dir, "consumer.ts"), `${lines.join("\n")}\n`);
+  const { program, errors } = compile(dir, ["consumer.ts"], {
+    module: "NodeNext",
+    noEmit: true,
+    skipLibCheck: false,
+    types,
+  });
+  const inPeer = (/** @type {string} */ file) =>
+    peers.some((peer) => file.startsWith(`node_modules/${peer}/`));
+  const problems = errors.filter(({ file }) => !inPeer(file)).map(describeError);
+  const checker = program.getTypeChecker();
+  const consumer = /** @type {ts.SourceFile} */ (
+    program.getSourceFile(path.join(dir, "consumer.ts"))
+  );
+  for (const statement of consumer.statements) {
+    if (!ts.isExportDeclaration(statement) || !statement.moduleSpecifier) continue;
+    // An entry without declarations has no names to compare: its error says so.
+    if (!checker.getSymbolAtLocation(statement.moduleSpecifier)) continue;
+    const specifier = /** @type {ts.StringLiteral} */ (statement.moduleSpecifier).text;
+    const namespace = /** @type {ts.NamespaceExport} */ (statement.exportClause);
+    const declared = checker
+      .getTypeAtLocation(namespace.name)
+      .getProperties()
+      .map((p) => p.name);
+    const runtime = loaded[specifier]?.names ?? declared;
+    for (const name of declared.filter((name) => !runtime.includes(name))) {
+      problems.push(
+        `"${specifier}": the types declare "${name}", but the JavaScript does not export it`,
+      );
+    }
+    for (const name of runtime.filter((name) => !declared.includes(name))) {
+      problems.push(
+        `"${specifier}": the JavaScript exports "${name}", but the types do not declare it`,
+      );
+    }
+  }
+  return { problems, warnings: errors.filter(({ file }) => inPeer(file)).map(describeError) };
+}
+
+/**
+ * Checks one package (see the file comment for the steps).
  * @param {string} dir the package directory, already built
- * @param {CheckOptions & { workDir: string, tarballs: Map<string, Promise<string>> }} options
+ * @param {CheckOptions & { workDir: string, packOnce: (dir: string) => Promise<import("./workspace.mjs").PackReport> }} options
  * @returns {Promise<PackageResult>}
  */
 async function checkPackage(dir, options) {
-  const started = Date.now();
-  const root = options.root ?? WORKSPACE_ROOT;
-  const { workDir, tarballs } = options;
+  const { workDir, packOnce, root = WORKSPACE_ROOT } = options;
   const source = await readJson(path.join(dir, "package.json"));
   const workspace = await readWorkspacePackages(root);
   const scratch = path.join(workDir, source.name.replace(/^@/, "").replace(/[^a-z0-9.-]+/gi, "-"));
   const packageRoot = path.join(scratch, "package");
-  const consumerDir = path.join(scratch, "consumer");
-  /** @param {string} text */
-  const shown = (text) => text.split(consumerDir).join("<consumer>").split(workDir).join("<tmp>");
+  /** @type {StepResult[]} */
+  const steps = [];
   /** @type {PackageResult} */
   const result = {
     name: source.name,
@@ -216,30 +192,24 @@ async function checkPackage(dir, options) {
     dir,
     manifest: undefined,
     ok: false,
-    steps: [],
-    ms: 0,
+    steps,
   };
-  /** @type {string | undefined} why the steps from now on cannot run */
-  let blocked;
+  /** @type {Promise<void>[]} the linters, which read the tarball while the rest is checked */
+  const linting = [];
+  const finish = async () => {
+    await Promise.all(linting);
+    result.ok = steps.every((step) => step.status === "passed");
+    return result;
+  };
 
   /**
    * Runs one step: its body returns the problems found (the step fails on any), or those
-   * with notes and warnings, which never fail it.
-   * @param {string} name @param {() => Promise<StepOutcome>} body @param {string} [blocks]
-   *   what later steps miss when this one fails
+   * with notes and warnings, which never fail it. Resolves to whether it passed.
+   * @param {string} name @param {() => StepOutcome | Promise<StepOutcome>} body
    */
-  const step = async (name, body, blocks) => {
+  const step = async (name, body) => {
     /** @type {StepResult} */
-    const record = {
-      name,
-      status: "skipped",
-      messages: blocked ? [blocked] : [],
-      warnings: [],
-      ms: 0,
-    };
-    result.steps.push(record);
-    if (blocked) return record;
-    const stepStarted = Date.now();
+    const record = { name, status: "failed", messages: [], warnings: [] };
     try {
       const outcome = await body();
       const {
@@ -247,75 +217,60 @@ async function checkPackage(dir, options) {
         notes = [],
         warnings = [],
       } = Array.isArray(outcome) ? { problems: outcome } : outcome;
-      record.status = problems.length ? "failed" : "passed";
-      record.messages = [...problems, ...notes].map(shown);
-      record.warnings = warnings.map(shown);
+      Object.assign(record, { messages: [...problems, ...notes], warnings });
+      if (problems.length === 0) record.status = "passed";
     } catch (error) {
-      record.status = "failed";
-      record.messages = [shown(error instanceof Error ? error.message : String(error))];
+      record.messages = [error instanceof Error ? error.message : String(error)];
     }
-    record.ms = Date.now() - stepStarted;
-    if (record.status === "failed" && blocks) blocked = blocks;
-    return record;
-  };
-  /** @param {string} name @param {string} packageDir */
-  const tarballOf = (name, packageDir) => {
-    if (!tarballs.has(name))
-      tarballs.set(name, packPackage(packageDir, path.join(workDir, "tarballs"), root));
-    return /** @type {Promise<string>} */ (tarballs.get(name));
+    steps.push(record);
+    return record.status === "passed";
   };
 
   const internal = internalDependencies(source, workspace);
+  let tarball = "";
   /** @type {string[]} */
   let internalTarballs = [];
   /** @type {string[]} */
   let files = [];
-  let tarball = "";
-  await mkdir(path.join(workDir, "tarballs"), { recursive: true });
-  await step(
-    "pack",
-    async () => {
-      tarball = await tarballOf(source.name, dir);
-      internalTarballs = await Promise.all(
-        internal.map((name) => tarballOf(name, /** @type {any} */ (workspace.get(name)).dir)),
-      );
-      await mkdir(scratch, { recursive: true });
-      const untar = await run("tar", ["-xzf", tarball, "-C", scratch]);
-      if (untar.code !== 0) return [`could not unpack ${tarball}: ${untar.stderr}`];
-      const listed = await run("tar", ["-tzf", tarball]);
-      files = listed.stdout
-        .split("\n")
-        .filter(Boolean)
-        .map((file) => file.replace(/^package\//, ""))
-        .sort();
-      result.manifest = await readJson(path.join(packageRoot, "package.json"));
-      return [];
-    },
-    "not packed",
-  );
+  const packed = await step("pack", async () => {
+    const report = await packOnce(dir);
+    tarball = report.filename;
+    files = report.files.map((file) => file.path).sort();
+    internalTarballs = await Promise.all(
+      internal.map(async (name) => (await packOnce(String(workspace.get(name)?.dir))).filename),
+    );
+    await mkdir(scratch, { recursive: true });
+    const untar = await run("tar", ["-xzf", tarball, "-C", scratch]);
+    if (untar.code !== 0) return [`could not unpack ${tarball}: ${untar.stderr}`];
+    result.manifest = await readJson(path.join(packageRoot, "package.json"));
+    return [];
+  });
+  if (!packed) return finish();
   const manifest = result.manifest;
-  // The linters read the tarball: they run while the rest is checked.
-  const linters = LINTERS.map(({ name, args, noise }) => ({
-    name,
-    noise,
-    ran:
-      blocked || options[name] === false
-        ? undefined
-        : run(path.join(ROOT_BIN, name), args(tarball), { cwd: scratch }),
-  }));
+  for (const [name, { args, noise }] of Object.entries(LINTERS)) {
+    if (options[/** @type {"publint" | "attw"} */ (name)] === false) continue;
+    const ran = run(path.join(ROOT_BIN, name), args(tarball), { cwd: scratch });
+    linting.push(
+      ran.then(async (done) => {
+        await step(name, () => {
+          const lines = done.stdout.split("\n").filter((line) => line.trim() && !noise.test(line));
+          return done.code === 0 ? [] : [...lines, ...(done.stderr ? [done.stderr] : [])];
+        });
+      }),
+    );
+  }
 
-  await step("manifest", async () => manifestProblems(manifest, workspace));
+  await step("manifest", () => manifestProblems(manifest, workspace));
+  /** @param {string | undefined} file */
+  const packedText = (file) => (file ? readFile(path.join(packageRoot, file), "utf8") : undefined);
   await step("contents", async () => {
-    const license = licenseFileOf(files);
-    const readme = readmeFileOf(files);
+    const license = await packedText(licenseFileOf(files));
+    const readme = await packedText(readmeFileOf(files));
     const problems = contentProblems(files, {
-      ...(license ? { license: await readFile(path.join(packageRoot, license), "utf8") } : {}),
+      ...(license === undefined ? {} : { license }),
       ...(options.licenseText === undefined ? {} : { expectedLicense: options.licenseText }),
     });
-    const links = readme
-      ? brokenReadmeLinks(await readFile(path.join(packageRoot, readme), "utf8"), files)
-      : [];
-    const warnings = links.map(
+    const warnings = (readme === undefined ? [] : brokenReadmeLinks(readme, files)).map(
       (href) => `README links to ${href}, which is not in the tarball: broken on npm`,
     );
     return { problems, warnings };
@@ -323,55 +278,60 @@ async function checkPackage(dir, options) {
   /** @type {Map<string, string>} the packed JavaScript, declarations and source maps */
   const texts = new Map();
   for (const file of files.filter((name) => /\.[cm]?js$|\.d\.[cm]?ts$|\.map$/.test(name))) {
-    texts.set(file, await readFile(path.join(packageRoot, file), "utf8"));
+    texts.set(file, String(await packedText(file)));
   }
-  await step("source maps", async () => sourceMapProblems(files, texts));
-  await step("imports", async () =>
-    undeclaredImports(manifest, new Map([...texts].filter(([file]) => !file.endsWith(".map")))),
-  );
+  await step("source maps", () => sourceMapProblems(files, texts));
+  const code = new Map([...texts].filter(([file]) => !file.endsWith(".map")));
+  await step("imports", () => undeclaredImports(manifest, code));
 
   // A fresh project outside the workspace that has only what the package declares.
-  const consumer = await createConsumer(
-    consumerDir,
-    root,
-    options.consumerTypes ?? ["node"],
-    Object.keys(manifest?.peerDependencies ?? {}),
-  );
-  const peers = manifest
-    ? peersOf(
-        manifest,
-        internal.map((name) => workspace.get(name)?.manifest),
-        workspace,
-      )
-    : { required: [], optional: [] };
-  const subpaths = manifest ? entrySubpaths(manifest) : [];
+  const consumer = await scratchProject(path.join(scratch, "consumer"));
+  await copyFile(LOAD_ENTRIES, path.join(consumer.dir, "load-entries.cjs"));
+  const internalManifests = internal.map((name) => workspace.get(name)?.manifest);
+  const peers = peersOf([manifest, ...internalManifests], workspace);
+  const subpaths = entrySubpaths(manifest);
   const specifiers = subpaths.map((subpath) => specifierOf(source.name, subpath));
-  /** @param {Record<string, ImportOutcome>} outcomes @param {string[]} required */
+  // --omit=optional: the packages need none, and node-llama-cpp's are its GPU and other
+  // platforms' builds (650 MB); its Linux x64 CPU build is not needed to import it.
+  /** @param {string[]} specs */
+  const install = async (specs) => {
+    await consumer.install(["--ignore-scripts", "--omit=optional", ...specs]);
+    return [];
+  };
+  /** @param {"import" | "require"} how @param {string[]} entries @returns {Promise<Record<string, LoadOutcome>>} */
+  const load = (how, entries) => consumer.node(["load-entries.cjs", how, ...entries], 60_000);
+  /** @param {string[]} entries @param {Record<string, LoadOutcome>} loaded */
+  const typecheck = (entries, loaded) =>
+    typecheckConsumer(
+      consumer.dir,
+      entries,
+      loaded,
+      options.consumerTypes ?? ["node"],
+      Object.keys(manifest.peerDependencies ?? {}),
+    );
+  /** @param {Record<string, LoadOutcome>} outcomes @param {string[]} required */
   const importProblems = (outcomes, required) =>
     required.flatMap((specifier) => {
-      const outcome = outcomes[specifier];
-      if (!outcome?.ok)
-        return [`import "${specifier}" failed: ${outcome?.code} ${outcome?.message}`];
+      const { ok, code, message, names = [] } = outcomes[specifier] ?? { ok: false };
+      if (!ok) return [`import "${specifier}" failed: ${code} ${message}`];
       const subpath = subpaths[specifiers.indexOf(specifier)] ?? ".";
       const expected = options.expectedExports?.[source.name]?.[subpath] ?? [];
       return [
-        ...(outcome.names?.length ? [] : [`"${specifier}" exports nothing`]),
+        ...(names.length ? [] : [`"${specifier}" exports nothing`]),
         ...expected
-          .filter((name) => !outcome.names?.includes(name))
+          .filter((name) => !names.includes(name))
           .map((name) => `"${specifier}" does not export ${name}`),
       ];
     });
 
-  await step(
-    "install",
-    () => consumer.install([tarball, ...internalTarballs, ...peers.required]),
-    "not installed",
-  );
+  if (!(await step("install", () => install([tarball, ...internalTarballs, ...peers.required])))) {
+    return finish();
+  }
   if (peers.optional.length) {
-    /** @type {Record<string, ImportOutcome>} */
+    /** @type {Record<string, LoadOutcome>} */
     let bare = {};
     await step("import without optional peers", async () => {
-      bare = await consumer.load(specifiers, "import-check.mjs");
+      bare = await load("import", specifiers);
       const problems = importProblems(bare, [source.name]);
       const notes = [];
       for (const [specifier, outcome] of Object.entries(bare)) {
@@ -384,67 +344,37 @@ async function checkPackage(dir, options) {
       }
       return { problems, notes };
     });
-    await step("typecheck without optional peers", () =>
-      consumer.typecheck("consumer-main", [source.name], bare),
-    );
-    await step(
-      "install optional peers",
-      () => consumer.install(peers.optional),
-      "optional peers not installed",
-    );
+    await step("typecheck without optional peers", () => typecheck([source.name], bare));
+    if (!(await step("install optional peers", () => install(peers.optional)))) return finish();
   }
-  /** @type {Record<string, ImportOutcome>} */
-  let outcomes = {};
+  /** @type {Record<string, LoadOutcome>} */
+  let imported = {};
   await step("import", async () => {
-    outcomes = await consumer.load(specifiers, "import-check.mjs");
-    return importProblems(outcomes, specifiers);
+    imported = await load("import", specifiers);
+    return importProblems(imported, specifiers);
   });
   // CommonJS users load the same modules through require(esm), on every Node that
   // engines.node admits: same entry points, same names.
   await step("require", async () => {
-    const required = await consumer.load(specifiers, "require-check.cjs");
+    const required = await load("require", specifiers);
     return specifiers.flatMap((specifier) => {
-      const outcome = required[specifier];
-      if (!outcome?.ok) {
+      const { ok, code, message, names = [] } = required[specifier] ?? { ok: false };
+      if (!ok) {
         return [
-          `require("${specifier}") failed on Node ${process.versions.node}: ${outcome?.code} ${outcome?.message} (engines.node should be "${SUPPORTED_NODE}")`,
+          `require("${specifier}") failed on Node ${process.versions.node}: ${code} ${message} (engines.node should be "${SUPPORTED_NODE}")`,
         ];
       }
       const same =
-        [...(outcome.names ?? [])].sort().join() ===
-        [...(outcomes[specifier]?.names ?? [])].sort().join();
+        [...names].sort().join() === [...(imported[specifier]?.names ?? [])].sort().join();
       return same ? [] : [`require("${specifier}") exports other names than import does`];
     });
   });
-  await step("typecheck", () => consumer.typecheck("consumer", specifiers, outcomes));
-
-  blocked = undefined;
-  for (const { name, noise, ran } of linters) {
-    if (!ran) {
-      result.steps.push({
-        name,
-        status: "skipped",
-        messages: [manifest ? "left out" : "not packed"],
-        warnings: [],
-        ms: 0,
-      });
-      continue;
-    }
-    const done = await ran;
-    const record = await step(name, async () => {
-      if (done.code === 0) return [];
-      const lines = done.stdout.split("\n").filter((line) => line.trim() && !noise.test(line));
-      return done.stderr ? [...lines, lastLines(done.stderr)] : lines;
-    });
-    record.ms = done.ms; // it ran alongside the others: its own duration, not the wait
-  }
-  result.ok = result.steps.every((s) => s.status === "passed");
-  result.ms = Date.now() - started;
-  return result;
+  await step("typecheck", () => typecheck(specifiers, imported));
+  return finish();
 }
 
 /**
- * Checks packages two at a time, with one temporary directory and one set of tarballs.
+ * Checks packages two at a time, with one temporary directory and one tarball per package.
  * @param {string[]} dirs
  * @param {CheckOptions} [options]
  * @returns {Promise<PackageResult[]>}
@@ -452,13 +382,26 @@ async function checkPackage(dir, options) {
 export async function checkPackages(dirs, options = {}) {
   const workDir =
     options.workDir ?? (await mkdtemp(path.join(os.tmpdir(), "llm-journey-release-")));
-  const shared = { ...options, workDir, tarballs: options.tarballs ?? new Map() };
+  const tarballs = path.join(workDir, "tarballs");
+  await mkdir(tarballs, { recursive: true });
+  /** @type {Map<string, Promise<import("./workspace.mjs").PackReport>>} */
+  const packs = new Map();
+  /** @param {string} dir */
+  const packOnce = (dir) => {
+    if (!packs.has(dir)) {
+      packs.set(
+        dir,
+        pack(dir, tarballs, { root: options.root }).then(([report]) => /** @type {any} */ (report)),
+      );
+    }
+    return /** @type {Promise<any>} */ (packs.get(dir));
+  };
   /** @type {PackageResult[]} */
   const results = [];
-  let next = 0;
+  const queue = [...dirs.entries()];
   const worker = async () => {
-    for (let index = next++; index < dirs.length; index = next++) {
-      results[index] = await checkPackage(String(dirs[index]), shared);
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      results[next[0]] = await checkPackage(next[1], { ...options, workDir, packOnce });
     }
   };
   try {
@@ -482,26 +425,19 @@ export async function workspaceCheckOptions(root = WORKSPACE_ROOT) {
 
 async function main() {
   const args = process.argv.slice(2);
-  const wanted = args.flatMap((arg, index) =>
-    arg === "--package" && args[index + 1] ? [String(args[index + 1])] : [],
+  const wanted = args.flatMap((arg, i) =>
+    arg === "--package" && args[i + 1] ? [String(args[i + 1])] : [],
   );
   const workspace = await readWorkspacePackages(WORKSPACE_ROOT);
   const dirs = wanted.length
     ? wanted.map((want) => workspace.get(want)?.dir ?? path.resolve(want))
     : await listPublishablePackages(WORKSPACE_ROOT);
   const workDir = await mkdtemp(path.join(os.tmpdir(), "llm-journey-release-"));
-  const results = await checkPackages(dirs, {
-    ...(await workspaceCheckOptions()),
-    workDir,
-    keep: true,
-  });
-  const marks = { passed: "✓", failed: "✗", skipped: "-" };
+  const results = await checkPackages(dirs, { ...(await workspaceCheckOptions()), workDir });
   for (const result of results) {
-    console.log(
-      `${result.ok ? "ok    " : "FAILED"} ${result.name}@${result.version} (${result.ms} ms)`,
-    );
+    console.log(`${result.ok ? "ok    " : "FAILED"} ${result.name}@${result.version}`);
     for (const step of result.steps) {
-      console.log(`  ${marks[step.status]} ${step.name}`);
+      console.log(`  ${step.status === "passed" ? "✓" : "✗"} ${step.name}`);
       for (const message of step.messages) console.log(`      ${message}`);
       for (const warning of step.warnings) console.log(`      warning: ${warning}`);
     }

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { consumerSource, explainTscOutput, splitPeerDeclarationErrors } from "./consumer.mjs";
 import {
   brokenReadmeLinks,
   contentProblems,
@@ -192,37 +191,5 @@ describe("entry points", () => {
     expect(entrySubpaths({ exports: { import: "./index.js" } })).toEqual(["."]);
     expect(specifierOf("@x/api", ".")).toBe("@x/api");
     expect(specifierOf("@x/api", "./sdk")).toBe("@x/api/sdk");
-  });
-});
-
-describe("the TypeScript consumer", () => {
-  it("tells back the compiler's comparison of declared and exported names in words", () => {
-    const source = consumerSource([{ specifier: "@x/api", runtimeNames: ["a", "b"] }]);
-    const lines = source.split("\n");
-    const missingLine = lines.findIndex((line) => line.includes("// missing")) + 1;
-    const untypedLine = lines.findIndex((line) => line.includes("// untyped")) + 1;
-    const output = [
-      `consumer.ts(${missingLine},14): error TS2322: Type 'true' is not assignable to type '"c"'.`,
-      `consumer.ts(${untypedLine},14): error TS2322: Type 'true' is not assignable to type '"b"'.`,
-      "consumer.ts(2,1): error TS2307: Cannot find module 'x'.",
-    ].join("\n");
-    expect(explainTscOutput(output, source)).toEqual([
-      '"@x/api": the types declare "c", but the JavaScript does not export it',
-      '"@x/api": the JavaScript exports "b", but the types do not declare it',
-      "consumer.ts(2,1): error TS2307: Cannot find module 'x'.",
-    ]);
-  });
-
-  it("leaves errors in a peer's own declarations as warnings, with their continuation lines", () => {
-    const messages = [
-      "node_modules/peer-x/dist/a.d.ts(3,1): error TS7016: Could not find a declaration file.",
-      "  Try `npm i --save-dev @types/y`",
-      "node_modules/@x/api/dist/index.d.ts(1,1): error TS2304: Cannot find name 'Z'.",
-      "  a continuation of the package's own error",
-    ];
-    expect(splitPeerDeclarationErrors(messages, ["peer-x"])).toEqual({
-      problems: messages.slice(2),
-      warnings: messages.slice(0, 2),
-    });
   });
 });

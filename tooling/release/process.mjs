@@ -1,39 +1,28 @@
-// Running the package managers and linters that the release checks drive.
+// Running the package managers, linters and programs that the release checks drive.
 
 import { spawn } from "node:child_process";
 
-const NOISE = /^npm warn Unknown (user|env|project|builtin) config .*$/gm;
-
 /**
  * The environment for a child command. A parent `npm test` exports npm_* variables (its
- * prefix, its lifecycle event); a nested npm that sees them may take the workspace for its
- * project. Only what locates the cache and the registry configuration is kept.
+ * prefix among them); a nested npm that sees them takes the workspace for its project.
+ * Only those that locate the cache and the registry configuration are kept.
  * @returns {NodeJS.ProcessEnv}
  */
 export function childEnv() {
-  /** @type {NodeJS.ProcessEnv} */
-  const env = {};
-  const keep = new Set([
-    "npm_config_cache",
-    "npm_config_registry",
-    "npm_config_userconfig",
-    "npm_config_globalconfig",
-  ]);
-  for (const [key, value] of Object.entries(process.env)) {
-    if (/^npm_/i.test(key) && !keep.has(key.toLowerCase())) continue;
-    if (key === "INIT_CWD" || key === "FORCE_COLOR") continue;
-    env[key] = value;
-  }
-  env.NO_COLOR = "1";
-  env.npm_config_update_notifier = "false";
-  env.npm_config_fund = "false";
-  env.npm_config_audit = "false";
-  return env;
+  const keep = /^npm_config_(cache|registry|userconfig|globalconfig)$/i;
+  const inherited = Object.entries(process.env).filter(
+    ([key]) => keep.test(key) || !/^(npm_|INIT_CWD$|FORCE_COLOR$)/i.test(key),
+  );
+  return {
+    ...Object.fromEntries(inherited),
+    NO_COLOR: "1",
+    npm_config_update_notifier: "false",
+    npm_config_fund: "false",
+    npm_config_audit: "false",
+  };
 }
 
-/**
- * @typedef {{ code: number, stdout: string, stderr: string, ms: number }} RunResult
- */
+/** @typedef {{ code: number, stdout: string, stderr: string, ms: number }} RunResult */
 
 /**
  * Runs a command to completion and collects its output; never throws for a non-zero exit.
@@ -44,43 +33,32 @@ export function childEnv() {
  */
 export function run(command, args, { cwd, timeoutMs = 300_000, env = childEnv() } = {}) {
   const started = Date.now();
+  const output = { stdout: "", stderr: "" };
   return new Promise((resolve) => {
     // Its own process group, so that a timeout also ends what npx started.
     const child = spawn(command, args, {
       cwd,
       env,
-      stdio: ["ignore", "pipe", "pipe"],
       detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
     });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding("utf8").on("data", (chunk) => {
-      stderr += chunk;
-    });
+    child.stdout.setEncoding("utf8").on("data", (chunk) => (output.stdout += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk) => (output.stderr += chunk));
     const timer = setTimeout(() => {
-      stderr += `\n${command} timed out after ${timeoutMs} ms`;
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
-      } catch {
-        // It ended on its own meanwhile.
-      }
+      output.stderr += `\n${command} timed out after ${timeoutMs} ms`;
+      process.kill(-(child.pid ?? 0), "SIGKILL");
     }, timeoutMs);
+    /** @param {number} code */
+    const done = (code) => {
+      clearTimeout(timer);
+      const { stdout, stderr } = output;
+      resolve({ code, stdout: stdout.trim(), stderr: stderr.trim(), ms: Date.now() - started });
+    };
     child.on("error", (error) => {
-      clearTimeout(timer);
-      resolve({ code: -1, stdout, stderr: `${stderr}${error.message}`, ms: Date.now() - started });
+      output.stderr += error.message;
+      done(-1);
     });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({
-        code: code ?? -1,
-        stdout: stdout.replace(NOISE, "").trim(),
-        stderr: stderr.replace(NOISE, "").trim(),
-        ms: Date.now() - started,
-      });
-    });
+    child.on("close", (code) => done(code ?? -1));
   });
 }
 

@@ -1,4 +1,4 @@
-// The workspace as the release tooling sees it: its packages, and how one is packed.
+// The workspace as the release tooling sees it: its packages, and how they are packed.
 
 import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
@@ -9,18 +9,13 @@ import { lastLines, run } from "./process.mjs";
 
 export const WORKSPACE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
-/** Must equal the root `packageManager` pin: pnpm refuses to switch versions otherwise. */
-export const PNPM_VERSION = "10.34.9";
-
 export const DEPENDENCY_FIELDS = /** @type {const} */ ([
   "dependencies",
   "peerDependencies",
   "optionalDependencies",
 ]);
 
-/**
- * @typedef {{ dir: string, manifest: any }} WorkspacePackage
- */
+/** @typedef {{ dir: string, manifest: any }} WorkspacePackage */
 
 /** @param {string} file @returns {Promise<any>} */
 export async function readJson(file) {
@@ -36,15 +31,14 @@ export async function readWorkspacePackages(root = WORKSPACE_ROOT) {
   const { packages: globs } = parse(await readFile(path.join(root, "pnpm-workspace.yaml"), "utf8"));
   const packages = new Map();
   for (const glob of globs) {
+    const parent = path.join(root, glob.replace(/\/\*$/, ""));
     const dirs = glob.endsWith("/*")
-      ? (await readdir(path.join(root, glob.slice(0, -2)), { withFileTypes: true }))
+      ? (await readdir(parent, { withFileTypes: true }))
           .filter((entry) => entry.isDirectory())
-          .map((entry) => path.join(root, glob.slice(0, -2), entry.name))
-      : [path.join(root, glob)];
-    for (const dir of dirs) {
-      const file = path.join(dir, "package.json");
-      if (!existsSync(file)) continue;
-      const manifest = await readJson(file);
+          .map((entry) => path.join(parent, entry.name))
+      : [parent];
+    for (const dir of dirs.filter((dir) => existsSync(path.join(dir, "package.json")))) {
+      const manifest = await readJson(path.join(dir, "package.json"));
       packages.set(manifest.name, { dir, manifest });
     }
   }
@@ -64,56 +58,56 @@ export async function listPublishablePackages(root = WORKSPACE_ROOT) {
 }
 
 /**
- * The workspace packages that one needs at run time, transitively: their tarballs are
- * installed with it, since they are not on the registry yet.
- * @param {any} manifest
- * @param {Map<string, WorkspacePackage>} workspace
+ * @typedef {{ name: string, version: string, filename: string, files: { path: string }[] }} PackReport
  */
-export function internalDependencies(manifest, workspace) {
-  /** @type {Set<string>} */
-  const seen = new Set();
-  /** @param {any} current */
-  const visit = (current) => {
-    for (const field of DEPENDENCY_FIELDS) {
-      for (const name of Object.keys(current[field] ?? {})) {
-        const internal = workspace.get(name);
-        if (!internal || seen.has(name) || name === manifest.name) continue;
-        seen.add(name);
-        visit(internal.manifest);
-      }
-    }
-  };
-  visit(manifest);
-  return [...seen];
+
+/**
+ * Packs with pnpm, which writes real ranges for `workspace:` dependencies: the package in
+ * `dir`, or with `recursive` every package under it.
+ * @param {string} dir
+ * @param {string} destination
+ * @param {{ root?: string, recursive?: boolean }} [options]
+ * @returns {Promise<PackReport[]>} pnpm's report, one per tarball (its path in `filename`)
+ */
+export async function pack(dir, destination, { root = WORKSPACE_ROOT, recursive = false } = {}) {
+  const pnpm = path.join(root, "node_modules", ".bin", "pnpm");
+  const filter = recursive ? ["-r", "--filter", `./${path.relative(root, dir)}/*`] : [];
+  const args = [...filter, "pack", "--pack-destination", destination, "--json"];
+  const ran = await run(pnpm, args, { cwd: recursive ? root : dir });
+  if (ran.code !== 0)
+    throw new Error(`pnpm pack failed in ${dir}:\n${lastLines(ran.stderr || ran.stdout)}`);
+  const report = JSON.parse(ran.stdout.slice(ran.stdout.search(/[[{]/)));
+  return (Array.isArray(report) ? report : [report]).map((packed) => ({
+    ...packed,
+    filename: path.resolve(destination, packed.filename),
+  }));
 }
 
 /**
- * pnpm from the root devDependencies when installed, else fetched at the pinned version.
- * @param {string} root
- */
-export function pnpmCommand(root = WORKSPACE_ROOT) {
-  const local = path.join(root, "node_modules", ".bin", "pnpm");
-  if (existsSync(local)) return { command: local, args: [] };
-  return { command: "npx", args: ["--yes", "--prefer-offline", `pnpm@${PNPM_VERSION}`] };
-}
-
-/**
- * Packs a package with pnpm, which writes real ranges for `workspace:` dependencies, and
- * returns the tarball's path.
+ * Packs one package and returns the tarball's path.
  * @param {string} dir
  * @param {string} destination
  * @param {string} [root]
  */
 export async function packPackage(dir, destination, root = WORKSPACE_ROOT) {
-  const pnpm = pnpmCommand(root);
-  const result = await run(
-    pnpm.command,
-    [...pnpm.args, "pack", "--pack-destination", destination, "--json"],
-    { cwd: dir },
+  const [report] = await pack(dir, destination, { root });
+  return /** @type {PackReport} */ (report).filename;
+}
+
+/**
+ * Packs every publishable package of the workspace into `destination`.
+ * @param {string} destination
+ * @returns {Promise<Map<string, string>>} tarball path by package name
+ */
+export async function packWorkspace(destination) {
+  const publishable = new Set(await listPublishablePackages());
+  const workspace = await readWorkspacePackages();
+  const packed = await pack(path.join(WORKSPACE_ROOT, "packages"), destination, {
+    recursive: true,
+  });
+  return new Map(
+    packed
+      .filter(({ name }) => publishable.has(workspace.get(name)?.dir ?? ""))
+      .map(({ name, filename }) => [name, filename]),
   );
-  if (result.code !== 0) {
-    throw new Error(`pnpm pack failed in ${dir}:\n${lastLines(result.stderr || result.stdout)}`);
-  }
-  const report = JSON.parse(result.stdout.slice(result.stdout.indexOf("{")));
-  return path.resolve(destination, report.filename);
 }
