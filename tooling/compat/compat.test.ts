@@ -5,18 +5,17 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readUserDocSnippets } from "../release/doc-snippets.mjs";
 import { run } from "../release/process.mjs";
-import { WORKSPACE_ROOT } from "../release/workspace.mjs";
+import { packWorkspace, WORKSPACE_ROOT } from "../release/workspace.mjs";
 import {
-  packLayers,
+  checkStack,
+  installStack,
   readInstallCommands,
-  runStack,
   STACKS,
   type StackName,
-  type StackResult,
   setupOf,
   stackSnippets,
+  TS_COMMONJS_SETTINGS,
 } from "./compat-check.mjs";
-import { TS_COMMONJS_SETTINGS } from "./stack-checks.mjs";
 
 interface ReportedSpan {
   name: string;
@@ -38,47 +37,34 @@ const CALLER_SPAN_ID = "b7ad6b7169203331";
 let workDir: string;
 let readme: string;
 let tarballs: Map<string, string>;
-const results = new Map<StackName, StackResult>();
+const snippets = readUserDocSnippets(WORKSPACE_ROOT);
+const stacks = new Map<StackName, Promise<Awaited<ReturnType<typeof checkStack>>>>();
 const versions = new Map<string, string>();
 
 beforeAll(async () => {
   workDir = await mkdtemp(path.join(os.tmpdir(), "llm-journey-compat-"));
   readme = await readFile(path.join(WORKSPACE_ROOT, "docs", "install.md"), "utf8");
   const commands = readInstallCommands(readme);
-  tarballs = await packLayers(path.join(workDir, "tarballs"));
+  tarballs = await packWorkspace(path.join(workDir, "tarballs"));
   for (const name of ["tracer-core", "tracer-api"]) {
     const manifest = path.join(WORKSPACE_ROOT, "packages", name, "package.json");
     versions.set(name, JSON.parse(await readFile(manifest, "utf8")).version);
   }
-  const snippets = readUserDocSnippets(WORKSPACE_ROOT);
-  const done = await Promise.all(
-    STACK_NAMES.map((stack) =>
-      runStack(stack, { workDir, tarballs, commands: commands[stack], snippets }),
-    ),
-  );
-  for (const result of done) results.set(result.stack, result);
+  for (const stack of STACK_NAMES) {
+    const checked = checkStack(stack, { workDir, tarballs, commands: commands[stack], snippets });
+    checked.catch(() => {}); // each test that needs it fails with its error
+    stacks.set(stack, checked);
+  }
+  await Promise.allSettled(stacks.values());
 });
 
 afterAll(async () => {
   if (workDir) await rm(workDir, { recursive: true, force: true });
 });
 
-/** What ran after the journey app in a stack that installed. */
-function checksOf(stack: StackName) {
-  reportOf(stack);
-  const checks = results.get(stack)?.checks;
-  if (!checks) throw new Error(`${stack} ran no checks after its journey app`);
-  return checks;
-}
-
-/** The report of a stack that ran; fails with the stack's own message otherwise. */
-function reportOf(stack: StackName) {
-  const result = results.get(stack);
-  if (!result?.ok) {
-    throw new Error(`${stack} failed at ${result?.failedStep}:\n${result?.message}`);
-  }
-  return result.report;
-}
+/** What a stack's checks reported; throws the stack's own error when it could not run. */
+const checksOf = (stack: StackName) => stacks.get(stack) as ReturnType<typeof checkStack>;
+const reportOf = async (stack: StackName) => (await checksOf(stack)).journey;
 
 function journeyOf(spans: ReportedSpan[], requestId: string) {
   const api = spans.filter((span) => span.name === "llm_request" && span.requestId === requestId);
@@ -92,7 +78,7 @@ const eventNames = (span: ReportedSpan) => span.events.map((event) => event.name
 const lastEvent = (span: ReportedSpan) => span.events.at(-1);
 
 describe("the install commands of docs/install.md", () => {
-  it("name both stacks, each with its API line pinned", () => {
+  it("name both stacks, each with its API line pinned", async () => {
     const commands = readInstallCommands(readme);
     expect(commands.sdk2[0]).toEqual(expect.arrayContaining(["@opentelemetry/api@1.9"]));
     expect(commands.sdk3[0]).toEqual(expect.arrayContaining(["@opentelemetry/api@1.10"]));
@@ -114,11 +100,11 @@ describe("every package README's install commands", () => {
     );
   });
 
-  it("are found in the layers' READMEs", () => {
+  it("are found in the layers' READMEs", async () => {
     expect(packages).toEqual(expect.arrayContaining(["tracer-core", "tracer-api"]));
   });
 
-  it.each(packages)("for %s name both stacks, pinned as the stacks install them", (name) => {
+  it.each(packages)("for %s name both stacks, pinned as the stacks install them", async (name) => {
     const packageReadme = readFileSync(
       path.join(WORKSPACE_ROOT, "packages", name, "README.md"),
       "utf8",
@@ -137,15 +123,12 @@ describe("every package README's install commands", () => {
 describe.each(STACK_NAMES)("the %s stack", (stack) => {
   const views = ["ownSdk", "sdkEntry"] as const;
 
-  it("installs every layer with the README's commands, plain npm, on its own Node", () => {
-    const result = results.get(stack);
-    expect(result?.message).toBeUndefined();
-    expect(result?.ok).toBe(true);
-    expect(result?.node).toMatch(new RegExp(`^v${STACKS[stack].nodeMajor}\\.`));
+  it("installs every layer with the README's commands, plain npm, on its own Node", async () => {
+    expect((await checksOf(stack)).node).toMatch(new RegExp(`^v${STACKS[stack].nodeMajor}\\.`));
   });
 
-  it.each(views)("traces a streaming request with %s: linked spans, every event", (view) => {
-    const { spans, streamed } = reportOf(stack)[view];
+  it.each(views)("traces a streaming request with %s: linked spans, every event", async (view) => {
+    const { spans, streamed } = (await reportOf(stack))[view];
     expect(streamed).toContain("data: [DONE]");
     const { api, core } = journeyOf(spans, "req-0");
     expect(api.kind).toBe("SERVER");
@@ -167,8 +150,8 @@ describe.each(STACK_NAMES)("the %s stack", (stack) => {
     expect(lastEvent(core)?.attributes["finish.status"]).toBe("length");
   });
 
-  it.each(views)("closes a request the client abandons on both layers, with %s", (view) => {
-    const { api, core } = journeyOf(reportOf(stack)[view].spans, "req-1");
+  it.each(views)("closes a request the client abandons on both layers, with %s", async (view) => {
+    const { api, core } = journeyOf((await reportOf(stack))[view].spans, "req-1");
     expect(core.parentSpanId).toBe(api.spanId);
     expect(lastEvent(api)).toMatchObject({
       name: "api.ABORTED",
@@ -181,14 +164,14 @@ describe.each(STACK_NAMES)("the %s stack", (stack) => {
     });
   });
 
-  it("lets the journey rate, not a caller's unsampled traceparent, decide with /sdk", () => {
-    const { api } = journeyOf(reportOf(stack).sdkEntry.spans, "req-0");
+  it("lets the journey rate, not a caller's unsampled traceparent, decide with /sdk", async () => {
+    const { api } = journeyOf((await reportOf(stack)).sdkEntry.spans, "req-0");
     expect(api.traceId).toBe(CALLER_TRACE_ID);
     expect(api.parentSpanId).toBe(CALLER_SPAN_ID);
   });
 
-  it("exports OTLP/HTTP protobuf from /sdk by default, JSON when asked", () => {
-    const report = reportOf(stack);
+  it("exports OTLP/HTTP protobuf from /sdk by default, JSON when asked", async () => {
+    const report = await reportOf(stack);
     expect(new Set(report.sdkEntry.contentTypes)).toEqual(new Set(["application/json"]));
     expect(new Set(report.defaultProtocol.contentTypes)).toEqual(
       new Set(["application/x-protobuf"]),
@@ -196,8 +179,8 @@ describe.each(STACK_NAMES)("the %s stack", (stack) => {
     expect(report.defaultProtocol.bytes).toBeGreaterThan(0);
   });
 
-  it("reports each layer's own version as its scope version", () => {
-    const report = reportOf(stack);
+  it("reports each layer's own version as its scope version", async () => {
+    const report = await reportOf(stack);
     const scopes = [...report.ownSdk.spans, ...report.testing.spans].map(
       (span: ReportedSpan) => span.scope,
     );
@@ -208,25 +191,30 @@ describe.each(STACK_NAMES)("the %s stack", (stack) => {
     });
   });
 
-  it("compiles every TypeScript and JavaScript block of the READMEs and docs/ against the installed packages", () => {
-    const { docs } = checksOf(stack);
+  it("compiles every TypeScript and JavaScript block of the READMEs and docs/ against the installed packages", async () => {
+    const { docs } = await checksOf(stack);
+    expect(docs.error).toBeUndefined();
     expect(docs.problems).toEqual([]);
     // Every block but the other stack's setup (and those of a package checked on its own).
-    expect(docs.compiled).toBe(stackSnippets(readUserDocSnippets(WORKSPACE_ROOT)).length - 1);
+    const other = STACK_NAMES.filter((name) => name !== stack).map((name) =>
+      setupOf(snippets, name),
+    );
+    expect(stackSnippets(snippets, stack)).not.toContain(other[0]);
+    expect(docs.compiled).toBe(stackSnippets(snippets, stack).length);
   });
 
-  it("runs the README's setup for this stack: both spans exported over OTLP", () => {
-    const { setup } = checksOf(stack);
+  it("runs the README's setup for this stack: both spans exported over OTLP", async () => {
+    const { setup } = await checksOf(stack);
     expect(setup.error).toBeUndefined();
-    expect(setupOf(readUserDocSnippets(WORKSPACE_ROOT), stack)).toBeDefined();
+    expect(setupOf(snippets, stack)).toBeDefined();
     expect(setup.exports).toEqual(["apiJourneys", "coreJourneys", "provider"]);
     expect(setup.traced).toBe(true);
     expect(setup.contentTypes).toEqual(["application/x-protobuf"]);
     expect(setup.spanNames).toEqual(["llm_request", "llm_core"]);
   });
 
-  it("traces a CommonJS app whose tracers are built at module load and whose SDK is registered later through require", () => {
-    const { commonJs } = checksOf(stack);
+  it("traces a CommonJS app whose tracers are built at module load and whose SDK is registered later through require", async () => {
+    const { commonJs } = await checksOf(stack);
     expect(commonJs.error).toBeUndefined();
     expect(commonJs.registered).toBe(true);
     expect(commonJs.enabledBefore).toEqual({ api: false, core: false });
@@ -245,8 +233,8 @@ describe.each(STACK_NAMES)("the %s stack", (stack) => {
 
   it.each(TS_COMMONJS_SETTINGS.map((setting) => [setting.name, setting] as const))(
     "compiles a TypeScript CommonJS consumer with module %s as the README says",
-    (name, setting) => {
-      const outcome = checksOf(stack).typeScriptCommonJs[name];
+    async (name, setting) => {
+      const outcome = (await checksOf(stack)).typeScriptCommonJs[name];
       // What the README says it gives, and what follows from it (untyped imports).
       expect(outcome?.errors, outcome?.output).toEqual(expect.arrayContaining([...setting.errors]));
       if (setting.errors.length === 0) {
@@ -260,8 +248,8 @@ describe.each(STACK_NAMES)("the %s stack", (stack) => {
     },
   );
 
-  it("loads /sdk with only the OTLP JSON exporter installed, and names the missing one at construction", () => {
-    const { oneExporter } = checksOf(stack);
+  it("loads /sdk with only the OTLP JSON exporter installed, and names the missing one at construction", async () => {
+    const { oneExporter } = await checksOf(stack);
     expect(oneExporter.error).toBeUndefined();
     const version = stack === "sdk2" ? "0.223" : "0.301";
     expect(oneExporter.defaultProtocolError).toContain(
@@ -274,8 +262,8 @@ describe.each(STACK_NAMES)("the %s stack", (stack) => {
     expect(oneExporter.spanNames).toEqual(["llm_core", "llm_request"]);
   });
 
-  it("runs /testing, and the legacy layer while the workspace has it, on this stack's SDK", () => {
-    const { testing } = reportOf(stack);
+  it("runs /testing, and the legacy layer while the workspace has it, on this stack's SDK", async () => {
+    const { testing } = await reportOf(stack);
     expect(testing.spans.map((span: ReportedSpan) => span.name)).toEqual(["llm_core"]);
     const hasLegacy = tarballs.has("@llm-journey/legacy-buffer");
     expect(testing.legacyTracing).toBe(hasLegacy ? true : "not installed");
@@ -307,14 +295,14 @@ describe("the check itself", () => {
     const repacked = path.join(unpacked, "llm-journey-tracer-core-previous.tgz");
     expect((await run("tar", ["-czf", repacked, "-C", unpacked, "package"])).code).toBe(0);
 
-    const result = await runStack("sdk3", {
+    const installed = installStack("sdk3", {
       workDir,
-      project: "sdk3-previous-peers",
+      name: "sdk3-previous-peers",
       tarballs: new Map([...tarballs, ["@llm-journey/tracer-core", repacked]]),
       commands: readInstallCommands(readme).sdk3,
     });
-    expect(result.ok).toBe(false);
-    expect(result.failedStep).toBe("install");
-    expect(result.message).toMatch(/ERESOLVE|Conflicting peer dependency/);
+    await expect(installed).rejects.toThrow(
+      /npm install[\s\S]*(ERESOLVE|Conflicting peer dependency)/,
+    );
   });
 });

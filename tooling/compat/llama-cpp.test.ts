@@ -2,8 +2,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { packLayers } from "./compat-check.mjs";
-import { type LlamaCppResult, runLlamaCppCheck } from "./llama-cpp-check.mjs";
+import { packWorkspace } from "../release/workspace.mjs";
+import { checkLlamaCpp } from "./llama-cpp-check.mjs";
 
 interface ReportedSpan {
   name: string;
@@ -17,23 +17,19 @@ interface ReportedSpan {
 }
 
 let workDir: string;
-let result: LlamaCppResult;
+let result: Awaited<ReturnType<typeof checkLlamaCpp>>;
 
 beforeAll(async () => {
   workDir = await mkdtemp(path.join(os.tmpdir(), "llm-journey-compat-llama-"));
-  const tarballs = await packLayers(path.join(workDir, "tarballs"));
-  result = await runLlamaCppCheck({ workDir, tarballs });
+  const tarballs = await packWorkspace(path.join(workDir, "tarballs"));
+  result = await checkLlamaCpp({ workDir, tarballs });
 });
 afterAll(async () => {
   if (workDir) await rm(workDir, { recursive: true, force: true });
 });
 
-function report() {
-  if (!result.ok) throw new Error(`failed at ${result.failedStep}:\n${result.message}`);
-  return result.report;
-}
 const core = (requestId: string): ReportedSpan => {
-  const spans = (report().spans as ReportedSpan[]).filter(
+  const spans = (result.report.spans as ReportedSpan[]).filter(
     (span) => span.name === "llm_core" && span.requestId === requestId,
   );
   expect(spans, `one llm_core for ${requestId}`).toHaveLength(1);
@@ -42,23 +38,22 @@ const core = (requestId: string): ReportedSpan => {
 
 describe("@llm-journey/node-llama-cpp beside node-llama-cpp 3.21.1, outside the workspace", () => {
   it("installs with its README's command and nothing of node-llama-cpp but the CPU build", () => {
-    expect(result.message).toBeUndefined();
     expect(result.command).toContain("--omit=optional");
     expect(result.command).toContain("node-llama-cpp@3.21.1");
-    expect(report().llamaPackages).toEqual(["linux-x64"]);
+    expect(result.report.llamaPackages).toEqual(["linux-x64"]);
     // No install script built or downloaded llama.cpp: the prebuilt package is used.
-    expect(report().localBuild).toBe(false);
+    expect(result.report.localBuild).toBe(false);
     // 83 MB for node-llama-cpp and its build, plus the OpenTelemetry packages.
     expect(result.nodeModulesKiB).toBeLessThan(150 * 1024);
   });
 
   it("compiles the README's code blocks against what it installed", () => {
-    expect(result.docs?.problems).toEqual([]);
-    expect(result.docs?.compiled).toBeGreaterThanOrEqual(2);
+    expect(result.docs.problems).toEqual([]);
+    expect(result.docs.compiled).toBeGreaterThanOrEqual(2);
   });
 
   it("traces real generation: queue, first token, finish, and a mid-generation abort", () => {
-    const { results, queuedAtSubmit, left, batchTracing } = report();
+    const { results, queuedAtSubmit, left, batchTracing } = result.report;
     expect(queuedAtSubmit).toBe(1);
     expect(batchTracing).toBe("on");
     expect(results.map((r: { status: string }) => r.status)).toEqual([
@@ -81,7 +76,9 @@ describe("@llm-journey/node-llama-cpp beside node-llama-cpp 3.21.1, outside the 
   });
 
   it("links step spans to the requests of each llama.cpp batch", () => {
-    const steps = (report().spans as ReportedSpan[]).filter((span) => span.name === "llm_step");
+    const steps = (result.report.spans as ReportedSpan[]).filter(
+      (span) => span.name === "llm_step",
+    );
     expect(steps.length).toBeGreaterThan(0);
     const linked = new Set(steps.flatMap((span) => span.links.map((link) => link.spanId)));
     for (const id of ["caller", "aborted", "waited"]) expect(linked).toContain(core(id).spanId);

@@ -11,8 +11,10 @@
 //
 // A block whose first line names a stack (`SDK 2`, `SDK 3`) is checked on that stack only.
 
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
 import * as path from "node:path";
+import { compile } from "./compile.mjs";
 
 /**
  * @typedef {{
@@ -35,20 +37,13 @@ const LANGS = /** @type {Record<string, "ts" | "js">} */ ({
  * @param {string} root
  */
 export function userDocFiles(root) {
-  const files = ["README.md"];
-  for (const name of readdirSync(path.join(root, "docs")).sort()) {
-    if (name.endsWith(".md")) files.push(`docs/${name}`);
-  }
-  for (const folder of readdirSync(path.join(root, "packages")).sort()) {
-    const readme = `packages/${folder}/README.md`;
-    try {
-      readFileSync(path.join(root, readme));
-      files.push(readme);
-    } catch {
-      // A folder without a README (being created or removed) has no code to check.
-    }
-  }
-  return files;
+  const docs = readdirSync(path.join(root, "docs"))
+    .filter((name) => name.endsWith(".md"))
+    .map((name) => `docs/${name}`);
+  const readmes = readdirSync(path.join(root, "packages"))
+    .map((folder) => `packages/${folder}/README.md`)
+    .filter((file) => existsSync(path.join(root, file)));
+  return ["README.md", ...docs.sort(), ...readmes.sort()];
 }
 
 /**
@@ -58,44 +53,19 @@ export function userDocFiles(root) {
  * @returns {DocSnippet[]}
  */
 export function readSnippets(text, file) {
-  const lines = text.split("\n");
   /** @type {DocSnippet[]} */
   const snippets = [];
-  for (let i = 0; i < lines.length; i++) {
-    const fence = /^```(\w+)\s*$/.exec(lines[i] ?? "");
-    if (!fence) continue;
-    const end = lines.findIndex((line, j) => j > i && line.startsWith("```"));
-    if (end === -1) break;
-    const lang = LANGS[fence[1] ?? ""];
-    if (lang) {
-      const code = lines.slice(i + 1, end).join("\n");
-      snippets.push({
-        file,
-        line: i + 2,
-        lang,
-        code,
-        context: contextAbove(lines, i),
-        firstLine: lines[i + 1] ?? "",
-      });
-    }
-    i = end;
+  const block = /^```(\w*)[ \t]*\n([\s\S]*?)^```/gm;
+  for (const match of text.matchAll(block)) {
+    const lang = LANGS[String(match[1])];
+    if (!lang) continue;
+    const before = text.slice(0, match.index);
+    const code = String(match[2]).replace(/\n$/, "");
+    const context = /<!-- snippet context\n((?:(?!-->)[\s\S])*?)\n-->\n$/.exec(before)?.[1] ?? "";
+    const line = before.split("\n").length + 1;
+    snippets.push({ file, line, lang, code, context, firstLine: code.split("\n")[0] ?? "" });
   }
   return snippets;
-}
-
-/**
- * The declarations of a snippet-context comment ending right above line `fence`.
- * @param {string[]} lines
- * @param {number} fence
- */
-function contextAbove(lines, fence) {
-  if (lines[fence - 1]?.trim() !== "-->") return "";
-  for (let j = fence - 2; j >= 0; j--) {
-    if (lines[j]?.trim() === "<!-- snippet context")
-      return lines.slice(j + 1, fence - 1).join("\n");
-    if (lines[j]?.includes("-->")) return "";
-  }
-  return "";
 }
 
 /**
@@ -115,7 +85,40 @@ export function readUserDocSnippets(root) {
  */
 export function snippetModule(snippet) {
   const head = snippet.context ? `${snippet.context}\n` : "";
-  const offset = head ? head.split("\n").length - 1 : 0;
   // `export {}`: a block with no import is still a module of its own.
-  return { source: `${head}${snippet.code}\nexport {};\n`, offset };
+  return { source: `${head}${snippet.code}\nexport {};\n`, offset: head.split("\n").length - 1 };
+}
+
+/**
+ * Compiles every block of `snippets` under strict settings in `dir`, inside a project
+ * that installed the packages. Problems point at the document's own lines.
+ * @param {string} dir
+ * @param {DocSnippet[]} snippets
+ */
+export async function compileSnippets(dir, snippets) {
+  await mkdir(dir, { recursive: true });
+  /** @type {Map<string, { snippet: DocSnippet, offset: number }>} */
+  const files = new Map();
+  for (const snippet of snippets) {
+    const name = `${snippet.file.replace(/[^a-z0-9]+/gi, "-")}-L${snippet.line}.${snippet.lang === "ts" ? "ts" : "mjs"}`;
+    const { source, offset } = snippetModule(snippet);
+    await writeFile(path.join(dir, name), source);
+    files.set(name, { snippet, offset });
+  }
+  // The packages' own declarations are checked, strictly, by the package checks.
+  const options = {
+    module: "nodenext",
+    noEmit: true,
+    allowJs: true,
+    checkJs: true,
+    skipLibCheck: true,
+  };
+  const problems = compile(dir, [...files.keys()], options).errors.map(
+    ({ file, line, code, text }) => {
+      const at = files.get(file);
+      if (!at) return `${file}:${line}: ${code} ${text}`;
+      return `${at.snippet.file}:${at.snippet.line + line - 1 - at.offset}: ${code} ${text}`;
+    },
+  );
+  return { compiled: files.size, problems };
 }
