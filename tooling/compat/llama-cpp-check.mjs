@@ -37,11 +37,10 @@ export async function checkLlamaCpp({ workDir, tarballs }) {
     path.join(project.dir, "doc-snippets"),
     readSnippets(readme, README),
   );
-  await copyFile(
-    new URL("app/llama-cpp-app.mjs", import.meta.url),
-    path.join(project.dir, "app.mjs"),
-  );
-  const report = await project.node(["app.mjs"]);
+  for (const app of ["llama-cpp-app.mjs", "spans.mjs"]) {
+    await copyFile(new URL(`app/${app}`, import.meta.url), path.join(project.dir, app));
+  }
+  const report = await project.node(["llama-cpp-app.mjs"]);
   return {
     command: `npm install ${args.join(" ")}`,
     installMs,

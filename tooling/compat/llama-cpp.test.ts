@@ -11,7 +11,6 @@ interface ReportedSpan {
   spanId: string;
   parentSpanId?: string;
   requestId?: string;
-  scope: string;
   events: Array<{ name: string; attributes: Record<string, unknown> }>;
   links: Array<{ spanId: string; attributes: Record<string, unknown> }>;
 }

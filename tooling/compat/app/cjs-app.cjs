@@ -36,16 +36,11 @@ if (stack === "sdk2") {
 }
 const registered = trace.setGlobalTracerProvider(provider);
 
-// One request through both layers (the shared helper, through require(esm)).
+// One request through both layers (the shared helpers, through require(esm)).
 const { oneRequest } = require("./one-request.mjs");
+const { describeSpan } = require("./spans.mjs");
 const handle = oneRequest(api, core, "cjs-0");
-
-const spans = exporter.getFinishedSpans().map((span) => ({
-  name: span.name,
-  traceId: span.spanContext().traceId,
-  spanId: span.spanContext().spanId,
-  parentSpanId: span.parentSpanContext?.spanId,
-}));
+const spans = exporter.getFinishedSpans().map(describeSpan);
 provider.shutdown().then(() => {
   process.stdout.write(
     `${JSON.stringify({

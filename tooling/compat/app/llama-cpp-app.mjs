@@ -10,17 +10,13 @@ import { existsSync, readdirSync } from "node:fs";
 import { createLlamaEngine } from "@llm-journey/node-llama-cpp";
 import { writeGeneratedModel } from "@llm-journey/node-llama-cpp/testing";
 import { createCoreTracer } from "@llm-journey/tracer-core";
-import {
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-  TracerProvider,
-} from "@opentelemetry/sdk-trace";
 import { getLlama } from "node-llama-cpp";
+import { describeSpan, inMemorySdk } from "./spans.mjs";
 
 const CALLER = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
-const exporter = new InMemorySpanExporter();
-const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+// `@opentelemetry/sdk-trace`, as SDK 3 users build it (SDK 2's sdk-trace-base is built on it).
+const { provider, exporter } = await inMemorySdk("sdk3");
 const tracer = createCoreTracer({ tracerProvider: provider, steps: { sampleRate: 1 } });
 
 const model = writeGeneratedModel("tiny.gguf");
@@ -58,19 +54,6 @@ await context.dispose();
 await loaded.dispose();
 await llama.dispose();
 
-const spans = exporter.getFinishedSpans().map((span) => ({
-  name: span.name,
-  traceId: span.spanContext().traceId,
-  spanId: span.spanContext().spanId,
-  parentSpanId: span.parentSpanContext?.spanId ?? span.parentSpanId,
-  requestId: span.attributes["gen_ai.request.id"],
-  scope: span.instrumentationScope.name,
-  events: span.events.map((event) => ({ name: event.name, attributes: event.attributes ?? {} })),
-  links: span.links.map((link) => ({
-    spanId: link.context.spanId,
-    attributes: link.attributes ?? {},
-  })),
-}));
 console.log(
   JSON.stringify({
     queuedAtSubmit,
@@ -85,7 +68,7 @@ console.log(
       activeSpans: tracer.activeSpans,
     },
     batchTracing: engine.batchTracing,
-    spans,
+    spans: exporter.getFinishedSpans().map(describeSpan),
     llamaPackages: readdirSync("node_modules/@node-llama-cpp"),
     localBuild: existsSync("node_modules/node-llama-cpp/llama/localBuilds"),
   }),

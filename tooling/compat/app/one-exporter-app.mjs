@@ -7,6 +7,7 @@ import { createCoreTracer } from "@llm-journey/tracer-core";
 import { createJourneyTracerProvider } from "@llm-journey/tracer-core/sdk";
 import { oneRequest } from "./one-request.mjs";
 import { startOtlpReceiver } from "./otlp-receiver.mjs";
+import { describeOtlpJson } from "./spans.mjs";
 
 const receiver = await startOtlpReceiver();
 let defaultProtocolError;
@@ -22,15 +23,11 @@ const options = { tracerProvider: provider };
 oneRequest(createApiTracer(options), createCoreTracer(options), "json-0");
 await provider.shutdown();
 receiver.server.close();
-const spanNames = receiver.posts.flatMap((post) =>
-  JSON.parse(post.body.toString("utf8")).resourceSpans.flatMap((resourceSpans) =>
-    resourceSpans.scopeSpans.flatMap((scopeSpans) => scopeSpans.spans.map((span) => span.name)),
-  ),
-);
+const spans = describeOtlpJson(receiver.posts.map((post) => post.body));
 process.stdout.write(
   `${JSON.stringify({
     defaultProtocolError,
     contentTypes: [...new Set(receiver.posts.map((post) => post.contentType))],
-    spanNames: spanNames.sort(),
+    spanNames: spans.map((span) => span.name).sort(),
   })}\n`,
 );

@@ -1,0 +1,65 @@
+// The application's own SDK with an in-memory exporter, and the fields of a finished span
+// the compatibility tests compare. Shared by the compatibility apps.
+
+const KIND_NAMES = ["INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER"];
+
+/**
+ * The SDK as each line's users build it: SDK 2's `BasicTracerProvider` takes the exporter
+ * itself, SDK 3's `TracerProvider` (from `@opentelemetry/sdk-trace`) takes `{ exporter }`.
+ */
+export async function inMemorySdk(stack) {
+  if (stack === "sdk2") {
+    const sdk = await import("@opentelemetry/sdk-trace-base");
+    const exporter = new sdk.InMemorySpanExporter();
+    const processor = new sdk.SimpleSpanProcessor(exporter);
+    return { exporter, provider: new sdk.BasicTracerProvider({ spanProcessors: [processor] }) };
+  }
+  const sdk = await import("@opentelemetry/sdk-trace");
+  const exporter = new sdk.InMemorySpanExporter();
+  const processor = new sdk.SimpleSpanProcessor({ exporter });
+  return { exporter, provider: new sdk.TracerProvider({ spanProcessors: [processor] }) };
+}
+
+/** The compared fields of an SDK ReadableSpan. */
+export function describeSpan(span) {
+  const { name, version } = span.instrumentationScope;
+  return {
+    name: span.name,
+    kind: KIND_NAMES[span.kind],
+    traceId: span.spanContext().traceId,
+    spanId: span.spanContext().spanId,
+    parentSpanId: span.parentSpanContext?.spanId,
+    scope: { name, version },
+    statusCode: span.status.code,
+    requestId: span.attributes["gen_ai.request.id"],
+    events: span.events.map((event) => ({ name: event.name, attributes: event.attributes ?? {} })),
+    links: span.links.map(({ context, attributes }) => ({ spanId: context.spanId, attributes })),
+  };
+}
+
+/** The same fields from the OTLP/JSON export request bodies a collector received. */
+export function describeOtlpJson(bodies) {
+  const value = ({ value: v }) =>
+    v.stringValue ?? v.boolValue ?? (v.intValue === undefined ? v.doubleValue : Number(v.intValue));
+  const attributes = (list = []) => Object.fromEntries(list.map((a) => [a.key, value(a)]));
+  return bodies.flatMap((body) =>
+    JSON.parse(body.toString("utf8")).resourceSpans.flatMap(({ scopeSpans }) =>
+      scopeSpans.flatMap(({ scope, spans }) =>
+        spans.map((span) => ({
+          name: span.name,
+          kind: KIND_NAMES[span.kind - 1],
+          traceId: span.traceId,
+          spanId: span.spanId,
+          parentSpanId: span.parentSpanId || undefined,
+          scope: { name: scope.name, version: scope.version },
+          statusCode: span.status?.code ?? 0,
+          requestId: attributes(span.attributes)["gen_ai.request.id"],
+          events: (span.events ?? []).map((event) => ({
+            name: event.name,
+            attributes: attributes(event.attributes),
+          })),
+        })),
+      ),
+    ),
+  );
+}
