@@ -12,7 +12,7 @@
 // them first: an application that brings its own SDK needs none.
 //
 // Library: `checkPackages(dirs, options)` returns a result per package, step by step; a
-// step that later ones need ends the package's check when it fails.
+// failed pack or install ends the package's check.
 // CLI: `node tooling/release/pack-and-install.mjs [--package NAME]... [--keep]` prints a
 // summary and exits 1 when a step fails. Build the packages first.
 
@@ -23,18 +23,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { compile, describeError } from "./compile.mjs";
-import {
-  brokenReadmeLinks,
-  contentProblems,
-  entrySubpaths,
-  licenseFileOf,
-  manifestProblems,
-  readmeFileOf,
-  SUPPORTED_NODE,
-  sourceMapProblems,
-  specifierOf,
-  undeclaredImports,
-} from "./package-rules.mjs";
+import * as rules from "./package-rules.mjs";
 import { run } from "./process.mjs";
 import { scratchProject } from "./scratch-project.mjs";
 import {
@@ -48,9 +37,27 @@ import {
 
 export { listPublishablePackages, readWorkspacePackages, WORKSPACE_ROOT };
 
+/**
+ * @typedef {{ name: string, status: "passed" | "failed", messages: string[], warnings: string[] }} StepResult
+ * @typedef {{ name: string, version: string, dir: string, manifest: any, ok: boolean, steps: StepResult[] }} PackageResult
+ * @typedef {import("./workspace.mjs").WorkspacePackage} WorkspacePackage
+ * @typedef {{ ok: boolean, code?: string, message?: string, names?: string[] }} LoadOutcome
+ * @typedef {string[] | { problems?: string[], notes?: string[], warnings?: string[] }} StepOutcome
+ * @typedef {(name: string, body: () => StepOutcome | Promise<StepOutcome>) => Promise<boolean>} Step
+ * @typedef {{
+ *   root?: string, workDir?: string, licenseText?: string,
+ *   expectedExports?: Record<string, Record<string, string[]>>,
+ *   publint?: boolean, attw?: boolean, consumerTypes?: string[],
+ * }} CheckOptions
+ * `root`: the workspace (its packages). `workDir`: where temporary files go (else a new
+ * folder, removed after). `expectedExports`: by package name and subpath, names that must
+ * be exported. `licenseText`: what the packed LICENSE must say. `publint`, `attw`: false
+ * to leave a linter out. `consumerTypes`: the TypeScript consumer's global types (Node's).
+ */
+
 // Both linters are pinned devDependencies of the workspace root, so the check never
-// changes under us and downloads nothing of its own.
-const ROOT_BIN = path.join(WORKSPACE_ROOT, "node_modules", ".bin");
+// changes under us and downloads nothing of its own. Each prints decoration around its
+// findings.
 const LINTERS = {
   publint: {
     args: (/** @type {string} */ tarball) => ["run", tarball, "--strict"],
@@ -58,155 +65,54 @@ const LINTERS = {
   },
   attw: {
     args: (/** @type {string} */ tarball) => [
-      ...[tarball, "--profile", "esm-only", "--format", "ascii"],
-      ...["--no-color", "--no-emoji"],
+      tarball,
+      "--profile",
+      "esm-only",
+      "--format",
+      "ascii",
+      "--no-color",
+      "--no-emoji",
     ],
     noise: /^[\s┌├└│─┬┼┴┐┤┘+|-]/,
   },
 };
-const LOAD_ENTRIES = fileURLToPath(new URL("load-entries.cjs", import.meta.url));
-
-/**
- * @typedef {{ name: string, status: "passed" | "failed", messages: string[], warnings: string[] }} StepResult
- * @typedef {{ name: string, version: string, dir: string, manifest: any, ok: boolean, steps: StepResult[] }} PackageResult
- * @typedef {{ ok: boolean, code?: string, message?: string, names?: string[] }} LoadOutcome
- * @typedef {{
- *   root?: string, workDir?: string, keep?: boolean, licenseText?: string,
- *   expectedExports?: Record<string, Record<string, string[]>>,
- *   publint?: boolean, attw?: boolean, consumerTypes?: string[],
- * }} CheckOptions
- * `root`: the workspace (its packages). `workDir`: where temporary files go (removed unless
- * `keep`). `expectedExports`: by package name and subpath, names that must be exported.
- * `licenseText`: what the packed LICENSE must say. `publint`, `attw`: false to leave a
- * linter out. `consumerTypes`: the TypeScript consumer's global types (Node's).
- * @typedef {string[] | { problems?: string[], notes?: string[], warnings?: string[] }} StepOutcome
- */
 
 /**
  * The workspace packages that one needs at run time, transitively: their tarballs are
  * installed with it, since they are not on the registry yet.
- * @param {any} manifest @param {Map<string, { manifest: any }>} workspace
- * @returns {string[]}
+ * @param {any} manifest @param {Map<string, WorkspacePackage>} workspace
+ * @returns {WorkspacePackage[]}
  */
-function internalDependencies(manifest, workspace, seen = new Set([manifest.name])) {
-  for (const field of DEPENDENCY_FIELDS) {
-    for (const name of Object.keys(manifest[field] ?? {})) {
-      const internal = workspace.get(name);
-      if (internal && !seen.has(name)) {
-        seen.add(name);
-        internalDependencies(internal.manifest, workspace, seen);
-      }
+function internalDependencies(manifest, workspace, seen = new Map([[manifest.name, manifest]])) {
+  for (const name of DEPENDENCY_FIELDS.flatMap((field) => Object.keys(manifest[field] ?? {}))) {
+    const internal = workspace.get(name);
+    if (internal && !seen.has(name)) {
+      seen.set(name, internal);
+      internalDependencies(internal.manifest, workspace, seen);
     }
   }
-  return [...seen].slice(1);
+  return [...seen.values()].slice(1);
 }
 
 /**
- * The peers to install, as `name@version` (the version the package is developed against,
- * else the peer range): the required ones of the package and of its internal
- * dependencies, and its own optional ones (installed in a second round).
- * @param {any[]} manifests the package's first @param {Map<string, unknown>} workspace
+ * A manifest's peers that are required (or optional), as `name@version`: the version the
+ * package is developed against, else the peer range.
+ * @param {any} manifest @param {boolean} optional
  */
-function peersOf(manifests, workspace) {
-  /** @param {any} manifest @param {boolean} optional */
-  const peers = (manifest, optional) =>
-    Object.keys(manifest.peerDependencies ?? {})
-      .filter((peer) => !workspace.has(peer))
-      .filter((peer) => Boolean(manifest.peerDependenciesMeta?.[peer]?.optional) === optional)
-      .map(
-        (peer) => `${peer}@${manifest.devDependencies?.[peer] ?? manifest.peerDependencies[peer]}`,
-      );
-  return {
-    required: [...new Set(manifests.flatMap((manifest) => peers(manifest, false)))],
-    optional: peers(manifests[0], true),
-  };
-}
+const peersOf = (manifest, optional) =>
+  Object.entries(manifest.peerDependencies ?? {})
+    .filter(([peer]) => Boolean(manifest.peerDependenciesMeta?.[peer]?.optional) === optional)
+    .map(([peer, range]) => `${peer}@${manifest.devDependencies?.[peer] ?? range}`);
 
 /**
- * Type-checks a consumer that imports each of `specifiers`, and compares each entry's
- * declared values with the names its JavaScript exports (`loaded`). Errors in a peer's own
- * declarations are warnings: the package cannot fix them, and a strict user of the peer
- * sees them without it (node-llama-cpp 3.21's need skipLibCheck).
- * @param {string} dir @param {string[]} specifiers @param {Record<string, LoadOutcome>} loaded
- * @param {string[]} types @param {string[]} peers
+ * Records each step of one package: its body returns the problems found (the step fails
+ * on any), or those with notes and warnings, which never fail it.
+ * @returns {{ steps: StepResult[], step: Step }}
  */
-async function typecheckConsumer(dir, specifiers, loaded, types, peers) {
-  const lines = specifiers.map((specifier, i) => `export * as entry${i} from "${specifier}";`);
-  await writeFile(path.join(dir, "consumer.ts"), `${lines.join("\n")}\n`);
-  const { program, errors } = compile(dir, ["consumer.ts"], {
-    module: "NodeNext",
-    noEmit: true,
-    skipLibCheck: false,
-    types,
-  });
-  const inPeer = (/** @type {string} */ file) =>
-    peers.some((peer) => file.startsWith(`node_modules/${peer}/`));
-  const problems = errors.filter(({ file }) => !inPeer(file)).map(describeError);
-  const checker = program.getTypeChecker();
-  const consumer = /** @type {ts.SourceFile} */ (
-    program.getSourceFile(path.join(dir, "consumer.ts"))
-  );
-  for (const statement of consumer.statements) {
-    if (!ts.isExportDeclaration(statement) || !statement.moduleSpecifier) continue;
-    // An entry without declarations has no names to compare: its error says so.
-    if (!checker.getSymbolAtLocation(statement.moduleSpecifier)) continue;
-    const specifier = /** @type {ts.StringLiteral} */ (statement.moduleSpecifier).text;
-    const namespace = /** @type {ts.NamespaceExport} */ (statement.exportClause);
-    const declared = checker
-      .getTypeAtLocation(namespace.name)
-      .getProperties()
-      .map((p) => p.name);
-    const runtime = loaded[specifier]?.names ?? declared;
-    for (const name of declared.filter((name) => !runtime.includes(name))) {
-      problems.push(
-        `"${specifier}": the types declare "${name}", but the JavaScript does not export it`,
-      );
-    }
-    for (const name of runtime.filter((name) => !declared.includes(name))) {
-      problems.push(
-        `"${specifier}": the JavaScript exports "${name}", but the types do not declare it`,
-      );
-    }
-  }
-  return { problems, warnings: errors.filter(({ file }) => inPeer(file)).map(describeError) };
-}
-
-/**
- * Checks one package (see the file comment for the steps).
- * @param {string} dir the package directory, already built
- * @param {CheckOptions & { workDir: string, packOnce: (dir: string) => Promise<import("./workspace.mjs").PackReport> }} options
- * @returns {Promise<PackageResult>}
- */
-async function checkPackage(dir, options) {
-  const { workDir, packOnce, root = WORKSPACE_ROOT } = options;
-  const source = await readJson(path.join(dir, "package.json"));
-  const workspace = await readWorkspacePackages(root);
-  const scratch = path.join(workDir, source.name.replace(/^@/, "").replace(/[^a-z0-9.-]+/gi, "-"));
-  const packageRoot = path.join(scratch, "package");
+function stepRecorder() {
   /** @type {StepResult[]} */
   const steps = [];
-  /** @type {PackageResult} */
-  const result = {
-    name: source.name,
-    version: source.version,
-    dir,
-    manifest: undefined,
-    ok: false,
-    steps,
-  };
-  /** @type {Promise<void>[]} the linters, which read the tarball while the rest is checked */
-  const linting = [];
-  const finish = async () => {
-    await Promise.all(linting);
-    result.ok = steps.every((step) => step.status === "passed");
-    return result;
-  };
-
-  /**
-   * Runs one step: its body returns the problems found (the step fails on any), or those
-   * with notes and warnings, which never fail it. Resolves to whether it passed.
-   * @param {string} name @param {() => StepOutcome | Promise<StepOutcome>} body
-   */
+  /** @type {Step} */
   const step = async (name, body) => {
     /** @type {StepResult} */
     const record = { name, status: "failed", messages: [], warnings: [] };
@@ -225,52 +131,29 @@ async function checkPackage(dir, options) {
     steps.push(record);
     return record.status === "passed";
   };
+  return { steps, step };
+}
 
-  const internal = internalDependencies(source, workspace);
-  let tarball = "";
-  /** @type {string[]} */
-  let internalTarballs = [];
-  /** @type {string[]} */
-  let files = [];
-  const packed = await step("pack", async () => {
-    const report = await packOnce(dir);
-    tarball = report.filename;
-    files = report.files.map((file) => file.path).sort();
-    internalTarballs = await Promise.all(
-      internal.map(async (name) => (await packOnce(String(workspace.get(name)?.dir))).filename),
-    );
-    await mkdir(scratch, { recursive: true });
-    const untar = await run("tar", ["-xzf", tarball, "-C", scratch]);
-    if (untar.code !== 0) return [`could not unpack ${tarball}: ${untar.stderr}`];
-    result.manifest = await readJson(path.join(packageRoot, "package.json"));
-    return [];
-  });
-  if (!packed) return finish();
-  const manifest = result.manifest;
-  for (const [name, { args, noise }] of Object.entries(LINTERS)) {
-    if (options[/** @type {"publint" | "attw"} */ (name)] === false) continue;
-    const ran = run(path.join(ROOT_BIN, name), args(tarball), { cwd: scratch });
-    linting.push(
-      ran.then(async (done) => {
-        await step(name, () => {
-          const lines = done.stdout.split("\n").filter((line) => line.trim() && !noise.test(line));
-          return done.code === 0 ? [] : [...lines, ...(done.stderr ? [done.stderr] : [])];
-        });
-      }),
-    );
-  }
-
-  await step("manifest", () => manifestProblems(manifest, workspace));
+/**
+ * The packed package.json and files, against the rules of package-rules.mjs.
+ * @param {string} packageRoot the unpacked tarball @param {string[]} files
+ * @param {Map<string, any>} workspace @param {CheckOptions} options @param {Step} step
+ */
+async function checkPacked(packageRoot, files, workspace, options, step) {
+  const manifest = await readJson(path.join(packageRoot, "package.json"));
   /** @param {string | undefined} file */
-  const packedText = (file) => (file ? readFile(path.join(packageRoot, file), "utf8") : undefined);
+  const read = (file) => (file ? readFile(path.join(packageRoot, file), "utf8") : undefined);
+  await step("manifest", () => rules.manifestProblems(manifest, workspace));
   await step("contents", async () => {
-    const license = await packedText(licenseFileOf(files));
-    const readme = await packedText(readmeFileOf(files));
-    const problems = contentProblems(files, {
+    const license = await read(rules.licenseFileOf(files));
+    const readme = await read(rules.readmeFileOf(files));
+    const { licenseText: expectedLicense } = options;
+    const problems = rules.contentProblems(files, {
       ...(license === undefined ? {} : { license }),
-      ...(options.licenseText === undefined ? {} : { expectedLicense: options.licenseText }),
+      ...(expectedLicense === undefined ? {} : { expectedLicense }),
     });
-    const warnings = (readme === undefined ? [] : brokenReadmeLinks(readme, files)).map(
+    const links = readme === undefined ? [] : rules.brokenReadmeLinks(readme, files);
+    const warnings = links.map(
       (href) => `README links to ${href}, which is not in the tarball: broken on npm`,
     );
     return { problems, warnings };
@@ -278,19 +161,67 @@ async function checkPackage(dir, options) {
   /** @type {Map<string, string>} the packed JavaScript, declarations and source maps */
   const texts = new Map();
   for (const file of files.filter((name) => /\.[cm]?js$|\.d\.[cm]?ts$|\.map$/.test(name))) {
-    texts.set(file, String(await packedText(file)));
+    texts.set(file, String(await read(file)));
   }
-  await step("source maps", () => sourceMapProblems(files, texts));
+  await step("source maps", () => rules.sourceMapProblems(files, texts));
   const code = new Map([...texts].filter(([file]) => !file.endsWith(".map")));
-  await step("imports", () => undeclaredImports(manifest, code));
+  await step("imports", () => rules.undeclaredImports(manifest, code));
+  return manifest;
+}
 
-  // A fresh project outside the workspace that has only what the package declares.
-  const consumer = await scratchProject(path.join(scratch, "consumer"));
-  await copyFile(LOAD_ENTRIES, path.join(consumer.dir, "load-entries.cjs"));
-  const internalManifests = internal.map((name) => workspace.get(name)?.manifest);
-  const peers = peersOf([manifest, ...internalManifests], workspace);
-  const subpaths = entrySubpaths(manifest);
-  const specifiers = subpaths.map((subpath) => specifierOf(source.name, subpath));
+/**
+ * Type-checks a consumer that imports each of `specifiers`, and compares each entry's
+ * declared values with the names its JavaScript exports (`loaded`). Errors in a peer's own
+ * declarations are warnings: the package cannot fix them, and a strict user of the peer
+ * sees them without it (node-llama-cpp 3.21's need skipLibCheck).
+ * @param {string} dir @param {string[]} specifiers @param {Record<string, LoadOutcome>} loaded
+ * @param {string[]} types @param {string[]} peers
+ */
+async function typecheckConsumer(dir, specifiers, loaded, types, peers) {
+  const lines = specifiers.map((specifier, i) => `export * as entry${i} from "${specifier}";`);
+  await writeFile(path.join(dir, "consumer.ts"), `${lines.join("\n")}\n`);
+  const options = { module: "NodeNext", noEmit: true, skipLibCheck: false, types };
+  const { program, errors } = compile(dir, ["consumer.ts"], options);
+  const inPeer = (/** @type {string} */ file) =>
+    peers.some((peer) => file.startsWith(`node_modules/${peer}/`));
+  const problems = errors.filter(({ file }) => !inPeer(file)).map(describeError);
+  const checker = program.getTypeChecker();
+  for (const statement of program.getSourceFile(path.join(dir, "consumer.ts"))?.statements ?? []) {
+    if (!ts.isExportDeclaration(statement) || !statement.exportClause) continue;
+    const specifier = /** @type {ts.StringLiteral} */ (statement.moduleSpecifier);
+    // An entry without declarations has no names to compare: its error says so.
+    if (!checker.getSymbolAtLocation(specifier)) continue;
+    const namespace = /** @type {ts.NamespaceExport} */ (statement.exportClause).name;
+    const declared = checker
+      .getTypeAtLocation(namespace)
+      .getProperties()
+      .map((p) => p.name);
+    const runtime = loaded[specifier.text]?.names ?? declared;
+    const entry = `"${specifier.text}"`;
+    for (const name of declared.filter((name) => !runtime.includes(name))) {
+      problems.push(`${entry}: the types declare "${name}", but the JavaScript does not export it`);
+    }
+    for (const name of runtime.filter((name) => !declared.includes(name))) {
+      problems.push(`${entry}: the JavaScript exports "${name}", but the types do not declare it`);
+    }
+  }
+  return { problems, warnings: errors.filter(({ file }) => inPeer(file)).map(describeError) };
+}
+
+/**
+ * Installs the package in a fresh project outside the workspace that has only what it
+ * declares, then loads and type-checks every entry there.
+ * @param {{ name: string, manifest: any, tarballs: string[], peers: string[], dir: string }} installed
+ *   `tarballs`: the package's and its internal dependencies'; `peers`: the required peers
+ *   of all of them
+ * @param {CheckOptions} options @param {Step} step
+ */
+async function checkInstalled({ name, manifest, tarballs, peers, dir }, options, step) {
+  const consumer = await scratchProject(dir);
+  await copyFile(new URL("load-entries.cjs", import.meta.url), path.join(dir, "load-entries.cjs"));
+  const subpaths = rules.entrySubpaths(manifest);
+  const specifiers = subpaths.map((subpath) => rules.specifierOf(name, subpath));
+  const optionalPeers = peersOf(manifest, true);
   // --omit=optional: the packages need none, and node-llama-cpp's are its GPU and other
   // platforms' builds (650 MB); its Linux x64 CPU build is not needed to import it.
   /** @param {string[]} specs */
@@ -300,43 +231,35 @@ async function checkPackage(dir, options) {
   };
   /** @param {"import" | "require"} how @param {string[]} entries @returns {Promise<Record<string, LoadOutcome>>} */
   const load = (how, entries) => consumer.node(["load-entries.cjs", how, ...entries], 60_000);
+  const types = options.consumerTypes ?? ["node"];
+  const peerNames = Object.keys(manifest.peerDependencies ?? {});
   /** @param {string[]} entries @param {Record<string, LoadOutcome>} loaded */
-  const typecheck = (entries, loaded) =>
-    typecheckConsumer(
-      consumer.dir,
-      entries,
-      loaded,
-      options.consumerTypes ?? ["node"],
-      Object.keys(manifest.peerDependencies ?? {}),
-    );
+  const typecheck = (entries, loaded) => typecheckConsumer(dir, entries, loaded, types, peerNames);
   /** @param {Record<string, LoadOutcome>} outcomes @param {string[]} required */
   const importProblems = (outcomes, required) =>
     required.flatMap((specifier) => {
       const { ok, code, message, names = [] } = outcomes[specifier] ?? { ok: false };
       if (!ok) return [`import "${specifier}" failed: ${code} ${message}`];
       const subpath = subpaths[specifiers.indexOf(specifier)] ?? ".";
-      const expected = options.expectedExports?.[source.name]?.[subpath] ?? [];
+      const expected = options.expectedExports?.[name]?.[subpath] ?? [];
+      const missing = expected.filter((want) => !names.includes(want));
       return [
         ...(names.length ? [] : [`"${specifier}" exports nothing`]),
-        ...expected
-          .filter((name) => !names.includes(name))
-          .map((name) => `"${specifier}" does not export ${name}`),
+        ...missing.map((want) => `"${specifier}" does not export ${want}`),
       ];
     });
 
-  if (!(await step("install", () => install([tarball, ...internalTarballs, ...peers.required])))) {
-    return finish();
-  }
-  if (peers.optional.length) {
+  if (!(await step("install", () => install([...tarballs, ...peers])))) return;
+  if (optionalPeers.length) {
     /** @type {Record<string, LoadOutcome>} */
     let bare = {};
     await step("import without optional peers", async () => {
       bare = await load("import", specifiers);
-      const problems = importProblems(bare, [source.name]);
+      const problems = importProblems(bare, [name]);
       const notes = [];
       for (const [specifier, outcome] of Object.entries(bare)) {
-        if (specifier === source.name || outcome.ok) continue;
-        const peer = peers.optional.find((spec) =>
+        if (specifier === name || outcome.ok) continue;
+        const peer = optionalPeers.find((spec) =>
           outcome.message?.includes(`'${spec.slice(0, spec.lastIndexOf("@"))}'`),
         );
         if (peer) notes.push(`"${specifier}" needs the optional peer ${peer}, as declared`);
@@ -344,8 +267,8 @@ async function checkPackage(dir, options) {
       }
       return { problems, notes };
     });
-    await step("typecheck without optional peers", () => typecheck([source.name], bare));
-    if (!(await step("install optional peers", () => install(peers.optional)))) return finish();
+    await step("typecheck without optional peers", () => typecheck([name], bare));
+    if (!(await step("install optional peers", () => install(optionalPeers)))) return;
   }
   /** @type {Record<string, LoadOutcome>} */
   let imported = {};
@@ -361,55 +284,97 @@ async function checkPackage(dir, options) {
       const { ok, code, message, names = [] } = required[specifier] ?? { ok: false };
       if (!ok) {
         return [
-          `require("${specifier}") failed on Node ${process.versions.node}: ${code} ${message} (engines.node should be "${SUPPORTED_NODE}")`,
+          `require("${specifier}") failed on Node ${process.versions.node}: ${code} ${message} (engines.node should be "${rules.SUPPORTED_NODE}")`,
         ];
       }
-      const same =
-        [...names].sort().join() === [...(imported[specifier]?.names ?? [])].sort().join();
+      const same = names.sort().join() === [...(imported[specifier]?.names ?? [])].sort().join();
       return same ? [] : [`require("${specifier}") exports other names than import does`];
     });
   });
   await step("typecheck", () => typecheck(specifiers, imported));
-  return finish();
 }
 
 /**
- * Checks packages two at a time, with one temporary directory and one tarball per package.
- * @param {string[]} dirs
+ * Checks packages side by side, in one temporary directory, each packed once.
+ * @param {string[]} dirs the package directories, already built
  * @param {CheckOptions} [options]
  * @returns {Promise<PackageResult[]>}
  */
 export async function checkPackages(dirs, options = {}) {
+  const root = options.root ?? WORKSPACE_ROOT;
   const workDir =
     options.workDir ?? (await mkdtemp(path.join(os.tmpdir(), "llm-journey-release-")));
-  const tarballs = path.join(workDir, "tarballs");
-  await mkdir(tarballs, { recursive: true });
+  const workspace = await readWorkspacePackages(root);
+  await mkdir(path.join(workDir, "tarballs"), { recursive: true });
   /** @type {Map<string, Promise<import("./workspace.mjs").PackReport>>} */
   const packs = new Map();
-  /** @param {string} dir */
+  /** @param {string} dir @returns {Promise<import("./workspace.mjs").PackReport>} */
   const packOnce = (dir) => {
     if (!packs.has(dir)) {
+      const packed = pack(dir, path.join(workDir, "tarballs"), { root });
       packs.set(
         dir,
-        pack(dir, tarballs, { root: options.root }).then(([report]) => /** @type {any} */ (report)),
+        packed.then((reports) => /** @type {any} */ (reports[0])),
       );
     }
     return /** @type {Promise<any>} */ (packs.get(dir));
   };
-  /** @type {PackageResult[]} */
-  const results = [];
-  const queue = [...dirs.entries()];
-  const worker = async () => {
-    for (let next = queue.shift(); next; next = queue.shift()) {
-      results[next[0]] = await checkPackage(next[1], { ...options, workDir, packOnce });
+
+  /**
+   * The linters, which read the tarball while the rest is checked.
+   * @param {string} tarball @param {string} cwd @param {Step} step
+   */
+  const lint = (tarball, cwd, step) =>
+    Object.entries(LINTERS)
+      .filter(([linter]) => options[/** @type {keyof LINTERS} */ (linter)] !== false)
+      .map(async ([linter, { args, noise }]) => {
+        const bin = path.join(WORKSPACE_ROOT, "node_modules", ".bin", linter);
+        const ran = await run(bin, args(tarball), { cwd });
+        const lines = ran.stdout.split("\n").filter((line) => line.trim() && !noise.test(line));
+        const problems = [...lines, ...(ran.stderr ? [ran.stderr] : [])];
+        await step(linter, () => (ran.code === 0 ? [] : problems));
+      });
+
+  /** @param {string} dir @returns {Promise<PackageResult>} */
+  const checkPackage = async (dir) => {
+    const source = await readJson(path.join(dir, "package.json"));
+    const { name, version } = source;
+    const scratch = path.join(workDir, name.replace(/^@/, "").replace(/[^a-z0-9.-]+/gi, "-"));
+    const internal = internalDependencies(source, workspace);
+    const { steps, step } = stepRecorder();
+    /** @type {import("./workspace.mjs").PackReport[]} the package's first */
+    let packed = [];
+    let manifest;
+    const unpacked = await step("pack", async () => {
+      packed = await Promise.all([dir, ...internal.map((p) => p.dir)].map(packOnce));
+      await mkdir(scratch, { recursive: true });
+      const tarball = packed[0]?.filename ?? "";
+      const untar = await run("tar", ["-xzf", tarball, "-C", scratch]);
+      return untar.code === 0 ? [] : [`could not unpack ${tarball}: ${untar.stderr}`];
+    });
+    if (unpacked && packed[0]) {
+      const linted = lint(packed[0].filename, scratch, step);
+      const files = packed[0].files.map((file) => file.path).sort();
+      manifest = await checkPacked(path.join(scratch, "package"), files, workspace, options, step);
+      const peers = [manifest, ...internal.map((p) => p.manifest)]
+        .flatMap((m) => peersOf(m, false))
+        .filter((spec) => !workspace.has(spec.slice(0, spec.lastIndexOf("@"))));
+      const tarballs = packed.map((report) => report.filename);
+      const consumer = path.join(scratch, "consumer");
+      await checkInstalled(
+        { name, manifest, tarballs, peers: [...new Set(peers)], dir: consumer },
+        options,
+        step,
+      );
+      await Promise.all(linted);
     }
+    return { name, version, dir, manifest, ok: steps.every((s) => s.status === "passed"), steps };
   };
+
   try {
-    await Promise.all([worker(), worker()]);
-    return results;
+    return await Promise.all(dirs.map(checkPackage));
   } finally {
-    if (options.workDir === undefined && !options.keep)
-      await rm(workDir, { recursive: true, force: true });
+    if (options.workDir === undefined) await rm(workDir, { recursive: true, force: true });
   }
 }
 
@@ -425,9 +390,7 @@ export async function workspaceCheckOptions(root = WORKSPACE_ROOT) {
 
 async function main() {
   const args = process.argv.slice(2);
-  const wanted = args.flatMap((arg, i) =>
-    arg === "--package" && args[i + 1] ? [String(args[i + 1])] : [],
-  );
+  const wanted = args.filter((_, i) => args[i - 1] === "--package");
   const workspace = await readWorkspacePackages(WORKSPACE_ROOT);
   const dirs = wanted.length
     ? wanted.map((want) => workspace.get(want)?.dir ?? path.resolve(want))
