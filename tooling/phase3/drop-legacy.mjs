@@ -27,23 +27,13 @@ export const DROPPED = [
 const LEGACY_PACKAGE = "@llm-journey/legacy-buffer";
 /** Set in the copy, so its own run of this check does not recurse. */
 export const INSIDE_COPY = "LLM_JOURNEY_PHASE3_COPY";
-/** @type {[string, string[]][]} what runs in the copy, each with npx */
+/** @type {[string, string][]} what runs in the copy, each through npx */
 const STEPS = [
   // The lockfile still lists the package: the one place the install must update.
-  [
-    "install",
-    [
-      "--yes",
-      "--prefer-offline",
-      "pnpm@10.34.9",
-      "install",
-      "--no-frozen-lockfile",
-      "--prefer-offline",
-    ],
-  ],
-  ["build and typecheck", ["turbo", "run", "build", "typecheck", "--output-logs=errors-only"]],
-  ["biome check", ["biome", "check", "."]],
-  ["vitest run", ["vitest", "run"]],
+  ["install", "--yes --prefer-offline pnpm@10.34.9 install --no-frozen-lockfile --prefer-offline"],
+  ["build and typecheck", "turbo run build typecheck --output-logs=errors-only"],
+  ["biome check", "biome check ."],
+  ["vitest run", "vitest run"],
 ];
 
 /** @param {{ keep?: boolean, log?: (line: string) => void }} [options] */
@@ -62,7 +52,7 @@ export async function dropLegacy({ keep = false, log = () => {} } = {}) {
     record("copy without the legacy path", true, removed.join(", "));
     const env = { ...childEnv(), [INSIDE_COPY]: "1", TURBO_TELEMETRY_DISABLED: "1" };
     for (const [name, args] of STEPS) {
-      const ran = await run("npx", args, { cwd: copy, env, timeoutMs: 1_200_000 });
+      const ran = await run("npx", args.split(" "), { cwd: copy, env, timeoutMs: 1_200_000 });
       const tail = ran.code === 0 ? "" : `\n${lastLines(`${ran.stdout}\n${ran.stderr}`)}`;
       if (!record(name, ran.code === 0, `${(ran.ms / 1000).toFixed(0)} s${tail}`)) break;
     }

@@ -310,14 +310,8 @@ export async function checkPackages(dirs, options = {}) {
   const packs = new Map();
   /** @param {string} dir @returns {Promise<import("./workspace.mjs").PackReport>} */
   const packOnce = (dir) => {
-    if (!packs.has(dir)) {
-      const packed = pack(dir, path.join(workDir, "tarballs"), { root });
-      packs.set(
-        dir,
-        packed.then((reports) => /** @type {any} */ (reports[0])),
-      );
-    }
-    return /** @type {Promise<any>} */ (packs.get(dir));
+    if (!packs.has(dir)) packs.set(dir, pack(dir, path.join(workDir, "tarballs"), root));
+    return /** @type {Promise<import("./workspace.mjs").PackReport>} */ (packs.get(dir));
   };
 
   /**

@@ -57,30 +57,24 @@ export async function listPublishablePackages(root = WORKSPACE_ROOT) {
     .sort();
 }
 
-/**
- * @typedef {{ name: string, version: string, filename: string, files: { path: string }[] }} PackReport
- */
+/** @typedef {{ name: string, version: string, filename: string, files: { path: string }[] }} PackReport */
 
 /**
- * Packs with pnpm, which writes real ranges for `workspace:` dependencies: the package in
- * `dir`, or with `recursive` every package under it.
+ * Packs the package in `dir` with pnpm, which writes real ranges for `workspace:`
+ * dependencies.
  * @param {string} dir
  * @param {string} destination
- * @param {{ root?: string, recursive?: boolean }} [options]
- * @returns {Promise<PackReport[]>} pnpm's report, one per tarball (its path in `filename`)
+ * @param {string} [root] the workspace, whose pnpm packs
+ * @returns {Promise<PackReport>} pnpm's report (the tarball's path in `filename`)
  */
-export async function pack(dir, destination, { root = WORKSPACE_ROOT, recursive = false } = {}) {
+export async function pack(dir, destination, root = WORKSPACE_ROOT) {
   const pnpm = path.join(root, "node_modules", ".bin", "pnpm");
-  const filter = recursive ? ["-r", "--filter", `./${path.relative(root, dir)}/*`] : [];
-  const args = [...filter, "pack", "--pack-destination", destination, "--json"];
-  const ran = await run(pnpm, args, { cwd: recursive ? root : dir });
-  if (ran.code !== 0)
+  const ran = await run(pnpm, ["pack", "--pack-destination", destination, "--json"], { cwd: dir });
+  if (ran.code !== 0) {
     throw new Error(`pnpm pack failed in ${dir}:\n${lastLines(ran.stderr || ran.stdout)}`);
-  const report = JSON.parse(ran.stdout.slice(ran.stdout.search(/[[{]/)));
-  return (Array.isArray(report) ? report : [report]).map((packed) => ({
-    ...packed,
-    filename: path.resolve(destination, packed.filename),
-  }));
+  }
+  const report = JSON.parse(ran.stdout.slice(ran.stdout.indexOf("{")));
+  return { ...report, filename: path.resolve(destination, report.filename) };
 }
 
 /**
@@ -90,8 +84,7 @@ export async function pack(dir, destination, { root = WORKSPACE_ROOT, recursive 
  * @param {string} [root]
  */
 export async function packPackage(dir, destination, root = WORKSPACE_ROOT) {
-  const [report] = await pack(dir, destination, { root });
-  return /** @type {PackReport} */ (report).filename;
+  return (await pack(dir, destination, root)).filename;
 }
 
 /**
@@ -100,14 +93,7 @@ export async function packPackage(dir, destination, root = WORKSPACE_ROOT) {
  * @returns {Promise<Map<string, string>>} tarball path by package name
  */
 export async function packWorkspace(destination) {
-  const publishable = new Set(await listPublishablePackages());
-  const workspace = await readWorkspacePackages();
-  const packed = await pack(path.join(WORKSPACE_ROOT, "packages"), destination, {
-    recursive: true,
-  });
-  return new Map(
-    packed
-      .filter(({ name }) => publishable.has(workspace.get(name)?.dir ?? ""))
-      .map(({ name, filename }) => [name, filename]),
-  );
+  const dirs = await listPublishablePackages();
+  const reports = await Promise.all(dirs.map((dir) => pack(dir, destination)));
+  return new Map(reports.map(({ name, filename }) => [name, filename]));
 }
