@@ -126,15 +126,15 @@ async function nodeDirFor(major, workDir) {
 }
 
 /**
- * A project in `workDir/name` on the stack's Node, where docs/install.md's commands for the
- * stack ran, each layer from its tarball, and the apps of `app/` are copied. The layers
- * depend on each other, and unpublished versions resolve only from tarballs: the first
- * command brings all of them. Throws when a command fails.
+ * A project in `workDir/name` on the stack's Node, where the stack's install commands ran,
+ * each layer from its tarball, and the apps of `app/` are copied. The layers depend on
+ * each other, and unpublished versions resolve only from tarballs: the first command
+ * brings all of `tarballs`. Throws when a command fails.
  * @param {StackName} stack
  * @param {{ workDir: string, tarballs: Map<string, string>, commands: string[][], name?: string }} options
  */
 export async function installStack(stack, { workDir, tarballs, commands, name = stack }) {
-  if (commands.length === 0) throw new Error(`docs/install.md names no npm install for ${stack}`);
+  if (commands.length === 0) throw new Error(`no npm install for ${stack}`);
   const nodeDir = await nodeDirFor(STACKS[stack].nodeMajor, workDir);
   const project = await scratchProject(path.join(workDir, name), { nodeDir });
   for (const [index, args] of commands.entries()) {

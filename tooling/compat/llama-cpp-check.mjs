@@ -4,13 +4,12 @@
 // code blocks there, and runs `app/llama-cpp-app.mjs`: real llama.cpp generation, traced.
 // Linux x64 only: the README's command names that build.
 
-import { copyFile, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import * as path from "node:path";
 import { compileSnippets, readSnippets } from "../release/doc-snippets.mjs";
 import { run } from "../release/process.mjs";
-import { scratchProject } from "../release/scratch-project.mjs";
 import { WORKSPACE_ROOT } from "../release/workspace.mjs";
-import { readInstallCommands } from "./compat-check.mjs";
+import { installStack, readInstallCommands } from "./compat-check.mjs";
 
 const README = "packages/node-llama-cpp/README.md";
 
@@ -23,29 +22,24 @@ export async function checkLlamaCpp({ workDir, tarballs }) {
   // The README's command for the stack of the Node running this check.
   const args = readInstallCommands(readme, "## Install").sdk2[0];
   if (!args) throw new Error(`${README} names no npm install for SDK 2`);
-  const project = await scratchProject(path.join(workDir, "node-llama-cpp"));
   // The package and the layers it depends on come from their tarballs (unpublished
-  // versions resolve only from there); then what the app itself imports: the core
-  // tracer, and the SDK the application registers.
-  const own = ["@llm-journey/context-propagation", "@llm-journey/tracer-core"];
-  const started = Date.now();
-  await project.install([...args, ...own].map((arg) => tarballs.get(arg) ?? arg));
-  const installMs = Date.now() - started;
-  await project.install(["--omit=optional", "@opentelemetry/sdk-trace@2"]);
+  // versions resolve only from there); then the SDK the application registers.
+  const layers = ["node-llama-cpp", "context-propagation", "tracer-core"].map((name) => {
+    const layer = `@llm-journey/${name}`;
+    return /** @type {[string, string]} */ ([layer, String(tarballs.get(layer))]);
+  });
+  const project = await installStack("sdk2", {
+    workDir,
+    name: "node-llama-cpp",
+    tarballs: new Map(layers),
+    commands: [args, ["--omit=optional", "@opentelemetry/sdk-trace@2"]],
+  });
   const du = await run("du", ["-sk", "node_modules"], { cwd: project.dir });
-  const docs = await compileSnippets(
-    path.join(project.dir, "doc-snippets"),
-    readSnippets(readme, README),
-  );
-  for (const app of ["llama-cpp-app.mjs", "spans.mjs"]) {
-    await copyFile(new URL(`app/${app}`, import.meta.url), path.join(project.dir, app));
-  }
-  const report = await project.node(["llama-cpp-app.mjs"]);
+  const snippets = readSnippets(readme, README);
   return {
     command: `npm install ${args.join(" ")}`,
-    installMs,
     nodeModulesKiB: Number(du.stdout.split(/\s/)[0]),
-    docs,
-    report,
+    docs: await compileSnippets(path.join(project.dir, "doc-snippets"), snippets),
+    report: await project.node(["llama-cpp-app.mjs"]),
   };
 }
