@@ -17,31 +17,16 @@ const api = createApiTracer({ onError });
 const core = createCoreTracer({ onError });
 const enabledBefore = { api: api.enabled, core: core.enabled };
 
-// Later, the application's own SDK, registered through require.
+// Later, the application's own SDK, loaded and registered through require; then one
+// request through both layers (the shared helpers, through require(esm)).
 const { trace } = require("@opentelemetry/api");
-let provider;
-let exporter;
-if (stack === "sdk2") {
-  const sdk = require("@opentelemetry/sdk-trace-base");
-  exporter = new sdk.InMemorySpanExporter();
-  provider = new sdk.BasicTracerProvider({
-    spanProcessors: [new sdk.SimpleSpanProcessor(exporter)],
-  });
-} else {
-  const sdk = require("@opentelemetry/sdk-trace");
-  exporter = new sdk.InMemorySpanExporter();
-  provider = new sdk.TracerProvider({
-    spanProcessors: [new sdk.SimpleSpanProcessor({ exporter })],
-  });
-}
-const registered = trace.setGlobalTracerProvider(provider);
-
-// One request through both layers (the shared helpers, through require(esm)).
 const { oneRequest } = require("./one-request.mjs");
-const { describeSpan } = require("./spans.mjs");
-const handle = oneRequest(api, core, "cjs-0");
-const spans = exporter.getFinishedSpans().map(describeSpan);
-provider.shutdown().then(() => {
+const { describeSpan, inMemorySdk } = require("./spans.mjs");
+inMemorySdk(stack, require).then(async ({ provider, exporter }) => {
+  const registered = trace.setGlobalTracerProvider(provider);
+  const handle = oneRequest(api, core, "cjs-0");
+  const spans = exporter.getFinishedSpans().map(describeSpan);
+  await provider.shutdown();
   process.stdout.write(
     `${JSON.stringify({
       stack,

@@ -6,15 +6,16 @@ const KIND_NAMES = ["INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER"];
 /**
  * The SDK as each line's users build it: SDK 2's `BasicTracerProvider` takes the exporter
  * itself, SDK 3's `TracerProvider` (from `@opentelemetry/sdk-trace`) takes `{ exporter }`.
+ * `load` is how the application loads it: `import()`, or a CommonJS app's `require`.
  */
-export async function inMemorySdk(stack) {
+export async function inMemorySdk(stack, load = (name) => import(name)) {
   if (stack === "sdk2") {
-    const sdk = await import("@opentelemetry/sdk-trace-base");
+    const sdk = await load("@opentelemetry/sdk-trace-base");
     const exporter = new sdk.InMemorySpanExporter();
     const processor = new sdk.SimpleSpanProcessor(exporter);
     return { exporter, provider: new sdk.BasicTracerProvider({ spanProcessors: [processor] }) };
   }
-  const sdk = await import("@opentelemetry/sdk-trace");
+  const sdk = await load("@opentelemetry/sdk-trace");
   const exporter = new sdk.InMemorySpanExporter();
   const processor = new sdk.SimpleSpanProcessor({ exporter });
   return { exporter, provider: new sdk.TracerProvider({ spanProcessors: [processor] }) };
