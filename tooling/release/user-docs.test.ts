@@ -1,8 +1,15 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { readSnippets, readUserDocSnippets, snippetModule } from "./doc-snippets.mjs";
+import {
+  compileSnippets,
+  readSnippets,
+  readUserDocSnippets,
+  snippetModule,
+} from "./doc-snippets.mjs";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -94,6 +101,18 @@ describe("the code in what users read", () => {
     });
     const { source, offset } = snippetModule(ts as NonNullable<typeof ts>);
     expect(source.split("\n")[offset]).toBe("console.log(step);");
+  });
+
+  it("fails to compile when it no longer matches, naming the document's line", async () => {
+    const markdown = "<!-- snippet context\ndeclare const n: number;\n-->\n```ts\nn.trim();\n```\n";
+    const dir = await mkdtemp(join(tmpdir(), "llm-journey-snippets-"));
+    try {
+      const { compiled, problems } = await compileSnippets(dir, readSnippets(markdown, "x.md"));
+      expect(compiled).toBe(1);
+      expect(problems).toEqual(["x.md:5: TS2339 Property 'trim' does not exist on type 'number'."]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("includes every TypeScript and JavaScript block of the READMEs and docs/", () => {
