@@ -46,7 +46,11 @@ export function run(command, args, { cwd, timeoutMs = 300_000, env = childEnv() 
     child.stderr.setEncoding("utf8").on("data", (chunk) => (output.stderr += chunk));
     const timer = setTimeout(() => {
       output.stderr += `\n${command} timed out after ${timeoutMs} ms`;
-      process.kill(-(child.pid ?? 0), "SIGKILL");
+      try {
+        if (child.pid) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // It ended on its own meanwhile.
+      }
     }, timeoutMs);
     /** @param {number} code */
     const done = (code) => {
