@@ -33,20 +33,6 @@ const LANGS = /** @type {Record<string, "ts" | "js">} */ ({
 });
 
 /**
- * The Markdown files users read that may hold code, relative to `root`.
- * @param {string} root
- */
-export function userDocFiles(root) {
-  const docs = readdirSync(path.join(root, "docs"))
-    .filter((name) => name.endsWith(".md"))
-    .map((name) => `docs/${name}`);
-  const readmes = readdirSync(path.join(root, "packages"))
-    .map((folder) => `packages/${folder}/README.md`)
-    .filter((file) => existsSync(path.join(root, file)));
-  return ["README.md", ...docs.sort(), ...readmes.sort()];
-}
-
-/**
  * The TypeScript and JavaScript blocks of one Markdown text.
  * @param {string} text
  * @param {string} file the name reported with each block
@@ -69,11 +55,17 @@ export function readSnippets(text, file) {
 }
 
 /**
- * Every block of the user docs under `root`.
+ * Every block of the Markdown users read: the root README, docs/ and each package's README.
  * @param {string} root
  */
 export function readUserDocSnippets(root) {
-  return userDocFiles(root).flatMap((file) =>
+  const docs = readdirSync(path.join(root, "docs"))
+    .filter((name) => name.endsWith(".md"))
+    .map((name) => `docs/${name}`);
+  const readmes = readdirSync(path.join(root, "packages"))
+    .map((folder) => `packages/${folder}/README.md`)
+    .filter((file) => existsSync(path.join(root, file)));
+  return ["README.md", ...docs.sort(), ...readmes.sort()].flatMap((file) =>
     readSnippets(readFileSync(path.join(root, file), "utf8"), file),
   );
 }

@@ -67,21 +67,6 @@ export function run(command, args, { cwd, timeoutMs = 300_000, env = childEnv() 
 }
 
 /**
- * Runs a command with its output going straight to the terminal (for the release flow).
- * @param {string} command
- * @param {string[]} args
- * @param {{ cwd?: string, env?: NodeJS.ProcessEnv }} [options]
- * @returns {Promise<number>} the exit code
- */
-export function runVisible(command, args, { cwd, env = process.env } = {}) {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd, env, stdio: "inherit" });
-    child.on("error", () => resolve(-1));
-    child.on("close", (code) => resolve(code ?? -1));
-  });
-}
-
-/**
  * The last non-empty lines of some output.
  * @param {string} text
  * @param {number} [count]
