@@ -1,13 +1,6 @@
 // Installs the layers next to the OpenTelemetry stacks users have today, with the exact
-// commands of docs/install.md's "Installing a single layer", and runs the apps of `app/`
-// there (see README.md):
-//
-//   sdk2: Node 20 or later, @opentelemetry/api 1.9, SDK 2 (sdk-trace-base 2.x)
-//   sdk3: Node 22.15 or later, @opentelemetry/api 1.10, SDK 3 (sdk-trace 3.x)
-//
-// Each stack gets a scratch project outside the workspace, on that stack's Node (Node 22
-// comes from the `node@22` package, installed into a scratch folder); the commands run
-// with plain npm and no flags, the layers coming from freshly packed tarballs.
+// commands of docs/install.md, each stack in a scratch project on its own Node, and runs
+// the apps of `app/` there. README.md describes the stacks and what each app shows.
 
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, readdir, writeFile } from "node:fs/promises";

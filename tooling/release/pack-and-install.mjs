@@ -1,18 +1,12 @@
 #!/usr/bin/env node
-// Proves that every publishable package works when a user installs it alone from npm.
+// Proves that every publishable package works when a user installs it alone from npm: each
+// is packed with pnpm (which turns `workspace:^` into real ranges), its packed files
+// checked, installed into a fresh project outside the workspace with only what it declares
+// (internal dependencies from their own tarballs, as they are not published yet), loaded
+// with import and require(), type-checked as a strict user would, and linted with publint
+// and arethetypeswrong. docs/releasing.md ("What the pack-and-install check enforces")
+// lists every step and what fails it.
 //
-// For each package: pack it with pnpm (which turns `workspace:^` into real ranges); check
-// the packed package.json and files; install the tarball into a fresh project outside the
-// workspace with nothing but its declared dependencies (the internal ones from their own
-// tarballs, as they are not published yet) and its peers; import every entry point from
-// plain ESM JavaScript and require() it from CommonJS; type-check a strict TypeScript
-// consumer against it, whose declared exports must be the ones the JavaScript has; run
-// publint and arethetypeswrong on the tarball. Source maps must lead to files in the
-// tarball. A package with optional peers must load and type-check its main entry without
-// them first: an application that brings its own SDK needs none.
-//
-// Library: `checkPackages(dirs, options)` returns a result per package, step by step; a
-// failed pack or install ends the package's check.
 // CLI: `node tooling/release/pack-and-install.mjs [--package NAME]... [--keep]` prints a
 // summary and exits 1 when a step fails. Build the packages first.
 
