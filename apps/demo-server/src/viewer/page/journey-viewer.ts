@@ -132,6 +132,10 @@ export function startJourneyViewer(options: { refreshMs: number; model: string }
     };
   }
 
+  function textOr(value) {
+    return typeof value === "string" ? value : "?";
+  }
+
   function spanDurationMs(span) {
     if (!span) return null;
     const start = toNs(span.startTimeUnixNano);
@@ -610,18 +614,8 @@ export function startJourneyViewer(options: { refreshMs: number; model: string }
         svgEl(
           "title",
           {},
-          row.name +
-            " (" +
-            (typeof row.span.kind === "string" ? row.span.kind : "?") +
-            ", " +
-            (typeof row.span.scope === "string" ? row.span.scope : "?") +
-            ")\n" +
-            formatMs(row.start) +
-            " → " +
-            formatMs(row.end) +
-            " ms  (" +
-            formatMs(row.end - row.start) +
-            " ms)",
+          `${row.name} (${textOr(row.span.kind)}, ${textOr(row.span.scope)})\n` +
+            `${formatMs(row.start)} → ${formatMs(row.end)} ms  (${formatMs(row.end - row.start)} ms)`,
         ),
       );
       group.appendChild(bar);
@@ -638,15 +632,8 @@ export function startJourneyViewer(options: { refreshMs: number; model: string }
           svgEl(
             "title",
             {},
-            SEGMENT_LABELS[segment.kind] +
-              ": " +
-              formatMs(segment.end - segment.start) +
-              " ms (" +
-              formatMs(segment.start) +
-              " → " +
-              formatMs(segment.end) +
-              " ms)\n" +
-              segment.note,
+            `${SEGMENT_LABELS[segment.kind]}: ${formatMs(segment.end - segment.start)} ms ` +
+              `(${formatMs(segment.start)} → ${formatMs(segment.end)} ms)\n${segment.note}`,
           ),
         );
         seg.appendChild(
@@ -720,24 +707,7 @@ export function startJourneyViewer(options: { refreshMs: number; model: string }
           cy = top + 8;
         g.appendChild(
           svgEl("path", {
-            d:
-              "M" +
-              marker.x +
-              " " +
-              (cy - s) +
-              " L" +
-              (marker.x + s) +
-              " " +
-              cy +
-              " L" +
-              marker.x +
-              " " +
-              (cy + s) +
-              " L" +
-              (marker.x - s) +
-              " " +
-              cy +
-              " Z",
+            d: `M${marker.x} ${cy - s} L${marker.x + s} ${cy} L${marker.x} ${cy + s} L${marker.x - s} ${cy} Z`,
             fill: color,
             stroke: "#ffffff",
             "stroke-width": 1,
@@ -814,21 +784,26 @@ export function startJourneyViewer(options: { refreshMs: number; model: string }
           el("td", "num muted", previous === null ? "" : `+${(event.t - previous).toFixed(3)}`),
         );
         previous = event.t;
-        tr.appendChild(el("td", "mono", typeof item.span.name === "string" ? item.span.name : "?"));
+        tr.appendChild(el("td", "mono", textOr(item.span.name)));
         tr.appendChild(el("td", "event-name", event.name));
         const attrsCell = el("td");
-        const list = el("div", "attrs");
-        Object.keys(event.attributes).forEach((key) => {
-          const chip = el("span", KEY_ATTRIBUTES.indexOf(key) >= 0 ? "attr key-attr" : "attr");
-          chip.appendChild(el("span", "k", `${key}=`));
-          chip.appendChild(document.createTextNode(formatValue(event.attributes[key])));
-          list.appendChild(chip);
-        });
-        attrsCell.appendChild(list);
+        attrsCell.appendChild(attributeChips(event.attributes, KEY_ATTRIBUTES));
         tr.appendChild(attrsCell);
         return tr;
       }),
     );
+  }
+
+  /** Each attribute as a `key=value` chip; those of `highlighted` stand out. */
+  function attributeChips(attributes, highlighted: string[]) {
+    const list = el("div", "attrs");
+    Object.keys(attributes).forEach((key) => {
+      const chip = el("span", highlighted.includes(key) ? "attr key-attr" : "attr");
+      chip.appendChild(el("span", "k", `${key}=`));
+      chip.appendChild(document.createTextNode(formatValue(attributes[key])));
+      list.appendChild(chip);
+    });
+    return list;
   }
 
   function renderSpanAttributes(summary) {
@@ -837,26 +812,9 @@ export function startJourneyViewer(options: { refreshMs: number; model: string }
       host,
       summary.spans.map((span) => {
         const wrap = el("div", "span-attrs");
-        wrap.appendChild(
-          el(
-            "h4",
-            "",
-            (typeof span.name === "string" ? span.name : "?") +
-              "  ·  " +
-              (typeof span.scope === "string" ? span.scope : "?") +
-              "  ·  span " +
-              (typeof span.spanId === "string" ? span.spanId : "?"),
-          ),
-        );
-        const list = el("div", "attrs");
-        const attributes = attrsOf(span);
-        Object.keys(attributes).forEach((key) => {
-          const chip = el("span", "attr");
-          chip.appendChild(el("span", "k", `${key}=`));
-          chip.appendChild(document.createTextNode(formatValue(attributes[key])));
-          list.appendChild(chip);
-        });
-        wrap.appendChild(list);
+        const title = `${textOr(span.name)}  ·  ${textOr(span.scope)}  ·  span ${textOr(span.spanId)}`;
+        wrap.appendChild(el("h4", "", title));
+        wrap.appendChild(attributeChips(attrsOf(span), []));
         return wrap;
       }),
     );
@@ -866,13 +824,11 @@ export function startJourneyViewer(options: { refreshMs: number; model: string }
 
   function showError(message) {
     const box = byId("error-state");
-    box.textContent =
-      "Could not load journeys from " +
-      ENDPOINT +
-      ": " +
-      message +
-      (state.everLoaded ? ". Showing the last data received." : ".") +
-      (byId<HTMLInputElement>("auto-refresh").checked ? " Retrying automatically." : "");
+    const kept = state.everLoaded ? ". Showing the last data received." : ".";
+    const retrying = byId<HTMLInputElement>("auto-refresh").checked
+      ? " Retrying automatically."
+      : "";
+    box.textContent = `Could not load journeys from ${ENDPOINT}: ${message}${kept}${retrying}`;
     box.hidden = false;
   }
 
@@ -941,14 +897,11 @@ export function startJourneyViewer(options: { refreshMs: number; model: string }
   function init() {
     const origin =
       location.origin && location.origin !== "null" ? location.origin : "http://127.0.0.1:8000";
-    byId("sample-curl").textContent =
-      "curl " +
-      origin +
-      "/v1/chat/completions \\\n" +
-      "  -H 'content-type: application/json' \\\n" +
-      '  -d \'{"model": "' +
-      MODEL +
-      '", "max_tokens": 32, "messages": [{"role": "user", "content": "Hello"}]}\'';
+    byId("sample-curl").textContent = [
+      `curl ${origin}/v1/chat/completions \\`,
+      "  -H 'content-type: application/json' \\",
+      `  -d '{"model": "${MODEL}", "max_tokens": 32, "messages": [{"role": "user", "content": "Hello"}]}'`,
+    ].join("\n");
     byId("auto-refresh").addEventListener("change", () => {
       if (byId<HTMLInputElement>("auto-refresh").checked) load();
       else schedule();

@@ -70,15 +70,7 @@ export function formatClock(ns) {
   if (ns === null) return "—";
   const date = new Date(Number(ns / 1000000n));
   const pad = (n, width) => String(n).padStart(width, "0");
-  return (
-    pad(date.getHours(), 2) +
-    ":" +
-    pad(date.getMinutes(), 2) +
-    ":" +
-    pad(date.getSeconds(), 2) +
-    "." +
-    pad(date.getMilliseconds(), 3)
-  );
+  return `${pad(date.getHours(), 2)}:${pad(date.getMinutes(), 2)}:${pad(date.getSeconds(), 2)}.${pad(date.getMilliseconds(), 3)}`;
 }
 
 /** What the list shows for one journey. */

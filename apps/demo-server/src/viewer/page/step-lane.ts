@@ -137,16 +137,8 @@ function stepTooltip(step) {
     `this request: ${workOf(step.mine.phase, step.mine.tokens)}`,
     `shared with: ${shared.length ? shared.join(", ") : "nobody"}`,
     `batch: prefill ${orDash(step.prefill)} tokens, decode ${orDash(step.decode)} sequences`,
-    "running " +
-      orDash(step.running) +
-      " · waiting " +
-      orDash(step.waiting) +
-      " · KV blocks " +
-      orDash(step.kvUsed) +
-      " / " +
-      orDash(step.kvTotal) +
-      " · preempted " +
-      orDash(step.preemptions),
+    `running ${orDash(step.running)} · waiting ${orDash(step.waiting)} · ` +
+      `KV blocks ${orDash(step.kvUsed)} / ${orDash(step.kvTotal)} · preempted ${orDash(step.preemptions)}`,
   ].join("\n");
 }
 
