@@ -9,14 +9,6 @@ export const ENGINES = ["simulated", "llama-cpp"] as const;
 export type EngineKind = (typeof ENGINES)[number];
 export type TracingMode = (typeof TRACING_MODES)[number];
 
-function isTracingMode(value: string): value is TracingMode {
-  return (TRACING_MODES as readonly string[]).includes(value);
-}
-
-function isEngineKind(value: string): value is EngineKind {
-  return (ENGINES as readonly string[]).includes(value);
-}
-
 /** Everything the demo server can be told, from flags and environment variables. */
 export interface ServerConfig {
   host: string;
@@ -153,6 +145,24 @@ export const USAGE = `Usage: npm run demo -- [flags]
   --help                               this text
 OTEL_SERVICE_NAME names the service (default llm-journey-demo).`;
 
+/**
+ * The parser's options, read off `USAGE`, so a flag is written once: a flag followed by
+ * the name of its value takes a value, any other is a switch. Then the spellings `USAGE`
+ * does not list: the plain positive of a negative flag, and the negation of a switch.
+ */
+const OPTIONS = Object.fromEntries([
+  ...[...USAGE.matchAll(/^ {2}--([a-z-]+)( \S)?/gm)].map(([, name, value]) => [
+    name,
+    { type: value === undefined ? ("boolean" as const) : ("string" as const) },
+  ]),
+  ...[
+    "journey-tracing",
+    "trust-client-trace-context",
+    "no-follow-client-sampling",
+    "no-capture-content",
+  ].map((name) => [name, { type: "boolean" as const }]),
+]);
+
 /** A configuration mistake: the message says which flag and what was wrong. */
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
@@ -196,54 +206,9 @@ export function parseConfig(
   argv: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
 ): ServerConfig | "help" {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, unknown>;
   try {
-    values = parseArgs({
-      args: [...argv],
-      strict: true,
-      options: {
-        host: { type: "string" },
-        port: { type: "string" },
-        "enable-journey-tracing": { type: "boolean" },
-        "journey-tracing": { type: "boolean" },
-        "no-journey-tracing": { type: "boolean" },
-        "journey-tracing-sample-rate": { type: "string" },
-        "otlp-traces-endpoint": { type: "string" },
-        "trust-client-trace-context": { type: "boolean" },
-        "no-trust-client-trace-context": { type: "boolean" },
-        "follow-client-sampling": { type: "boolean" },
-        "no-follow-client-sampling": { type: "boolean" },
-        "capture-content": { type: "boolean" },
-        "no-capture-content": { type: "boolean" },
-        "attribute-value-length-limit": { type: "string" },
-        "journey-store-max-bytes": { type: "string" },
-        "tracing-mode": { type: "string" },
-        engine: { type: "string" },
-        model: { type: "string" },
-        threads: { type: "string" },
-        "max-journey-age-ms": { type: "string" },
-        "step-tracing-sample-rate": { type: "string" },
-        "step-tracing-slow-ms": { type: "string" },
-        "step-tracing-max-per-second": { type: "string" },
-        "max-num-seqs": { type: "string" },
-        "max-num-batched-tokens": { type: "string" },
-        "num-kv-blocks": { type: "string" },
-        "block-size": { type: "string" },
-        "step-time-base-ms": { type: "string" },
-        "step-time-per-prefill-token-ms": { type: "string" },
-        "step-time-per-decode-seq-ms": { type: "string" },
-        fast: { type: "boolean" },
-        "inject-engine-error-rate": { type: "string" },
-        "request-timeout-ms": { type: "string" },
-        "upload-timeout-ms": { type: "string" },
-        "max-queued-requests": { type: "string" },
-        "max-pipelined-requests": { type: "string" },
-        "engine-heartbeat-timeout-ms": { type: "string" },
-        "shutdown-grace-ms": { type: "string" },
-        "log-level": { type: "string" },
-        help: { type: "boolean" },
-      },
-    }).values;
+    values = parseArgs({ args: [...argv], strict: true, options: OPTIONS }).values;
   } catch (error) {
     throw new ConfigError(`${(error as Error).message}\n\n${USAGE}`);
   }
@@ -267,16 +232,8 @@ export function parseConfig(
       "--follow-client-sampling needs the client's traceparent: it cannot be combined with --no-trust-client-trace-context",
     );
   }
-  const mode = str("tracing-mode") ?? "spans";
-  if (!isTracingMode(mode)) {
-    throw new ConfigError(
-      `--tracing-mode must be one of: ${TRACING_MODES.join(", ")} (got ${mode})`,
-    );
-  }
-  const kind = str("engine") ?? (env.ENGINE || "simulated");
-  if (!isEngineKind(kind)) {
-    throw new ConfigError(`--engine must be one of: ${ENGINES.join(", ")} (got ${kind})`);
-  }
+  const mode = oneOf("tracing-mode", str("tracing-mode") ?? "spans", TRACING_MODES);
+  const kind = oneOf("engine", str("engine") ?? (env.ENGINE || "simulated"), ENGINES);
   const modelPath = str("model") ?? (env.MODEL || undefined);
   if (kind === "llama-cpp") {
     // The simulated engine's shape and tracing modes mean nothing over llama.cpp.
@@ -434,6 +391,13 @@ function checkedUrl(url: string): string {
   } catch {
     throw new ConfigError(`--otlp-traces-endpoint must be an http(s) URL, got ${url}`);
   }
+}
+
+function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new ConfigError(`--${flag} must be one of: ${allowed.join(", ")} (got ${value})`);
+  }
+  return value as T;
 }
 
 function number(flag: string, raw: string | undefined, fallback: number): number {

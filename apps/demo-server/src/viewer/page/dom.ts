@@ -28,3 +28,11 @@ export function svgEl(
   if (text !== undefined && text !== null) node.textContent = String(text);
   return node;
 }
+
+/** A lane's name and the line under it, in the timeline's left gutter, from the lane's top `y`. */
+export function gutterLabels(y: number, name: string, detail: string, detailColor = "#57606a") {
+  return [
+    svgEl("text", { x: 14, y: y + 11, "font-size": 13, "font-weight": 600, fill: "#1f2328" }, name),
+    svgEl("text", { x: 14, y: y + 26, "font-size": 11, fill: detailColor }, detail),
+  ];
+}

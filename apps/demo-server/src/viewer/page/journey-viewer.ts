@@ -2,7 +2,7 @@
  * The journey viewer: polls `/debug/journeys?limit=50`, lists the journeys and draws the
  * selected one's spans on one time axis, with its events, phases and sampled steps.
  */
-import { byId, el, svgEl } from "./dom.js";
+import { byId, el, gutterLabels, svgEl } from "./dom.js";
 import {
   attrsOf,
   eventsOf,
@@ -576,25 +576,8 @@ export function startJourneyViewer(options: { refreshMs: number; model: string }
       }
 
       // Gutter: span name, layer and duration.
-      group.appendChild(
-        svgEl(
-          "text",
-          { x: 14, y: barY + 11, "font-size": 13, "font-weight": 600, fill: "#1f2328" },
-          row.name,
-        ),
-      );
-      group.appendChild(
-        svgEl(
-          "text",
-          {
-            x: 14,
-            y: barY + 26,
-            "font-size": 11,
-            fill: row.isError ? "#cf222e" : "#57606a",
-          },
-          `${row.role + (row.isError ? " · ERROR" : "")} · ${formatMs(row.end - row.start)} ms`,
-        ),
-      );
+      const detail = `${row.role + (row.isError ? " · ERROR" : "")} · ${formatMs(row.end - row.start)} ms`;
+      group.append(...gutterLabels(barY, row.name, detail, row.isError ? "#cf222e" : undefined));
 
       const bx = x(row.start);
       const bw = Math.max(2, x(row.end) - bx);

@@ -3,7 +3,7 @@
  * `/debug/steps` whose links lead to the journey's `llm_core` span, drawn as a lane under
  * the timeline and listed in a table. It keeps the last answer of `/debug/steps` itself.
  */
-import { byId, el, svgEl } from "./dom.js";
+import { byId, el, gutterLabels, svgEl } from "./dom.js";
 import { formatMs, isObject, msSince, numAttr, strAttr, toNs } from "./span-data.js";
 
 /** The last `/debug/steps` answer: its text, its spans, or why there is none. */
@@ -147,20 +147,7 @@ export function drawStepLane(svg, steps, x, top, width) {
   const laneY = top + 12;
   const group = svgEl("g", { class: "step-lane", "data-testid": "step-lane" });
   group.appendChild(svgEl("line", { x1: 0, x2: width, y1: top, y2: top, stroke: "#eaeef2" }));
-  group.appendChild(
-    svgEl(
-      "text",
-      { x: 14, y: laneY + 11, "font-size": 13, "font-weight": 600, fill: "#1f2328" },
-      "llm_step",
-    ),
-  );
-  group.appendChild(
-    svgEl(
-      "text",
-      { x: 14, y: laneY + 26, "font-size": 11, fill: "#57606a" },
-      plural(steps.length, "sampled step"),
-    ),
-  );
+  group.append(...gutterLabels(laneY, "llm_step", plural(steps.length, "sampled step")));
   steps.forEach((step) => {
     const sx = x(step.start);
     const sw = Math.max(4, x(step.end) - sx);
