@@ -186,50 +186,25 @@ function journeyStreamPlugin(value: JourneyStreamPlugin): JourneyStreamPlugin {
   return value;
 }
 
-function number(value: unknown, name: string): number {
-  if (typeof value !== "number" || Number.isNaN(value)) {
-    throw new TypeError(`${name} must be a number, got ${describe(value)}`);
-  }
-  return value;
+/**
+ * A check of a numeric option: a `TypeError` for anything but a number, a `RangeError`
+ * naming `what` it must be for a number that fails `test`.
+ */
+function rule(what: string, test: (n: number) => boolean) {
+  return (value: unknown, name: string): number => {
+    if (typeof value !== "number" || Number.isNaN(value)) {
+      throw new TypeError(`${name} must be a number, got ${describe(value)}`);
+    }
+    if (!test(value)) throw new RangeError(`${name} must be ${what}, got ${describe(value)}`);
+    return value;
+  };
 }
 
-function positiveInteger(value: unknown, name: string): number {
-  const n = number(value, name);
-  if (!Number.isSafeInteger(n) || n < 1) {
-    throw new RangeError(`${name} must be a positive integer, got ${describe(value)}`);
-  }
-  return n;
-}
-
-function integer(value: unknown, name: string): number {
-  const n = number(value, name);
-  if (!Number.isSafeInteger(n)) {
-    throw new RangeError(`${name} must be an integer, got ${describe(value)}`);
-  }
-  return n;
-}
-
-function nonNegative(value: unknown, name: string): number {
-  const n = number(value, name);
-  if (!Number.isFinite(n) || n < 0) {
-    throw new RangeError(`${name} must be a finite number >= 0, got ${describe(value)}`);
-  }
-  return n;
-}
-
-function positiveNumber(value: unknown, name: string): number {
-  const n = number(value, name);
-  if (!Number.isFinite(n) || n <= 0) {
-    throw new RangeError(`${name} must be a finite number > 0, got ${describe(value)}`);
-  }
-  return n;
-}
-
-function fraction(value: unknown, name: string): number {
-  const n = number(value, name);
-  if (n < 0 || n > 1) throw new RangeError(`${name} must be in [0, 1], got ${describe(value)}`);
-  return n;
-}
+const positiveInteger = rule("a positive integer", (n) => Number.isSafeInteger(n) && n >= 1);
+const integer = rule("an integer", Number.isSafeInteger);
+const nonNegative = rule("a finite number >= 0", (n) => Number.isFinite(n) && n >= 0);
+const positiveNumber = rule("a finite number > 0", (n) => Number.isFinite(n) && n > 0);
+const fraction = rule("in [0, 1]", (n) => n >= 0 && n <= 1);
 
 function assertUrl(value: unknown, name: string): void {
   if (typeof value !== "string" || !URL.canParse(value)) {
