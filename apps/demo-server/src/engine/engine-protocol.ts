@@ -18,46 +18,18 @@ export interface AddMessage extends Omit<GenerationRequest, "incomingHeaders" | 
   readonly type: "add";
 }
 
-/** API → engine: finish a request as `aborted` (the client went away, a timeout…). */
-export interface AbortMessage {
-  readonly type: "abort";
-  readonly requestId: string;
-}
-
-/** API → engine: reply with a `stats` message carrying the same `id`. */
-export interface StatsRequestMessage {
-  readonly type: "stats-request";
-  readonly id: number;
-}
-
-/** API → engine: reply with a `journeys` message carrying the same `id`. */
-export interface JourneysRequestMessage {
-  readonly type: "journeys-request";
-  readonly id: number;
-}
-
-/** API → engine: abort everything, end every span, flush, reply `shutdown-complete`. */
-export interface ShutdownMessage {
-  readonly type: "shutdown";
-}
-
 /** Both ways: the HTTP thread asks, the engine answers as soon as its event loop is free. */
-export interface HeartbeatMessage {
-  readonly type: "heartbeat";
-}
+type HeartbeatMessage = { readonly type: "heartbeat" };
 
 export type ToEngineMessage =
   | AddMessage
-  | AbortMessage
-  | StatsRequestMessage
-  | JourneysRequestMessage
-  | ShutdownMessage
+  /** Finish a request as `aborted` (the client went away, a timeout…). */
+  | { readonly type: "abort"; readonly requestId: string }
+  /** Reply with a `stats` (or `journeys`) message carrying the same `id`. */
+  | { readonly type: "stats-request" | "journeys-request"; readonly id: number }
+  /** Abort everything, end every span, flush, reply `shutdown-complete`. */
+  | { readonly type: "shutdown" }
   | HeartbeatMessage;
-
-/** Engine → API: the worker is up and takes requests. */
-export interface ReadyMessage {
-  readonly type: "ready";
-}
 
 /** Engine → API: a request's `token` event, with its prompt tokens (counted by then). */
 export type TokensMessage = Omit<TokenEvent, "type"> & {
@@ -66,47 +38,23 @@ export type TokensMessage = Omit<TokenEvent, "type"> & {
   readonly promptTokens: number;
 };
 
-/** Engine → API: a request's `finished` event, its last message. */
-export type FinishedMessage = FinishedEvent & { readonly requestId: string };
-
-/** Engine → API: ended `llm_core` and `llm_step` spans, batched. */
-export interface SpansMessage {
-  readonly type: "spans";
-  readonly spans: ForwardedSpan[];
-}
-
-/** Engine → API: the second journey stream's records of one step (`tracing.journeyStream`). */
-export interface JourneyRecordsMessage {
-  readonly type: "journey-records";
-  /** Opaque here: only the stream's plug-in, on both sides, knows their shape. */
-  readonly records: unknown;
-}
-
-/** Engine → API: live counts, periodically (no `id`) or in reply to `stats-request`. */
-export interface StatsMessage extends EngineCounts {
-  readonly type: "stats";
-  readonly id?: number;
-}
-
-/** Engine → API: the core tracer's open journeys, in reply to `journeys-request`. */
-export interface JourneysMessage {
-  readonly type: "journeys";
-  readonly id: number;
-  readonly journeys: OpenCoreJourney[];
-}
-
-/** Engine → API: everything was aborted, ended and flushed; the worker may be stopped. */
-export interface ShutdownCompleteMessage {
-  readonly type: "shutdown-complete";
-}
-
 export type FromEngineMessage =
-  | ReadyMessage
+  /** The worker is up and takes requests. */
+  | { readonly type: "ready" }
   | TokensMessage
-  | FinishedMessage
-  | SpansMessage
-  | JourneyRecordsMessage
-  | StatsMessage
-  | JourneysMessage
-  | ShutdownCompleteMessage
+  /** A request's `finished` event, its last message. */
+  | (FinishedEvent & { readonly requestId: string })
+  /** Ended `llm_core` and `llm_step` spans, batched. */
+  | { readonly type: "spans"; readonly spans: ForwardedSpan[] }
+  /**
+   * The second journey stream's records of one step (`tracing.journeyStream`): opaque
+   * here, only the stream's plug-in, on both sides, knows their shape.
+   */
+  | { readonly type: "journey-records"; readonly records: unknown }
+  /** Live counts, periodically (no `id`) or in reply to `stats-request`. */
+  | (EngineCounts & { readonly type: "stats"; readonly id?: number })
+  /** The core tracer's open journeys, in reply to `journeys-request`. */
+  | { readonly type: "journeys"; readonly id: number; readonly journeys: OpenCoreJourney[] }
+  /** Everything was aborted, ended and flushed; the worker may be stopped. */
+  | { readonly type: "shutdown-complete" }
   | HeartbeatMessage;
