@@ -7,7 +7,7 @@ import {
 } from "@llm-journey/tracer-api";
 import { monotonicSeconds } from "@llm-journey/tracer-core";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { Engine, SamplingParameters } from "../engine/index.js";
+import type { Engine } from "../engine/index.js";
 import type { RequestOutcome, ServerMetrics } from "../metrics.js";
 import {
   type ChatCompletionBody,
@@ -54,9 +54,6 @@ export interface GenerationRouteDeps {
   shuttingDown: () => boolean;
 }
 
-/** OpenAI's completions endpoint defaults to 16 tokens; chat has no limit but the engine's. */
-const DEFAULT_MAX_TOKENS: Record<Endpoint, number> = { chat: 1024, completions: 16 };
-
 export function registerGenerationRoutes(app: FastifyInstance, deps: GenerationRouteDeps): void {
   app.decorateRequest("journey", null);
   app.decorateRequest("generationId", null);
@@ -94,54 +91,46 @@ export function registerGenerationRoutes(app: FastifyInstance, deps: GenerationR
       if (deps.shuttingDown()) throw new JourneyError("shutdown", "the server is shutting down");
     };
 
-  const handle =
-    (
-      endpoint: Endpoint,
-      paramsOf: (body: never) => Omit<GenerationParams, "endpoint" | "requestId">,
-    ) =>
-    async (request: FastifyRequest, reply: FastifyReply) => {
-      const signal = deps.connections.signal(request.raw, reply.raw);
-      // A pipelined request whose connection closed while its body was parsed.
-      if (signal.aborted) throw new JourneyError("client_disconnect", "the client left");
-      let release: () => void;
-      try {
-        release = deps.admission.admit(request.raw);
-      } catch (refusal) {
-        // Counted as refused now: the refusal is decided, even if its answer waits in a
-        // pipeline behind others and its client leaves before reading it.
-        request.outcomeCounted = true;
-        deps.metrics.countRequest(endpoint, "overloaded");
-        throw refusal;
-      }
-      try {
-        return await generate(endpoint, paramsOf, request, reply, signal);
-      } finally {
-        release();
-      }
-    };
+  const handle = (endpoint: Endpoint) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const signal = deps.connections.signal(request.raw, reply.raw);
+    // A pipelined request whose connection closed while its body was parsed.
+    if (signal.aborted) throw new JourneyError("client_disconnect", "the client left");
+    let release: () => void;
+    try {
+      release = deps.admission.admit(request.raw);
+    } catch (refusal) {
+      // Counted as refused now: the refusal is decided, even if its answer waits in a
+      // pipeline behind others and its client leaves before reading it.
+      request.outcomeCounted = true;
+      deps.metrics.countRequest(endpoint, "overloaded");
+      throw refusal;
+    }
+    try {
+      return await generate(endpoint, request, reply, signal);
+    } finally {
+      release();
+    }
+  };
 
   const generate = async (
     endpoint: Endpoint,
-    paramsOf: (body: never) => Omit<GenerationParams, "endpoint" | "requestId">,
     request: FastifyRequest,
     reply: FastifyReply,
     signal: AbortSignal,
   ) => {
     const journey = request.journey as JourneyHandle;
-    const params: GenerationParams = {
-      endpoint,
-      requestId: request.generationId as string,
-      ...paramsOf(request.body as never),
-    };
+    const body = request.body as GenerationBody;
+    const params = paramsOf(endpoint, request.generationId as string, body);
+    const { seed: _seed, ...sampled } = params.sampling;
     journey.setRequestAttributes({
       operation: endpoint === "chat" ? "chat" : "text_completion",
       model: params.model,
       maxTokens: params.maxTokens,
       stream: params.stream,
-      ...samplingOf(request.body as ChatCompletionBody),
+      ...sampled,
+      ...(typeof body.n === "number" ? { choiceCount: body.n } : {}),
     });
     if (journey.capturesContent) {
-      const body = request.body as Partial<ChatCompletionBody>;
       journey.setContent({
         inputMessages: body.messages ?? [{ role: "user", content: params.prompt }],
       });
@@ -182,30 +171,40 @@ export function registerGenerationRoutes(app: FastifyInstance, deps: GenerationR
   app.post("/v1/chat/completions", {
     schema: { body: chatCompletionSchema },
     onRequest: openJourney("chat"),
-    handler: handle("chat", (body: ChatCompletionBody) => ({
-      model: body.model,
-      prompt: chatPromptText(body.messages),
-      maxTokens: body.max_completion_tokens ?? body.max_tokens ?? DEFAULT_MAX_TOKENS.chat,
-      stop: stopList(body.stop),
-      sampling: enginesSampling(body),
-      stream: body.stream === true,
-      includeUsage: body.stream_options?.include_usage === true,
-    })),
+    handler: handle("chat"),
   });
-
   app.post("/v1/completions", {
     schema: { body: completionSchema },
     onRequest: openJourney("completions"),
-    handler: handle("completions", (body: CompletionBody) => ({
-      model: body.model,
-      prompt: completionPromptText(body.prompt),
-      maxTokens: body.max_tokens ?? DEFAULT_MAX_TOKENS.completions,
-      stop: stopList(body.stop),
-      sampling: enginesSampling(body),
-      stream: body.stream === true,
-      includeUsage: body.stream_options?.include_usage === true,
-    })),
+    handler: handle("completions"),
   });
+}
+
+/** Either endpoint's body, as its schema let it through: the fields of the other are absent. */
+type GenerationBody = Partial<ChatCompletionBody> & Partial<CompletionBody> & { model: string };
+
+function paramsOf(endpoint: Endpoint, requestId: string, body: GenerationBody): GenerationParams {
+  const { temperature, top_p: topP, seed } = body;
+  return {
+    endpoint,
+    requestId,
+    model: body.model,
+    prompt:
+      endpoint === "chat"
+        ? chatPromptText(body.messages ?? [])
+        : completionPromptText(body.prompt ?? ""),
+    // OpenAI's completions endpoint defaults to 16 tokens; chat has no limit but the engine's.
+    maxTokens: body.max_completion_tokens ?? body.max_tokens ?? (endpoint === "chat" ? 1024 : 16),
+    stop: typeof body.stop === "string" ? [body.stop] : (body.stop ?? []),
+    // What an engine with a real model samples with; absent fields keep its defaults.
+    sampling: {
+      ...(typeof temperature === "number" ? { temperature } : {}),
+      ...(typeof topP === "number" ? { topP } : {}),
+      ...(typeof seed === "number" ? { seed } : {}),
+    },
+    stream: body.stream === true,
+    includeUsage: body.stream_options?.include_usage === true,
+  };
 }
 
 function outcomeOfStatus(status: number): RequestOutcome {
@@ -213,34 +212,4 @@ function outcomeOfStatus(status: number): RequestOutcome {
   if (status === 499) return "client_disconnect";
   if (status === 429) return "overloaded";
   return status >= 500 ? "error" : "invalid";
-}
-
-function samplingOf(body: {
-  temperature?: number | null;
-  top_p?: number | null;
-  n?: number | null;
-}) {
-  return {
-    ...(typeof body.temperature === "number" ? { temperature: body.temperature } : {}),
-    ...(typeof body.top_p === "number" ? { topP: body.top_p } : {}),
-    ...(typeof body.n === "number" ? { choiceCount: body.n } : {}),
-  };
-}
-
-/** What an engine with a real model samples with; absent fields keep its defaults. */
-function enginesSampling(body: {
-  temperature?: number | null;
-  top_p?: number | null;
-  seed?: number | null;
-}): SamplingParameters {
-  return {
-    ...(typeof body.temperature === "number" ? { temperature: body.temperature } : {}),
-    ...(typeof body.top_p === "number" ? { topP: body.top_p } : {}),
-    ...(typeof body.seed === "number" ? { seed: body.seed } : {}),
-  };
-}
-
-function stopList(stop: string | string[] | null | undefined): string[] {
-  if (typeof stop === "string") return [stop];
-  return stop ?? [];
 }

@@ -101,6 +101,7 @@ interface SamplingFields {
   max_tokens?: number | null;
   temperature?: number | null;
   top_p?: number | null;
+  seed?: number | null;
   n?: number | null;
   stream?: boolean | null;
   stream_options?: { include_usage?: boolean } | null;
