@@ -65,7 +65,6 @@ export class EngineHost extends WorkerHost {
   private readonly scheduler: ContinuousBatchingScheduler;
   /** Cancels the step being "computed"; set while a step is in progress. */
   private cancelStep: (() => void) | undefined;
-  private stopping = false;
   /** Requests whose prompt is being counted, by id, with the function that cancels it. */
   private readonly counting = new Map<string, () => void>();
 
@@ -109,20 +108,16 @@ export class EngineHost extends WorkerHost {
     if (!this.stopCounting(requestId)) this.postOutputs([this.scheduler.abort(requestId)]);
   }
 
-  /** Live counts of the scheduler and the core tracer. */
-  override stats(): EngineCounts {
-    const scheduler = this.scheduler.stats();
+  /** Live counts of the scheduler, the prompts being counted and the second stream. */
+  protected engineCounts(): Partial<EngineCounts> {
+    const { running, waiting, kvBlocksUsed } = this.scheduler.stats();
     return {
-      activeSpans: this.coreTracer.activeSpans,
-      trackedEntries: this.coreTracer.trackedEntries,
       bufferedEntries: this.stream?.trackedEntries ?? 0,
       bufferedRecords: this.stream?.bufferedRecords ?? 0,
       counting: this.counting.size,
-      running: scheduler.running,
-      waiting: scheduler.waiting,
-      kvBlocksUsed: scheduler.kvBlocksUsed,
-      spansDropped: this.tracing.spansDropped,
-      closedByWatchdog: this.coreTracer.closedByWatchdog,
+      running,
+      waiting,
+      kvBlocksUsed,
     };
   }
 
@@ -252,25 +247,11 @@ export class EngineHost extends WorkerHost {
     if (records !== undefined) this.post({ type: "journey-records", records });
   }
 
-  /**
-   * Aborts every request (their `llm_core` spans end with `finish.status = aborted`),
-   * sends the last spans, shuts the provider down (flushing OTLP), then says so.
-   */
-  protected async shutdown(): Promise<void> {
-    if (this.stopping) return;
-    this.stopping = true;
+  /** Aborts every request: their `llm_core` spans end with `finish.status = aborted`. */
+  protected async stop(): Promise<void> {
     this.cancelStep?.();
     this.cancelStep = undefined;
-    this.stopStats();
     for (const requestId of [...this.counting.keys()]) this.stopCounting(requestId);
-    try {
-      this.postOutputs(this.scheduler.shutdown());
-      await this.tracing.shutdown();
-    } catch (error) {
-      this.onError(error, "engine shutdown");
-    } finally {
-      this.postStats(undefined, false);
-      this.post({ type: "shutdown-complete" });
-    }
+    this.postOutputs(this.scheduler.shutdown());
   }
 }

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { LlamaEngine, LlamaGeneration } from "@llm-journey/node-llama-cpp";
 import type { Llama, LlamaContext, LlamaModel } from "node-llama-cpp";
-import type { EngineCounts, FinishedEvent, SamplingParameters } from "./engine-contract.js";
+import type { EngineCounts, FinishedEvent } from "./engine-contract.js";
 import type { EngineOptions, LlamaCppOptions } from "./engine-options.js";
 import type { AddMessage, FromEngineMessage } from "./engine-protocol.js";
 import { EngineTracing } from "./engine-tracing.js";
@@ -66,7 +66,6 @@ export class LlamaEngineHost extends WorkerHost {
   private readonly generations = new Map<string, LlamaGeneration>();
   /** Each request's stream being relayed, so that shutdown waits for their last messages. */
   private readonly relays = new Set<Promise<void>>();
-  private stopping = false;
 
   private constructor(
     host: LlamaEngineHostOptions,
@@ -130,22 +129,9 @@ export class LlamaEngineHost extends WorkerHost {
     this.generations.get(requestId)?.abort();
   }
 
-  /** Live counts of the engine and the core tracer; there are no KV blocks to count here. */
-  override stats(): EngineCounts {
-    const { core, spansDropped } = this.tracing;
-    const { engine } = this.resources;
-    return {
-      activeSpans: core.activeSpans,
-      trackedEntries: core.trackedEntries,
-      bufferedEntries: 0,
-      bufferedRecords: 0,
-      counting: 0,
-      running: engine.running,
-      waiting: engine.queued,
-      kvBlocksUsed: 0,
-      spansDropped,
-      closedByWatchdog: core.closedByWatchdog,
-    };
+  /** Live counts of the engine; there are no KV blocks to count here. */
+  protected engineCounts(): Partial<EngineCounts> {
+    return { running: this.resources.engine.running, waiting: this.resources.engine.queued };
   }
 
   protected add(message: AddMessage): void {
@@ -161,7 +147,8 @@ export class LlamaEngineHost extends WorkerHost {
         prompt: message.prompt,
         maxTokens: message.maxTokens,
         stop: message.stop,
-        sampling: samplingOf(message.sampling),
+        // Named as node-llama-cpp names them; none: greedy.
+        sampling: message.sampling,
         traceHeaders: message.traceHeaders,
       });
     } catch (error) {
@@ -220,38 +207,16 @@ export class LlamaEngineHost extends WorkerHost {
 
   /**
    * Aborts every request (their `llm_core` spans end with `finish.status = aborted`),
-   * waits for their last messages, disposes the context, the model and llama.cpp, sends
-   * the last spans and flushes OTLP, then says so.
+   * waits for their last messages, then disposes the context, the model and llama.cpp.
    */
-  protected async shutdown(): Promise<void> {
-    if (this.stopping) return;
-    this.stopping = true;
-    this.stopStats();
+  protected async stop(): Promise<void> {
     const { llama, model, context, engine } = this.resources;
-    try {
-      await engine.close();
-      await Promise.all(this.relays);
-      await context.dispose();
-      await model.dispose();
-      await llama.dispose();
-      await this.tracing.shutdown();
-    } catch (error) {
-      this.tracing.onError(error, "engine shutdown");
-    } finally {
-      this.postStats(undefined, false);
-      this.post({ type: "shutdown-complete" });
-    }
+    await engine.close();
+    await Promise.all(this.relays);
+    await context.dispose();
+    await model.dispose();
+    await llama.dispose();
   }
-}
-
-/** OpenAI's sampling parameters as node-llama-cpp takes them; none: greedy. */
-function samplingOf(sampling: SamplingParameters | undefined) {
-  if (sampling === undefined) return undefined;
-  return {
-    ...(sampling.temperature !== undefined ? { temperature: sampling.temperature } : {}),
-    ...(sampling.topP !== undefined ? { topP: sampling.topP } : {}),
-    ...(sampling.seed !== undefined ? { seed: sampling.seed } : {}),
-  };
 }
 
 function messageOf(error: unknown): string {

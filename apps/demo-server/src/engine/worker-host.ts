@@ -1,15 +1,17 @@
-import type { EngineCounts } from "./engine-contract.js";
+import { type EngineCounts, ZERO_COUNTS } from "./engine-contract.js";
 import type { AddMessage, FromEngineMessage, ToEngineMessage } from "./engine-protocol.js";
 import type { EngineTracing } from "./engine-tracing.js";
 
 /**
  * What every engine does the same way in the worker: answering the HTTP thread's messages
- * (heartbeats, counts, open journeys) and pushing its counts when they change. An engine
- * host says how to add, abort and shut down, and what its counts are.
+ * (heartbeats, counts, open journeys), pushing its counts when they change, and the order
+ * of a shutdown. An engine host says how to add, abort and stop, and what it counts.
  */
 export abstract class WorkerHost {
   private readonly statsTimer: ReturnType<typeof setInterval>;
   private lastPostedStats = "";
+  /** Set by the shutdown message: new requests are then refused as `aborted`. */
+  protected stopping = false;
 
   constructor(
     /** Sends a message to the HTTP thread. */
@@ -21,13 +23,21 @@ export abstract class WorkerHost {
     this.statsTimer.unref();
   }
 
-  /** Live counts of the engine and its core tracer. */
-  abstract stats(): EngineCounts;
+  /** The engine's own counts; the core tracer's are added by `stats()`. */
+  protected abstract engineCounts(): Partial<EngineCounts>;
   protected abstract add(message: AddMessage): void;
   /** Ends the request as `aborted`; unknown ids are ignored. */
   protected abstract abort(requestId: string): void;
-  /** Aborts everything, ends and flushes every span, then posts `shutdown-complete`. */
-  protected abstract shutdown(): Promise<void>;
+  /** Aborts every request, ending its `llm_core` span, and releases the engine's resources. */
+  protected abstract stop(): Promise<void>;
+
+  /** Live counts of the engine and its core tracer. */
+  stats(): EngineCounts {
+    const { core, spansDropped } = this.tracing;
+    const { activeSpans, trackedEntries, closedByWatchdog } = core;
+    const tracer = { activeSpans, trackedEntries, closedByWatchdog, spansDropped };
+    return { ...ZERO_COUNTS, ...this.engineCounts(), ...tracer };
+  }
 
   /** Handles one message from the HTTP thread. Never throws. */
   handle(message: ToEngineMessage): void {
@@ -61,9 +71,23 @@ export abstract class WorkerHost {
     }
   }
 
-  /** Stops pushing counts: the engine is shutting down. */
-  protected stopStats(): void {
+  /**
+   * Stops the engine, sends the last spans and flushes OTLP, then says so with the final
+   * counts. Once only.
+   */
+  protected async shutdown(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
     clearInterval(this.statsTimer);
+    try {
+      await this.stop();
+      await this.tracing.shutdown();
+    } catch (error) {
+      this.tracing.onError(error, "engine shutdown");
+    } finally {
+      this.postStats(undefined, false);
+      this.post({ type: "shutdown-complete" });
+    }
   }
 
   protected postStats(id: number | undefined, onlyIfChanged: boolean): void {
