@@ -2,12 +2,19 @@ import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 // The daily loop, `npm test`: every package's and app's tests (unit, integration, end to
-// end, the viewer in Chromium) and the tooling's own fast checks. The release gates, which
+// end, the viewer in Chromium), short runs of the demo server's soak and measurements
+// (bench/vitest.harness.config.ts) and the tooling's own fast checks. The release gates, which
 // pack, install from the registry and rebuild the workspace, are `npm run test:release`
 // (vitest.release.config.ts). Each run writes a JSON report that `.ci/run` totals.
 export default defineConfig({
   test: {
-    projects: ["packages/*", "apps/*", "tooling/api-report", "tooling/release"],
+    projects: [
+      "packages/*",
+      "apps/*",
+      "bench/vitest.harness.config.ts",
+      "tooling/api-report",
+      "tooling/release",
+    ],
     // Most files wait on servers, sockets and Chromium rather than compute: twice as many
     // workers as cores halves the run on two cores, where vitest's default is one worker.
     maxWorkers: availableParallelism() * 2,

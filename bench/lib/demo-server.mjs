@@ -1,6 +1,6 @@
 // The demo server as a child process on a loopback port, and its CPU time.
 import { spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { rootPath } from "./workspace.mjs";
 
@@ -18,9 +18,10 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
 
 /**
  * Starts `node [execArgv] apps/demo-server/dist/main.js --port 0 <flags>` on 127.0.0.1
- * (of the measured checkout, or of `root`) and resolves with its URL once it prints it;
- * rejects with its output if it exits first. OTEL_* variables are not passed on: a
- * server exports only where its flags (or `env`) say.
+ * (of the measured checkout, or of `root`) and resolves once it prints its URL with
+ * `{ url, pid, stderrLines(), stop(), kill() }`: `stop()` asks it to shut down, `kill()`
+ * ends it at once. Rejects with its output if it exits first. OTEL_* variables are not
+ * passed on: a server exports only where its flags (or `env`) say.
  */
 export function startDemoServer(
   flags,
@@ -32,13 +33,18 @@ export function startDemoServer(
     ),
     ...extraEnv,
   };
+  const main =
+    root === undefined
+      ? rootPath("apps/demo-server/dist/main.js")
+      : join(root, "apps/demo-server/dist/main.js");
+  if (!existsSync(main)) {
+    return Promise.reject(new Error(`${main} not found: build @llm-journey/demo-server first`));
+  }
   const child = spawn(
     process.execPath,
     [
       ...execArgv,
-      root === undefined
-        ? rootPath("apps/demo-server/dist/main.js")
-        : join(root, "apps/demo-server/dist/main.js"),
+      main,
       "--host",
       "127.0.0.1",
       "--port",
@@ -53,6 +59,15 @@ export function startDemoServer(
   );
   running.add(child);
   let output = "";
+  // stderr as lines (the tracing error handler's warnings among them), kept for the caller.
+  const lines = [];
+  let partial = "";
+  child.stderr.setEncoding("utf8").on("data", (chunk) => {
+    output += chunk;
+    const parts = (partial + chunk).split("\n");
+    partial = parts.pop() ?? "";
+    lines.push(...parts.filter((line) => line.trim() !== ""));
+  });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
@@ -65,13 +80,16 @@ export function startDemoServer(
         clearTimeout(timer);
         child.stdout.off("data", onData);
         child.stdout.resume();
-        resolve({ url: match[1], pid: child.pid, stop: () => stopChild(child) });
+        resolve({
+          url: match[1],
+          pid: child.pid,
+          stderrLines: () => (partial.trim() === "" ? [...lines] : [...lines, partial]),
+          stop: () => stopChild(child, "SIGTERM"),
+          kill: () => stopChild(child, "SIGKILL"),
+        });
       }
     };
     child.stdout.setEncoding("utf8").on("data", onData);
-    child.stderr.setEncoding("utf8").on("data", (chunk) => {
-      output += chunk;
-    });
     child.once("exit", (code) => {
       running.delete(child);
       clearTimeout(timer);
@@ -80,8 +98,8 @@ export function startDemoServer(
   });
 }
 
-function stopChild(child) {
-  if (child.exitCode !== null) return Promise.resolve();
+function stopChild(child, signal) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
     child.once("exit", () => {
@@ -89,7 +107,7 @@ function stopChild(child) {
       running.delete(child);
       resolve();
     });
-    child.kill("SIGTERM");
+    child.kill(signal);
   });
 }
 

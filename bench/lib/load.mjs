@@ -1,6 +1,7 @@
-// The load generator: autocannon when it is installed, else a small keep-alive loop on
-// node:http with the same shape (fixed connections, each sending its next request when
-// the previous response has been read to the end).
+// The load generators: one body over fixed connections (autocannon when it is installed,
+// else a small keep-alive loop on node:http with the same shape: each connection sends its
+// next request when the previous response has been read to the end), and a closed loop of
+// mixed chat and completion requests, streaming and not, for the demo's measurements.
 import { Agent, request } from "node:http";
 import { createRequire } from "node:module";
 import { quantile } from "./stats.mjs";
@@ -53,52 +54,45 @@ async function withAutocannon({ url, body, connections, durationSec, maxRequests
   };
 }
 
+/**
+ * POSTs `json` through `agent` and reads the answer to its end, streamed or not; resolves
+ * with its status, 0 for a transport failure or after `timeoutMs`.
+ */
+function post(agent, url, json, timeoutMs = 30_000) {
+  return new Promise((resolve) => {
+    const req = request(
+      url,
+      {
+        agent,
+        method: "POST",
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(json) },
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+        res.on("error", () => resolve(0));
+      },
+    );
+    req.setTimeout(timeoutMs, () => req.destroy(new Error("timeout")));
+    req.on("error", () => resolve(0));
+    req.end(json);
+  });
+}
+
 async function withHttpLoop({ url, body, connections, durationSec, maxRequests }) {
-  const target = new URL(url);
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
-  const payload = Buffer.from(body);
   const latencies = [];
   let failures = 0;
   let sent = 0;
   const started = performance.now();
   const deadline = started + durationSec * 1000;
-  const once = () =>
-    new Promise((resolve) => {
-      const at = performance.now();
-      const req = request(
-        {
-          agent,
-          host: target.hostname,
-          port: target.port,
-          path: target.pathname,
-          method: "POST",
-          headers: { "content-type": "application/json", "content-length": payload.length },
-        },
-        (res) => {
-          res.on("data", () => {});
-          res.on("end", () => {
-            if (res.statusCode >= 200 && res.statusCode < 300) {
-              latencies.push(performance.now() - at);
-            } else failures++;
-            resolve();
-          });
-          res.on("error", () => {
-            failures++;
-            resolve();
-          });
-        },
-      );
-      req.setTimeout(30_000, () => req.destroy(new Error("timeout")));
-      req.on("error", () => {
-        failures++;
-        resolve();
-      });
-      req.end(payload);
-    });
   const connection = async () => {
     while (performance.now() < deadline && (!maxRequests || sent < maxRequests)) {
       sent++;
-      await once();
+      const at = performance.now();
+      const status = await post(agent, url, body);
+      if (status >= 200 && status < 300) latencies.push(performance.now() - at);
+      else failures++;
     }
   };
   await Promise.all(Array.from({ length: connections }, connection));
@@ -111,5 +105,70 @@ async function withHttpLoop({ url, body, connections, durationSec, maxRequests }
     p99: quantile(latencies, 0.99),
     failures,
     seconds,
+  };
+}
+
+/**
+ * The same mix every time, by index: chat and completions, streaming and not. The
+ * prompts repeat every 64 requests, so every run asks for the same work.
+ */
+function mixedRequest(i, maxTokens) {
+  const stream = i % 4 >= 2;
+  const text = `load request ${i % 64}`;
+  return i % 2 === 0
+    ? {
+        path: "/v1/chat/completions",
+        json: JSON.stringify({
+          model: "m",
+          messages: [{ role: "user", content: text }],
+          max_tokens: maxTokens,
+          stream,
+        }),
+      }
+    : {
+        path: "/v1/completions",
+        json: JSON.stringify({ model: "m", prompt: text, max_tokens: maxTokens, stream }),
+      };
+}
+
+/**
+ * Closed-loop keep-alive load of mixed requests: `concurrency` clients each send their
+ * next request as soon as the last one is answered, through `warmupMs` and then the
+ * measured `durationMs`. Counts the requests that started in the window and completed,
+ * those answered other than 200 or not at all (`errors`), and their latency percentiles.
+ */
+export async function runMixedLoad({ url, concurrency, warmupMs, durationMs, maxTokens }) {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const windowStart = performance.now() + warmupMs;
+  const windowEnd = windowStart + durationMs;
+  const latencies = [];
+  let errors = 0;
+  let lastCompletion = windowStart;
+  let next = 0;
+  const client = async () => {
+    while (performance.now() < windowEnd) {
+      const { path, json } = mixedRequest(next++, maxTokens);
+      const sent = performance.now();
+      const status = await post(agent, `${url}${path}`, json);
+      const done = performance.now();
+      if (sent < windowStart) continue;
+      latencies.push(done - sent);
+      if (status !== 200) errors++;
+      lastCompletion = Math.max(lastCompletion, done);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: concurrency }, client));
+  } finally {
+    agent.destroy();
+  }
+  const seconds = (lastCompletion - windowStart) / 1000;
+  return {
+    completed: latencies.length,
+    errors,
+    seconds,
+    requestsPerSecond: seconds > 0 ? latencies.length / seconds : 0,
+    p50Ms: quantile(latencies, 0.5),
+    p99Ms: quantile(latencies, 0.99),
   };
 }

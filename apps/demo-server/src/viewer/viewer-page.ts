@@ -24,9 +24,9 @@ const DEFAULT_STUCK_AFTER_MS = 10_000;
 /**
  * The page's markup, styles and bundled script, which `scripts/build-viewer.mjs` builds into
  * `dist/viewer/page/`: beside this module once built, else in the package's `dist` (for
- * the sources under vitest, and the harnesses' build of them in `dist-harness/src/`).
+ * the sources under vitest).
  */
-const PAGE = ["./page/", "../../dist/viewer/page/", "../../../dist/viewer/page/"]
+const PAGE = ["./page/", "../../dist/viewer/page/"]
   .map((path) => new URL(path, import.meta.url))
   .find((folder) => existsSync(new URL("viewer.js", folder)));
 let assets: { html: string; styles: string; script: string } | undefined;

@@ -3,11 +3,9 @@ import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
 import { describe, expect, it } from "vitest";
-import { watchSpanMisuse } from "./span-misuse-watch.js";
+import { watchSpanMisuse } from "./span-misuse-watch.mjs";
 
-// Workers cannot run the TypeScript sources: the worker side is the built module.
-const BUILT_WATCH = new URL("../../dist-harness/test/soak/span-misuse-watch.js", import.meta.url)
-  .href;
+const BUILT_WATCH = new URL("./span-misuse-watch.mjs", import.meta.url).href;
 const SDK = createRequire(import.meta.url).resolve("@opentelemetry/sdk-trace-base");
 
 describe("the soak's double-end() watch", () => {

@@ -3,7 +3,7 @@
  * JSON and exits non-zero when an invariant broke.
  */
 import { parseArgs } from "node:util";
-import { runSoak } from "./soak.js";
+import { runSoak } from "./soak.mjs";
 
 const { values } = parseArgs({
   options: {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { measureOtlpPayload } from "./otlp-payload.js";
+import { measureOtlpPayload } from "./otlp-payload.mjs";
 
 describe("OTLP payload behind the demo server", () => {
   it("is protobuf by default, JSON when OTEL_EXPORTER_OTLP_TRACES_PROTOCOL asks, and smaller in protobuf", async () => {

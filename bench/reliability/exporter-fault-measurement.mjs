@@ -1,83 +1,32 @@
-import { type CollectorKind, startCollector } from "./fault-collectors.js";
-import { driveLoad, type LoadResult } from "./load-driver.js";
-import { metricSum, metricValue, startServerProcess } from "./server-process.js";
-
-export interface ExporterFaultOptions {
-  /** Collectors to compare; must include `healthy`, the baseline of its round. */
-  readonly kinds: readonly CollectorKind[];
-  /** Each round runs every kind once, in an order rotated by one per round. */
-  readonly rounds: number;
-  readonly warmupMs: number;
-  readonly durationMs: number;
-  readonly concurrency: number;
-  readonly maxTokens: number;
-  /** Wait after the load before reading `/metrics`, so failed exports are counted. */
-  readonly settleMs: number;
-  /** Extra environment of the server (e.g. `OTEL_EXPORTER_OTLP_TIMEOUT`). */
-  readonly env?: Record<string, string>;
-  /** Called with a line as each run ends. */
-  readonly onProgress?: (line: string) => void;
-}
-
-/** One server process under one collector for one window. */
-export interface FaultRun {
-  readonly round: number;
-  readonly kind: CollectorKind;
-  readonly load: LoadResult;
-  readonly rssBytes: number;
-  readonly heapUsedBytes: number;
-  /** Requests the server counted (warm-up included); each traced one ends two spans. */
-  readonly requestsServed: number;
-  readonly spansDropped: { readonly api: number; readonly core: number };
-  /** Export requests that reached the collector, retries included. */
-  readonly exportsSeen: number;
-  /** Spans the healthy collector accepted. */
-  readonly spansAccepted: number;
-  /** stderr lines from the rate-limited tracing error handler. */
-  readonly warningLines: number;
-  /** Every stderr line, warnings included. */
-  readonly stderrLines: number;
-}
-
-/** One kind over all rounds. Ratios are medians of the per-round ratios to healthy. */
-export interface FaultSummary {
-  readonly kind: CollectorKind;
-  readonly runs: number;
-  readonly requestsPerSecond: number;
-  readonly throughputRatio: number;
-  readonly p50Ms: number;
-  readonly p50Ratio: number;
-  readonly p99Ms: number;
-  readonly p99Ratio: number;
-  readonly errors: number;
-  readonly maxRssMiB: number;
-  readonly maxHeapUsedMiB: number;
-  readonly spansEnded: number;
-  readonly spansDropped: number;
-  readonly spansAccepted: number;
-  readonly exportsSeen: number;
-  readonly maxWarningLines: number;
-  readonly maxStderrLines: number;
-}
+// The built demo server under the same keep-alive load against a healthy OTLP collector
+// and broken ones, paired per round: what a broken collector costs the server (throughput,
+// latency, memory) and what it drops and says about it.
+import { startDemoServer } from "../lib/demo-server.mjs";
+import { runMixedLoad } from "../lib/load.mjs";
+import { metricSum, metricValue } from "../lib/metrics-text.mjs";
+import { startOtlpSink } from "../lib/otlp-sink.mjs";
+import { median } from "../lib/stats.mjs";
 
 // No sampled step spans: each request then exports exactly its two journey spans, the
 // unit the drop counts are read in (a short run at this load preempts nothing).
-const SERVER_ARGS = [
-  "--host",
-  "127.0.0.1",
-  "--port",
-  "0",
-  "--fast",
-  "--step-tracing-sample-rate",
-  "0",
-];
+const SERVER_FLAGS = ["--fast", "--step-tracing-sample-rate", "0"];
 
-/** Runs every kind `rounds` times, paired per round, and returns every run. */
-export async function measureExporterFaults(options: ExporterFaultOptions): Promise<FaultRun[]> {
-  const runs: FaultRun[] = [];
+/**
+ * Runs every kind of collector (`kinds`, which must include `healthy`, the baseline of
+ * its round) `rounds` times, each round in an order rotated by one, and returns every run:
+ * `{ round, kind, load, rssBytes, heapUsedBytes, requestsServed (warm-up included; each
+ * traced one ends two spans), spansDropped: { api, core }, exportsSeen (retries included),
+ * spansAccepted, warningLines (from the rate-limited tracing error handler), stderrLines }`.
+ * Options: `warmupMs`, `durationMs`, `concurrency`, `maxTokens` of the load; `settleMs`,
+ * the wait after the load before reading `/metrics`, so failed exports are counted; `env`,
+ * the server's extra environment (e.g. `OTEL_EXPORTER_OTLP_TIMEOUT`); `onProgress(line)`,
+ * called as each run ends.
+ */
+export async function measureExporterFaults(options) {
+  const runs = [];
   for (let round = 0; round < options.rounds; round++) {
     const order = options.kinds.map((_, i) => options.kinds[(i + round) % options.kinds.length]);
-    for (const kind of order as CollectorKind[]) {
+    for (const kind of order) {
       const run = await oneRun(round, kind, options);
       runs.push(run);
       options.onProgress?.(
@@ -90,20 +39,18 @@ export async function measureExporterFaults(options: ExporterFaultOptions): Prom
   return runs;
 }
 
-async function oneRun(
-  round: number,
-  kind: CollectorKind,
-  options: ExporterFaultOptions,
-): Promise<FaultRun> {
-  const collector = await startCollector(kind);
+async function oneRun(round, kind, options) {
+  const collector = await startOtlpSink({ kind });
   try {
-    const server = await startServerProcess({
-      args: [...SERVER_ARGS, "--otlp-traces-endpoint", collector.url],
-      // The healthy collector counts spans in the JSON without decoding it.
-      env: { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "http/json", ...options.env },
-    });
+    const server = await startDemoServer(
+      [...SERVER_FLAGS, "--otlp-traces-endpoint", collector.url],
+      {
+        // The healthy collector counts spans in the JSON without decoding it.
+        env: { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "http/json", ...options.env },
+      },
+    );
     try {
-      const load = await driveLoad({
+      const load = await runMixedLoad({
         url: server.url,
         concurrency: options.concurrency,
         warmupMs: options.warmupMs,
@@ -124,8 +71,8 @@ async function oneRun(
           api: metricValue(metrics, "llm_journey_spans_dropped_total", 'layer="api"') ?? 0,
           core: metricValue(metrics, "llm_journey_spans_dropped_total", 'layer="core"') ?? 0,
         },
-        exportsSeen: collector.exports(),
-        spansAccepted: collector.spansAccepted(),
+        exportsSeen: collector.counts.requests,
+        spansAccepted: collector.counts.spansAccepted,
         warningLines: stderr.filter((line) => line.includes("[llm-journey] tracing failed")).length,
         stderrLines: stderr.length,
       };
@@ -138,14 +85,15 @@ async function oneRun(
 }
 
 /** Per kind, over rounds; a kind's ratios pair each run with the healthy run of its round. */
-export function summarize(runs: readonly FaultRun[]): FaultSummary[] {
+export function summarize(runs) {
   const kinds = [...new Set(runs.map((run) => run.kind))];
-  const healthyOf = (round: number) =>
-    runs.find((run) => run.kind === "healthy" && run.round === round);
-  const mib = (bytes: number) => bytes / 2 ** 20;
+  const healthyOf = (round) => runs.find((run) => run.kind === "healthy" && run.round === round);
+  const mib = (bytes) => bytes / 2 ** 20;
+  const sum = (values) => values.reduce((a, b) => a + b, 0);
   return kinds.map((kind) => {
     const own = runs.filter((run) => run.kind === kind);
-    const ratios = (read: (load: LoadResult) => number) =>
+    // The median of the per-round ratios to healthy.
+    const ratios = (read) =>
       median(
         own.flatMap((run) => {
           const healthy = healthyOf(run.round);
@@ -175,8 +123,8 @@ export function summarize(runs: readonly FaultRun[]): FaultSummary[] {
 }
 
 /** The summary as a markdown table. */
-export function formatTable(summaries: readonly FaultSummary[]): string {
-  const ratio = (value: number) => (Number.isFinite(value) ? `${value.toFixed(3)}×` : "–");
+export function formatTable(summaries) {
+  const ratio = (value) => (Number.isFinite(value) ? `${value.toFixed(3)}×` : "–");
   const header = [
     "collector",
     "req/s",
@@ -214,17 +162,4 @@ export function formatTable(summaries: readonly FaultSummary[]): string {
     String(s.maxStderrLines),
   ]);
   return [header, header.map(() => "---"), ...rows].map((r) => `| ${r.join(" | ")} |`).join("\n");
-}
-
-function median(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
-function sum(values: readonly number[]): number {
-  return values.reduce((a, b) => a + b, 0);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runSoak } from "./soak.js";
+import { runSoak } from "./soak.mjs";
 
 describe("a short soak of mixed traffic", () => {
   it("answers every request, ends every span once, and leaves the gauges at 0", async () => {

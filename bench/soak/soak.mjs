@@ -1,40 +1,10 @@
-import { parseConfig, type ServerConfig } from "../../src/config.js";
-import type { JourneySpan } from "../../src/engine/engine-contract.js";
-import type { Engine } from "../../src/engine/index.js";
-import { startServer } from "../../src/server.js";
-import { startEngine } from "../../src/start-engine.js";
-import { type SpanMisuseReport, watchSpanMisuse } from "./span-misuse-watch.js";
-
-export interface SoakOptions {
-  requests: number;
-  concurrency?: number;
-  /** Extra server flags; the defaults give a preemption-heavy engine and 5% engine errors. */
-  flags?: string[];
-}
-
-export interface SoakReport {
-  requests: number;
-  seconds: number;
-  outcomes: Record<"ok" | "client_error" | "server_error" | "aborted_by_client", number>;
-  spans: {
-    api: number;
-    core: number;
-    /** Spans that reached the journey store twice (the store would show a span twice). */
-    deliveredTwice: number;
-    /** `end()` called again on an ended span, in either thread (from the SDK's `diag`). */
-    endedTwice: number;
-    /** Other calls on an ended span, in either thread. */
-    usedAfterEnd: number;
-    badTerminal: number;
-  };
-  /** Per thread, what the SDK said about ended spans, and proof that the watch worked. */
-  spanMisuse: SpanMisuseReport;
-  gauges: { apiActive: number; apiTracked: number; coreActive: number; coreTracked: number };
-  heapGrowthMiB: number;
-  unhandledRejections: number;
-  warnings: number;
-  problems: string[];
-}
+// A soak of the demo server, in this process: the built server (`npm run soak` and the
+// test build it first), mixed traffic, and the invariants that must hold afterwards.
+import { parseConfig } from "../../apps/demo-server/dist/config.js";
+import { startServer } from "../../apps/demo-server/dist/server.js";
+import { startEngine } from "../../apps/demo-server/dist/start-engine.js";
+import { metricValue } from "../lib/metrics-text.mjs";
+import { watchSpanMisuse } from "./span-misuse-watch.mjs";
 
 const SOAK_FLAGS = [
   "--port",
@@ -62,13 +32,8 @@ const SOAK_FLAGS = [
   "0.05",
 ];
 
-/**
- * The soak's engine worker: the real one behind a double-`end()` watch, built to
- * `dist-harness/` (vitest runs the sources, and Node cannot start a `.ts` worker).
- */
-const SOAK_ENGINE_WORKER = import.meta.url.endsWith(".ts")
-  ? new URL("../../dist-harness/test/soak/soak-engine-worker.js", import.meta.url)
-  : new URL("./soak-engine-worker.js", import.meta.url);
+/** The soak's engine worker: the real one behind a double-`end()` watch. */
+const SOAK_ENGINE_WORKER = new URL("./soak-engine-worker.mjs", import.meta.url);
 
 /**
  * Drives an in-process demo server with mixed traffic (chat and completions, streaming
@@ -79,19 +44,27 @@ const SOAK_ENGINE_WORKER = import.meta.url.endsWith(".ts")
  * "Ended exactly once" is checked twice over: no span reaches the journey store twice,
  * and the SDK in neither thread complained of an `end()` (or any call) on an ended span.
  * The second check is the one that sees a double `end()`: the SDK ignores it, so no
- * processor, exporter or store ever receives the span again (see `span-misuse-watch.ts`).
+ * processor, exporter or store ever receives the span again (see `span-misuse-watch.mjs`).
+ *
+ * Options: `requests`, `concurrency` (default 64), `flags` (extra server flags; the
+ * defaults give a preemption-heavy engine and 5% engine errors). The report: `requests`,
+ * `seconds`, `outcomes` (ok, client_error, server_error, aborted_by_client), `spans` (api,
+ * core, deliveredTwice: reached the journey store twice, endedTwice and usedAfterEnd: in
+ * either thread, from the SDK's `diag`, badTerminal), `spanMisuse` (per thread, and proof
+ * that the watch worked), the layers' `gauges`, `heapGrowthMiB`, `unhandledRejections`,
+ * `warnings`, and `problems`, empty when every invariant held.
  */
-export async function runSoak(options: SoakOptions): Promise<SoakReport> {
+export async function runSoak(options) {
   let unhandledRejections = 0;
   let warnings = 0;
   const onRejection = () => unhandledRejections++;
   const onWarning = () => warnings++;
   process.on("unhandledRejection", onRejection);
   process.on("warning", onWarning);
-  const config = parseConfig([...SOAK_FLAGS, ...(options.flags ?? [])], {}) as ServerConfig;
+  const config = parseConfig([...SOAK_FLAGS, ...(options.flags ?? [])], {});
   const misuse = watchSpanMisuse();
-  let engine: Engine;
-  let server: Awaited<ReturnType<typeof startServer>>;
+  let engine;
+  let server;
   try {
     engine = await startEngine(config, { workerUrl: SOAK_ENGINE_WORKER });
     server = await startServer(config, engine);
@@ -109,7 +82,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     usedAfterEnd: 0,
     badTerminal: 0,
   };
-  const seen = new Set<string>();
+  const seen = new Set();
   server.store.onSpan((span) => checkSpan(span, spans, seen));
   const outcomes = { ok: 0, client_error: 0, server_error: 0, aborted_by_client: 0 };
   const heapBefore = heapUsed();
@@ -128,7 +101,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const gauges = await settledGauges(server.url);
     const spanMisuse = await misuse.report();
     const heapGrowthMiB = (heapUsed() - heapBefore) / 2 ** 20;
-    const problems: string[] = [];
+    const problems = [];
     const answered = Object.values(outcomes).reduce((a, b) => a + b, 0);
     if (answered !== options.requests)
       problems.push(`${options.requests - answered} requests never ended`);
@@ -183,8 +156,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     process.off("warning", onWarning);
   }
 }
-
-function checkSpan(span: JourneySpan, counts: SoakReport["spans"], seen: Set<string>): void {
+function checkSpan(span, counts, seen) {
   if (seen.has(span.spanId)) counts.deliveredTwice++;
   seen.add(span.spanId);
   const names = span.events.map((event) => event.name);
@@ -204,9 +176,8 @@ function checkSpan(span: JourneySpan, counts: SoakReport["spans"], seen: Set<str
   // Only counts are kept, so a long soak does not grow with the number of spans.
   if (seen.size > 10_000) seen.clear();
 }
-
 /** A deterministic mix by index: kinds of request and who ends them. */
-async function oneRequest(url: string, i: number): Promise<keyof SoakReport["outcomes"]> {
+async function oneRequest(url, i) {
   const chat = i % 2 === 0;
   const stream = i % 3 !== 0;
   const invalid = i % 20 === 7;
@@ -246,19 +217,11 @@ async function oneRequest(url: string, i: number): Promise<keyof SoakReport["out
     clearTimeout(timer);
   }
 }
-
-async function settledGauges(url: string): Promise<SoakReport["gauges"]> {
+async function settledGauges(url) {
   let gauges = { apiActive: -1, apiTracked: -1, coreActive: -1, coreTracked: -1 };
   for (let attempt = 0; attempt < 100; attempt++) {
     const text = await (await fetch(`${url}/metrics`)).text();
-    const read = (name: string, layer: string) =>
-      Number(
-        text
-          .split("\n")
-          .find((line) => line.startsWith(`${name}{layer="${layer}"}`))
-          ?.split(" ")
-          .at(-1) ?? Number.NaN,
-      );
+    const read = (name, layer) => metricValue(text, name, `layer="${layer}"`) ?? Number.NaN;
     gauges = {
       apiActive: read("llm_journey_active_spans", "api"),
       apiTracked: read("llm_journey_tracked_entries", "api"),
@@ -270,8 +233,7 @@ async function settledGauges(url: string): Promise<SoakReport["gauges"]> {
   }
   return gauges;
 }
-
-function heapUsed(): number {
-  (globalThis as { gc?: () => void }).gc?.();
+function heapUsed() {
+  globalThis.gc?.();
   return process.memoryUsage().heapUsed;
 }

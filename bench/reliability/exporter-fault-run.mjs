@@ -6,8 +6,8 @@
  */
 import { availableParallelism, loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import { formatTable, measureExporterFaults, summarize } from "./exporter-fault-measurement.js";
-import { COLLECTOR_KINDS, type CollectorKind } from "./fault-collectors.js";
+import { SINK_KINDS } from "../lib/otlp-sink.mjs";
+import { formatTable, measureExporterFaults, summarize } from "./exporter-fault-measurement.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -17,7 +17,7 @@ const { values } = parseArgs({
     settle: { type: "string", default: "1" },
     concurrency: { type: "string", default: "16" },
     "max-tokens": { type: "string", default: "16" },
-    kinds: { type: "string", default: COLLECTOR_KINDS.join(",") },
+    kinds: { type: "string", default: SINK_KINDS.join(",") },
     // Unset: the SDK's defaults (10 s export timeout, 5 s batch delay), as a user runs it.
     "otlp-timeout-ms": { type: "string" },
     "batch-delay-ms": { type: "string" },
@@ -27,10 +27,10 @@ const { values } = parseArgs({
 });
 
 const USAGE = `usage: exporter-fault-run [--rounds N] [--duration S] [--warmup S] [--settle S]
-  [--concurrency N] [--max-tokens N] [--kinds ${COLLECTOR_KINDS.join(",")}]
+  [--concurrency N] [--max-tokens N] [--kinds ${SINK_KINDS.join(",")}]
   [--otlp-timeout-ms MS] [--batch-delay-ms MS] [--json]`;
 
-function positive(name: string, value: string | undefined, integer: boolean): number {
+function positive(name, value, integer) {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n))) {
     console.error(
@@ -45,13 +45,13 @@ if (values.help) {
   console.log(USAGE);
 } else {
   const kinds = (values.kinds ?? "").split(",").map((kind) => kind.trim());
-  const unknown = kinds.filter((kind) => !COLLECTOR_KINDS.includes(kind as CollectorKind));
+  const unknown = kinds.filter((kind) => !SINK_KINDS.includes(kind));
   if (unknown.length > 0 || !kinds.includes("healthy")) {
-    console.error(`--kinds must include healthy and only ${COLLECTOR_KINDS.join(", ")}\n${USAGE}`);
+    console.error(`--kinds must include healthy and only ${SINK_KINDS.join(", ")}\n${USAGE}`);
     process.exit(2);
   }
   const options = {
-    kinds: kinds as CollectorKind[],
+    kinds,
     rounds: Math.max(1, positive("rounds", values.rounds, true)),
     durationMs: positive("duration", values.duration, false) * 1000,
     warmupMs: positive("warmup", values.warmup, false) * 1000,

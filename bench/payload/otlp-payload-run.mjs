@@ -4,7 +4,7 @@
  * `npm run otlp-payload [-- --requests N]` at the repository root.
  */
 import { parseArgs } from "node:util";
-import { measureOtlpPayload } from "./otlp-payload.js";
+import { measureOtlpPayload } from "./otlp-payload.mjs";
 
 const { values } = parseArgs({ options: { requests: { type: "string" } } });
 const requests = values.requests === undefined ? 20 : Number(values.requests);
@@ -12,7 +12,7 @@ if (!Number.isInteger(requests) || requests < 1) {
   console.error(`--requests must be a whole number of at least 1, got ${values.requests}`);
   process.exit(2);
 }
-for (const protocol of [undefined, "http/json"] as const) {
+for (const protocol of [undefined, "http/json"]) {
   const result = await measureOtlpPayload({ requests, ...(protocol ? { protocol } : {}) });
   const label = protocol ?? "default";
   console.log(

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { formatTable, measureExporterFaults, summarize } from "./exporter-fault-measurement.js";
-import { COLLECTOR_KINDS } from "./fault-collectors.js";
+import { SINK_KINDS } from "../lib/otlp-sink.mjs";
+import { formatTable, measureExporterFaults, summarize } from "./exporter-fault-measurement.mjs";
 
 describe("the exporter-fault measurement, in a short run", () => {
   it("serves every request under every collector; the broken ones drop spans and warn once per thread", async () => {
     const runs = await measureExporterFaults({
-      kinds: COLLECTOR_KINDS,
+      kinds: SINK_KINDS,
       rounds: 1,
       warmupMs: 0,
       durationMs: 1_500,
@@ -15,7 +15,7 @@ describe("the exporter-fault measurement, in a short run", () => {
       // Exports go every 100 ms and give up after 300 ms, so every fault shows in 2 s.
       env: { OTEL_EXPORTER_OTLP_TIMEOUT: "300", OTEL_BSP_SCHEDULE_DELAY: "100" },
     });
-    expect(runs.map((run) => run.kind)).toEqual([...COLLECTOR_KINDS]);
+    expect(runs.map((run) => run.kind)).toEqual([...SINK_KINDS]);
     for (const run of runs) {
       expect(run.load.completed, run.kind).toBeGreaterThan(0);
       expect(run.load.errors, run.kind).toBe(0);
@@ -35,6 +35,6 @@ describe("the exporter-fault measurement, in a short run", () => {
       }
     }
     const table = formatTable(summarize(runs));
-    for (const kind of COLLECTOR_KINDS) expect(table).toContain(`| ${kind} |`);
+    for (const kind of SINK_KINDS) expect(table).toContain(`| ${kind} |`);
   }, 90_000);
 });
