@@ -2,7 +2,7 @@
  * The journey viewer: polls `/debug/journeys?limit=50`, lists the journeys and draws the
  * selected one's spans on one time axis, with its events, phases and sampled steps.
  */
-import { byId, el, gutterLabels, svgEl } from "./dom.js";
+import { byId, el, gutterLabels, line, svgEl, withAttributes } from "./dom.js";
 import {
   attrsOf,
   eventsOf,
@@ -38,6 +38,8 @@ export function startJourneyViewer(options: { refreshMs: number; model: string }
   const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
   const ERROR_FINISH = { aborted: true, error: true, ignored: true };
   const KEY_ATTRIBUTES = ["schedule.kind", "finish.status", "reason", "error"];
+  const CENTRED = { "text-anchor": "middle" };
+  const MUTED = { "font-size": 11, fill: "#57606a" };
   const SEGMENT_LABELS = {
     queue: "queue",
     prefill: "prefill",
@@ -281,32 +283,28 @@ export function startJourneyViewer(options: { refreshMs: number; model: string }
   function renderList() {
     const body = byId<HTMLTableElement>("journey-list").tBodies[0];
     const rows = state.journeys.map((summary) => {
-      const tr = el("tr");
-      tr.setAttribute("data-testid", "journey-row");
-      tr.setAttribute("data-trace-id", summary.traceId);
-      tr.setAttribute("data-request-id", summary.requestId);
-      tr.setAttribute("tabindex", "0");
-      tr.setAttribute("aria-selected", String(summary.key === state.selectedKey));
-      if (summary.isError) tr.classList.add("is-error");
-      if (summary.key === state.selectedKey) tr.classList.add("is-selected");
-
-      const id = el("td", "mono request-id", summary.requestId);
-      id.title = summary.requestId;
-      tr.appendChild(id);
-      tr.appendChild(el("td", "num", formatClock(summary.start)));
-      const statusCell = el("td");
-      const pill = el(
-        "span",
-        `pill ${summary.isError ? "err" : summary.status === "OK" ? "ok" : ""}`,
-        summary.status,
+      const selected = summary.key === state.selectedKey;
+      const pill = el("span", pillClass(summary), summary.status);
+      const tr = el(
+        "tr",
+        `${summary.isError ? "is-error" : ""} ${selected ? "is-selected" : ""}`.trim(),
+        withAttributes(el("td", "mono request-id", summary.requestId), {
+          title: summary.requestId,
+        }),
+        el("td", "num", formatClock(summary.start)),
+        el("td", "", withAttributes(pill, { "data-testid": "journey-status" })),
+        el("td", "num", formatMs(summary.ttftMs)),
+        el("td", "num", formatMs(summary.e2eMs)),
+        el("td", "num", summary.preemptions),
+        el("td", "num", summary.spanCount),
       );
-      pill.setAttribute("data-testid", "journey-status");
-      statusCell.appendChild(pill);
-      tr.appendChild(statusCell);
-      tr.appendChild(el("td", "num", formatMs(summary.ttftMs)));
-      tr.appendChild(el("td", "num", formatMs(summary.e2eMs)));
-      tr.appendChild(el("td", "num", summary.preemptions));
-      tr.appendChild(el("td", "num", summary.spanCount));
+      withAttributes(tr, {
+        "data-testid": "journey-row",
+        "data-trace-id": summary.traceId,
+        "data-request-id": summary.requestId,
+        tabindex: "0",
+        "aria-selected": String(selected),
+      });
 
       tr.addEventListener("click", () => {
         select(summary, false);
@@ -328,6 +326,10 @@ export function startJourneyViewer(options: { refreshMs: number; model: string }
     body.replaceChildren.apply(body, rows);
     byId("journey-count").textContent =
       `${state.journeys.length + (state.journeys.length === 1 ? " journey" : " journeys")}, newest first`;
+  }
+
+  function pillClass(summary) {
+    return `pill ${summary.isError ? "err" : summary.status === "OK" ? "ok" : ""}`;
   }
 
   function select(summary, focus) {
@@ -358,7 +360,7 @@ export function startJourneyViewer(options: { refreshMs: number; model: string }
     byId("detail-id").textContent = summary.requestId;
     const pill = byId("detail-status");
     pill.textContent = summary.status;
-    pill.className = `pill ${summary.isError ? "err" : summary.status === "OK" ? "ok" : ""}`;
+    pill.className = pillClass(summary);
     summary.steps = stepsOf(summary, summary.start);
     renderSummary(summary);
     renderTimeline(summary);
@@ -388,11 +390,9 @@ export function startJourneyViewer(options: { refreshMs: number; model: string }
       ["Queue", "gen_ai.latency.time_in_queue"],
       ["Prefill", "gen_ai.latency.time_in_model_prefill"],
       ["Decode", "gen_ai.latency.time_in_model_decode"],
-    ].forEach((pair) => {
-      let seconds = numAttr(core, pair[1]);
-      if (seconds === null) seconds = numAttr(api, pair[1]);
-      if (seconds !== null)
-        items.push([`${pair[0]} (core)`, `${formatMs(seconds * 1000)} ms`, false]);
+    ].forEach(([name, key]) => {
+      const seconds = numAttr(core, key) ?? numAttr(api, key);
+      if (seconds !== null) items.push([`${name} (core)`, `${formatMs(seconds * 1000)} ms`, false]);
     });
     items.push(["Preemptions", String(summary.preemptions), false]);
     summary.spans.forEach((span) => {
@@ -403,12 +403,9 @@ export function startJourneyViewer(options: { refreshMs: number; model: string }
     const list = byId("summary");
     list.replaceChildren.apply(
       list,
-      items.map((item) => {
-        const wrap = el("div", item[2] ? "wide" : "");
-        wrap.appendChild(el("dt", "", item[0]));
-        wrap.appendChild(el("dd", item[2] ? "mono" : "", item[1]));
-        return wrap;
-      }),
+      items.map(([term, value, wide]) =>
+        el("div", wide ? "wide" : "", el("dt", "", term), el("dd", wide ? "mono" : "", value)),
+      ),
     );
   }
 
@@ -516,8 +513,8 @@ export function startJourneyViewer(options: { refreshMs: number; model: string }
     height += 4;
 
     const svg = svgEl("svg", {
-      width: width,
-      height: height,
+      width,
+      height,
       viewBox: `0 0 ${width} ${height}`,
       role: "img",
       "aria-label": `Timeline of the spans of request ${summary.requestId}`,
@@ -529,62 +526,34 @@ export function startJourneyViewer(options: { refreshMs: number; model: string }
     for (let k = Math.ceil(lo / step); k * step <= hi; k++) {
       const tick = Math.abs(k * step) < step / 1000 ? 0 : k * step;
       const gx = x(tick);
-      const tickLabel = `${tick.toFixed(decimals)} ms`;
-      const half = textWidth(tickLabel, 11, "400") / 2;
-      grid.appendChild(
-        svgEl("line", {
-          x1: gx,
-          x2: gx,
-          y1: AXIS - 6,
-          y2: height - 4,
-          stroke: "#eaeef2",
-          "stroke-width": 1,
-        }),
-      );
-      grid.appendChild(
-        svgEl(
-          "text",
-          {
-            x: Math.min(gx, width - 4 - half),
-            y: AXIS - 11,
-            "text-anchor": "middle",
-            "font-size": 11,
-            fill: "#57606a",
-          },
-          tickLabel,
-        ),
+      const label = `${tick.toFixed(decimals)} ms`;
+      const labelX = Math.min(gx, width - 4 - textWidth(label, 11, "400") / 2);
+      grid.append(
+        line(gx, AXIS - 6, gx, height - 4, { stroke: "#eaeef2", "stroke-width": 1 }),
+        svgEl("text", { x: labelX, y: AXIS - 11, ...CENTRED, ...MUTED }, label),
       );
     }
-    grid.appendChild(
-      svgEl("line", {
-        x1: GUTTER,
-        x2: GUTTER + plot,
-        y1: AXIS - 6,
-        y2: AXIS - 6,
-        stroke: "#d0d7de",
-      }),
-    );
-    svg.appendChild(grid);
+    grid.append(line(GUTTER, AXIS - 6, GUTTER + plot, AXIS - 6, { stroke: "#d0d7de" }));
+    svg.append(grid);
 
     layouts.forEach((layout, rowIndex) => {
-      const row = layout.row;
-      const top = layout.top;
+      const { row, top } = layout;
       const barY = top + BAR_TOP;
       const group = svgEl("g", { class: "span-row" });
-      if (rowIndex > 0) {
-        group.appendChild(svgEl("line", { x1: 0, x2: width, y1: top, y2: top, stroke: "#eaeef2" }));
-      }
+      if (rowIndex > 0) group.append(line(0, top, width, top, { stroke: "#eaeef2" }));
 
       // Gutter: span name, layer and duration.
       const detail = `${row.role + (row.isError ? " · ERROR" : "")} · ${formatMs(row.end - row.start)} ms`;
       group.append(...gutterLabels(barY, row.name, detail, row.isError ? "#cf222e" : undefined));
 
       const bx = x(row.start);
-      const bw = Math.max(2, x(row.end) - bx);
-      const bar = svgEl("rect", {
+      const barTitle =
+        `${row.name} (${textOr(row.span.kind)}, ${textOr(row.span.scope)})\n` +
+        `${formatMs(row.start)} → ${formatMs(row.end)} ms  (${formatMs(row.end - row.start)} ms)`;
+      const bar = {
         x: bx,
         y: barY,
-        width: bw,
+        width: Math.max(2, x(row.end) - bx),
         height: BAR_H,
         rx: 4,
         fill: "#eef1f4",
@@ -592,141 +561,85 @@ export function startJourneyViewer(options: { refreshMs: number; model: string }
         "stroke-width": row.isError ? 1.5 : 1,
         "data-testid": "span-bar",
         "data-span-name": row.name,
-      });
-      bar.appendChild(
-        svgEl(
-          "title",
-          {},
-          `${row.name} (${textOr(row.span.kind)}, ${textOr(row.span.scope)})\n` +
-            `${formatMs(row.start)} → ${formatMs(row.end)} ms  (${formatMs(row.end - row.start)} ms)`,
-        ),
-      );
-      group.appendChild(bar);
+      };
+      group.append(svgEl("rect", bar, svgEl("title", {}, barTitle)));
 
       row.segments.forEach((segment) => {
         const sx = x(segment.start);
         const sw = Math.max(1.5, x(segment.end) - sx);
-        const seg = svgEl("g", {
-          class: "segment",
-          "data-testid": "segment",
-          "data-segment": segment.kind,
-        });
-        seg.appendChild(
+        const name = SEGMENT_LABELS[segment.kind];
+        const ms = formatMs(segment.end - segment.start);
+        const title = `${name}: ${ms} ms (${formatMs(segment.start)} → ${formatMs(segment.end)} ms)\n${segment.note}`;
+        // The name and duration, else the name alone, else nothing: what fits in the segment.
+        const label = [`${name} ${ms} ms`, name].find(
+          (text) => textWidth(text, 11, "500") + 10 <= sw,
+        );
+        const labelAt = { x: sx + sw / 2, y: barY + BAR_H / 2 + 4, ...CENTRED };
+        const labelStyle = {
+          "font-size": 11,
+          "font-weight": 500,
+          fill: "#1f2328",
+          "pointer-events": "none",
+        };
+        group.append(
           svgEl(
-            "title",
-            {},
-            `${SEGMENT_LABELS[segment.kind]}: ${formatMs(segment.end - segment.start)} ms ` +
-              `(${formatMs(segment.start)} → ${formatMs(segment.end)} ms)\n${segment.note}`,
+            "g",
+            { class: "segment", "data-testid": "segment", "data-segment": segment.kind },
+            svgEl("title", {}, title),
+            svgEl("rect", {
+              x: sx,
+              y: barY + 1,
+              width: sw,
+              height: BAR_H - 2,
+              class: `fill-${segment.kind}`,
+            }),
+            label !== undefined && svgEl("text", { ...labelAt, ...labelStyle }, label),
           ),
         );
-        seg.appendChild(
-          svgEl("rect", {
-            x: sx,
-            y: barY + 1,
-            width: sw,
-            height: BAR_H - 2,
-            class: `fill-${segment.kind}`,
-          }),
-        );
-        let text = `${SEGMENT_LABELS[segment.kind]} ${formatMs(segment.end - segment.start)} ms`;
-        if (textWidth(text, 11, "500") + 10 > sw) text = SEGMENT_LABELS[segment.kind];
-        if (textWidth(text, 11, "500") + 10 <= sw) {
-          seg.appendChild(
-            svgEl(
-              "text",
-              {
-                x: sx + sw / 2,
-                y: barY + BAR_H / 2 + 4,
-                "text-anchor": "middle",
-                "font-size": 11,
-                "font-weight": 500,
-                fill: "#1f2328",
-                "pointer-events": "none",
-              },
-              text,
-            ),
-          );
-        }
-        group.appendChild(seg);
       });
 
       const labels = svgEl("g", { class: "marker-labels" });
-      layout.markers.forEach((marker) => {
-        const color = markerColor(marker.event);
-        const g = svgEl("g", {
-          class: "marker",
-          "data-testid": "event-marker",
-          "data-event-name": marker.event.name,
-        });
-        g.appendChild(svgEl("title", {}, markerTooltip(marker.event)));
-        const labelY = barY + BAR_H + 10 + (marker.lane + 1) * LANE - 3;
-        const stemEnd = marker.lane >= 0 ? labelY - 9 : barY + BAR_H + 3;
-        g.appendChild(
-          svgEl("line", {
-            class: "stem",
-            x1: marker.x,
-            x2: marker.x,
-            y1: top + 8,
-            y2: barY + BAR_H,
-            stroke: color,
-            "stroke-width": 1.5,
-          }),
-        );
-        if (marker.lane >= 0) {
-          g.appendChild(
-            svgEl("line", {
-              x1: marker.x,
-              x2: marker.x,
-              y1: barY + BAR_H,
-              y2: stemEnd,
-              stroke: color,
+      layout.markers.forEach(({ event, x: mx, lane, left, label }) => {
+        const color = markerColor(event);
+        const labelY = barY + BAR_H + 10 + (lane + 1) * LANE - 3;
+        const cy = top + 8;
+        const s = 4.5;
+        const leader = {
+          stroke: color,
+          "stroke-width": 1,
+          "stroke-dasharray": "2 2",
+          opacity: 0.7,
+        };
+        group.append(
+          svgEl(
+            "g",
+            { class: "marker", "data-testid": "event-marker", "data-event-name": event.name },
+            svgEl("title", {}, markerTooltip(event)),
+            line(mx, cy, mx, barY + BAR_H, { class: "stem", stroke: color, "stroke-width": 1.5 }),
+            lane >= 0 && line(mx, barY + BAR_H, mx, labelY - 9, leader),
+            svgEl("path", {
+              d: `M${mx} ${cy - s} L${mx + s} ${cy} L${mx} ${cy + s} L${mx - s} ${cy} Z`,
+              fill: color,
+              stroke: "#ffffff",
               "stroke-width": 1,
-              "stroke-dasharray": "2 2",
-              opacity: 0.7,
             }),
-          );
-        }
-        const s = 4.5,
-          cy = top + 8;
-        g.appendChild(
-          svgEl("path", {
-            d: `M${marker.x} ${cy - s} L${marker.x + s} ${cy} L${marker.x} ${cy + s} L${marker.x - s} ${cy} Z`,
-            fill: color,
-            stroke: "#ffffff",
-            "stroke-width": 1,
-          }),
+            // A wider invisible hit area makes the tooltip easy to reach.
+            svgEl("rect", {
+              x: mx - 5,
+              y: top + 2,
+              width: 10,
+              height: BAR_TOP + BAR_H,
+              fill: "transparent",
+            }),
+          ),
         );
-        // A wider invisible hit area makes the tooltip easy to reach.
-        g.appendChild(
-          svgEl("rect", {
-            x: marker.x - 5,
-            y: top + 2,
-            width: 10,
-            height: BAR_TOP + BAR_H,
-            fill: "transparent",
-          }),
-        );
-        if (marker.lane >= 0) {
-          // Drawn after every stem and leader, with a white halo, so no line crosses a label.
-          labels.appendChild(
-            svgEl(
-              "text",
-              {
-                class: "marker-label",
-                x: marker.left,
-                y: labelY,
-                "font-size": 11,
-                fill: color === "#24292f" ? "#1f2328" : color,
-                "data-event-label": marker.event.name,
-              },
-              marker.label,
-            ),
-          );
-        }
-        group.appendChild(g);
+        if (lane < 0) return;
+        // Drawn after every stem and leader, with a white halo, so no line crosses a label.
+        const fill = color === "#24292f" ? "#1f2328" : color;
+        const at = { class: "marker-label", x: left, y: labelY, "font-size": 11, fill };
+        labels.append(svgEl("text", { ...at, "data-event-label": event.name }, label));
       });
-      svg.appendChild(group);
-      svg.appendChild(labels);
+      svg.append(group, labels);
     });
     if (model.steps.length) drawStepLane(svg, model.steps, x, stepLaneTop, width);
 
@@ -735,58 +648,49 @@ export function startJourneyViewer(options: { refreshMs: number; model: string }
 
   function renderEvents(summary) {
     const base = summary.start;
-    const rows = [];
-    summary.spans.forEach((span) => {
-      if (base === null) return;
-      sortedEvents(span, base).forEach((event) => {
-        rows.push({ span: span, event: event });
-      });
-    });
+    const rows =
+      base === null
+        ? []
+        : summary.spans.flatMap((span) =>
+            sortedEvents(span, base).map((event) => ({ span, event })),
+          );
     rows.sort((a, b) => a.event.t - b.event.t);
     const body = byId<HTMLTableElement>("event-table").tBodies[0];
     if (!rows.length) {
-      const empty = el("tr");
       const cell = el("td", "muted", "No events recorded on this journey's spans.");
       cell.colSpan = 5;
-      empty.appendChild(cell);
-      body.replaceChildren(empty);
+      body.replaceChildren(el("tr", "", cell));
       return;
     }
     let previous = null;
     body.replaceChildren.apply(
       body,
-      rows.map((item) => {
-        const event = item.event;
-        const tr = el("tr");
-        tr.setAttribute("data-testid", "event-row");
+      rows.map(({ span, event }) => {
         const finish = strAttr(event, "finish.status");
-        if (event.name === "api.ABORTED" || (finish && ERROR_FINISH[finish]))
-          tr.classList.add("is-error");
-        tr.appendChild(el("td", "num", event.t.toFixed(3)));
-        tr.appendChild(
-          el("td", "num muted", previous === null ? "" : `+${(event.t - previous).toFixed(3)}`),
-        );
+        const isError = event.name === "api.ABORTED" || (finish && ERROR_FINISH[finish]);
+        const since = previous === null ? "" : `+${(event.t - previous).toFixed(3)}`;
         previous = event.t;
-        tr.appendChild(el("td", "mono", textOr(item.span.name)));
-        tr.appendChild(el("td", "event-name", event.name));
-        const attrsCell = el("td");
-        attrsCell.appendChild(attributeChips(event.attributes, KEY_ATTRIBUTES));
-        tr.appendChild(attrsCell);
-        return tr;
+        const row = el(
+          "tr",
+          isError ? "is-error" : "",
+          el("td", "num", event.t.toFixed(3)),
+          el("td", "num muted", since),
+          el("td", "mono", textOr(span.name)),
+          el("td", "event-name", event.name),
+          el("td", "", attributeChips(event.attributes, KEY_ATTRIBUTES)),
+        );
+        return withAttributes(row, { "data-testid": "event-row" });
       }),
     );
   }
 
   /** Each attribute as a `key=value` chip; those of `highlighted` stand out. */
   function attributeChips(attributes, highlighted: string[]) {
-    const list = el("div", "attrs");
-    Object.keys(attributes).forEach((key) => {
-      const chip = el("span", highlighted.includes(key) ? "attr key-attr" : "attr");
-      chip.appendChild(el("span", "k", `${key}=`));
-      chip.appendChild(document.createTextNode(formatValue(attributes[key])));
-      list.appendChild(chip);
+    const chips = Object.keys(attributes).map((key) => {
+      const className = highlighted.includes(key) ? "attr key-attr" : "attr";
+      return el("span", className, el("span", "k", `${key}=`), formatValue(attributes[key]));
     });
-    return list;
+    return el("div", "attrs", ...chips);
   }
 
   function renderSpanAttributes(summary) {
@@ -794,11 +698,8 @@ export function startJourneyViewer(options: { refreshMs: number; model: string }
     host.replaceChildren.apply(
       host,
       summary.spans.map((span) => {
-        const wrap = el("div", "span-attrs");
         const title = `${textOr(span.name)}  ·  ${textOr(span.scope)}  ·  span ${textOr(span.spanId)}`;
-        wrap.appendChild(el("h4", "", title));
-        wrap.appendChild(attributeChips(attrsOf(span), []));
-        return wrap;
+        return el("div", "span-attrs", el("h4", "", title), attributeChips(attrsOf(span), []));
       }),
     );
   }

@@ -3,7 +3,7 @@
  * `/debug/steps` whose links lead to the journey's `llm_core` span, drawn as a lane under
  * the timeline and listed in a table. It keeps the last answer of `/debug/steps` itself.
  */
-import { byId, el, gutterLabels, svgEl } from "./dom.js";
+import { byId, el, gutterLabels, line, svgEl, withAttributes } from "./dom.js";
 import { formatMs, isObject, msSince, numAttr, strAttr, toNs } from "./span-data.js";
 
 /** The last `/debug/steps` answer: its text, its spans, or why there is none. */
@@ -146,26 +146,22 @@ function stepTooltip(step) {
 export function drawStepLane(svg, steps, x, top, width) {
   const laneY = top + 12;
   const group = svgEl("g", { class: "step-lane", "data-testid": "step-lane" });
-  group.appendChild(svgEl("line", { x1: 0, x2: width, y1: top, y2: top, stroke: "#eaeef2" }));
+  group.append(line(0, top, width, top, { stroke: "#eaeef2" }));
   group.append(...gutterLabels(laneY, "llm_step", plural(steps.length, "sampled step")));
   steps.forEach((step) => {
     const sx = x(step.start);
     const sw = Math.max(4, x(step.end) - sx);
-    const mark = svgEl("g", {
-      class: "step-mark",
-      "data-testid": "step-mark",
-      "data-step": orDash(step.step),
-      "data-reason": step.reason,
-    });
-    mark.appendChild(svgEl("title", {}, stepTooltip(step)));
-    mark.appendChild(
-      svgEl("rect", {
-        x: sx,
-        y: laneY,
-        width: sw,
-        height: STEP_LANE_HEIGHT,
-        class: "fill-step-bg",
-      }),
+    const lane = { x: sx, y: laneY, width: sw, height: STEP_LANE_HEIGHT };
+    const mark = svgEl(
+      "g",
+      {
+        class: "step-mark",
+        "data-testid": "step-mark",
+        "data-step": orDash(step.step),
+        "data-reason": step.reason,
+      },
+      svgEl("title", {}, stepTooltip(step)),
+      svgEl("rect", { ...lane, class: "fill-step-bg" }),
     );
     // From the bottom: this request's tokens (at least 2 px, so a decode token shows
     // beside a long prefill), then other traced requests', then untraced requests'.
@@ -179,24 +175,13 @@ export function drawStepLane(svg, steps, x, top, width) {
       ["untraced", others > 0 ? (rest * step.untracedTokens) / others : 0],
     ];
     let y = laneY + STEP_LANE_HEIGHT;
-    parts.forEach((part) => {
-      if (!(part[1] > 0)) return;
-      y -= part[1];
-      mark.appendChild(
-        svgEl("rect", { x: sx, y: y, width: sw, height: part[1], class: `fill-${part[0]}` }),
-      );
+    parts.forEach(([whose, height]) => {
+      if (!(height > 0)) return;
+      y -= height;
+      mark.append(svgEl("rect", { x: sx, y, width: sw, height, class: `fill-${whose}` }));
     });
-    mark.appendChild(
-      svgEl("rect", {
-        x: sx,
-        y: laneY,
-        width: sw,
-        height: STEP_LANE_HEIGHT,
-        fill: "none",
-        stroke: STEP_REASON_COLORS[step.reason] || "#57606a",
-        "stroke-width": 1,
-      }),
-    );
+    const stroke = STEP_REASON_COLORS[step.reason] || "#57606a";
+    mark.append(svgEl("rect", { ...lane, fill: "none", stroke, "stroke-width": 1 }));
     group.appendChild(mark);
   });
   svg.appendChild(group);
@@ -237,55 +222,36 @@ export function renderSteps(summary) {
   body.replaceChildren.apply(
     body,
     steps.map((step) => {
-      const tr = el("tr");
-      tr.setAttribute("data-testid", "step-row");
-      tr.appendChild(el("td", "num", orDash(step.step)));
-      tr.appendChild(el("td", "num", base === null ? "—" : step.start.toFixed(1)));
-      tr.appendChild(el("td", "num", formatMs(step.end - step.start)));
-      const kept = el("td");
-      kept.appendChild(el("span", `reason reason-${step.reason}`, step.reason));
-      tr.appendChild(kept);
-      tr.appendChild(el("td", "", workOf(step.mine.phase, step.mine.tokens)));
-      const shared = el("td");
-      const list = el("div", "attrs");
-      list.setAttribute("data-testid", "shared-with");
-      step.others.forEach((other) => {
-        const chip = el("span", "attr shared-request");
+      const chips = step.others.map((other) => {
         // Server ids are long (chatcmpl-<uuid>): the start tells them apart, the tooltip has it all.
-        chip.setAttribute("title", other.requestId);
-        chip.appendChild(
-          el(
-            "span",
-            "mono",
-            other.requestId.length > 24 ? `${other.requestId.slice(0, 18)}…` : other.requestId,
-          ),
-        );
-        chip.appendChild(document.createTextNode(` ${workOf(other.phase, other.tokens)}`));
-        list.appendChild(chip);
+        const id = other.requestId;
+        const shown = id.length > 24 ? `${id.slice(0, 18)}…` : id;
+        const work = ` ${workOf(other.phase, other.tokens)}`;
+        return withAttributes(el("span", "attr shared-request", el("span", "mono", shown), work), {
+          title: id,
+        });
       });
-      if (step.untraced)
-        list.appendChild(
-          el("span", "attr muted", `+ ${plural(step.untraced, "untraced request")}`),
-        );
-      if (step.dropped)
-        list.appendChild(el("span", "attr muted", `+ ${step.dropped} past the link cap`));
-      if (!list.childNodes.length) list.appendChild(el("span", "muted", "nobody"));
-      shared.appendChild(list);
-      tr.appendChild(shared);
-      const batch = el("td", "batch");
-      batch.appendChild(compositionBar(step));
-      batch.appendChild(
-        el(
-          "span",
-          "muted",
-          ` prefill ${orDash(step.prefill)} tok · decode ${orDash(step.decode)} seq`,
-        ),
+      const untraced = `+ ${plural(step.untraced, "untraced request")}`;
+      if (step.untraced) chips.push(el("span", "attr muted", untraced));
+      if (step.dropped) chips.push(el("span", "attr muted", `+ ${step.dropped} past the link cap`));
+      if (!chips.length) chips.push(el("span", "muted", "nobody"));
+      const shared = withAttributes(el("div", "attrs", ...chips), { "data-testid": "shared-with" });
+      const batch = ` prefill ${orDash(step.prefill)} tok · decode ${orDash(step.decode)} seq`;
+      const row = el(
+        "tr",
+        "",
+        el("td", "num", orDash(step.step)),
+        el("td", "num", base === null ? "—" : step.start.toFixed(1)),
+        el("td", "num", formatMs(step.end - step.start)),
+        el("td", "", el("span", `reason reason-${step.reason}`, step.reason)),
+        el("td", "", workOf(step.mine.phase, step.mine.tokens)),
+        el("td", "", shared),
+        el("td", "batch", compositionBar(step), el("span", "muted", batch)),
+        el("td", "num", `${orDash(step.running)} / ${orDash(step.waiting)}`),
+        el("td", "num", `${orDash(step.kvUsed)} / ${orDash(step.kvTotal)}`),
+        el("td", "num", orDash(step.preemptions)),
       );
-      tr.appendChild(batch);
-      tr.appendChild(el("td", "num", `${orDash(step.running)} / ${orDash(step.waiting)}`));
-      tr.appendChild(el("td", "num", `${orDash(step.kvUsed)} / ${orDash(step.kvTotal)}`));
-      tr.appendChild(el("td", "num", orDash(step.preemptions)));
-      return tr;
+      return withAttributes(row, { "data-testid": "step-row" });
     }),
   );
 }
