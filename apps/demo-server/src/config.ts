@@ -10,82 +10,7 @@ export type EngineKind = (typeof ENGINES)[number];
 export type TracingMode = (typeof TRACING_MODES)[number];
 
 /** Everything the demo server can be told, from flags and environment variables. */
-export interface ServerConfig {
-  host: string;
-  port: number;
-  tracing: {
-    enabled: boolean;
-    sampleRate: number;
-    /** OTLP/HTTP traces endpoint; spans also go to the embedded store either way. */
-    otlpEndpoint: string | undefined;
-    serviceName: string;
-    trustClientContext: boolean;
-    /**
-     * Let a client's W3C sampled flag decide too: off by default, so the sample rate alone
-     * decides what is traced and a client can switch tracing neither on nor off.
-     */
-    followClientSampling: boolean;
-    /** Record prompt and completion text on llm_request (opt-in: it may hold personal data). */
-    captureContent: boolean;
-    /** Every string attribute is cut to this many characters (OpenTelemetry's span limit). */
-    attributeValueLengthLimit: number;
-    /**
-     * Which streams a traced request produces: `spans` (the default) the two linked spans;
-     * `legacy` only the old buffered span built after the fact; `dual` all three, to
-     * compare while migrating. Only `legacy` and `dual` load the legacy-buffer package.
-     */
-    mode: TracingMode;
-    /**
-     * The watchdog of both tracers: a journey open longer than this many milliseconds is
-     * closed (`api.ABORTED reason=watchdog`, `journey.closed_by=watchdog`). 0: off.
-     */
-    maxJourneyAgeMs: number;
-    /** Share of scheduler steps kept as `llm_step` spans (preempting steps always are). */
-    stepSampleRate: number;
-    /** Steps at least this long are kept whatever the rate; undefined: no threshold. */
-    stepSlowMs: number | undefined;
-    /** Steps the rate keeps per second, at most. */
-    stepMaxPerSecond: number;
-  };
-  engine: {
-    /** `simulated` (the default) or `llama-cpp`: llama.cpp through node-llama-cpp. */
-    kind: EngineKind;
-    /** llama-cpp: a GGUF file; undefined: the generated tiny model (random weights). */
-    modelPath: string | undefined;
-    /** llama-cpp: threads llama.cpp computes each batch with. */
-    threads: number;
-    maxNumSeqs: number;
-    maxNumBatchedTokens: number;
-    numKvBlocks: number;
-    blockSize: number;
-    stepTime:
-      | { baseMs: number; perPrefillTokenMs: number; perDecodeSeqMs: number }
-      | "fast"
-      | undefined;
-    injectEngineErrorRate: number;
-  };
-  /** Generation timeout of a non-streaming request, once its body has arrived. */
-  requestTimeoutMs: number;
-  /** A request's headers and body must arrive within it, else 408 and the connection closes. */
-  uploadTimeoutMs: number;
-  /**
-   * Generation requests that may wait for the engine beyond the `maxNumSeqs` it runs: past
-   * `maxNumSeqs + maxQueuedRequests` in the engine at once, a request gets 429.
-   */
-  maxQueuedRequests: number;
-  /** Generation requests one connection may have in the engine at once (pipelined): past it, 429. */
-  maxPipelinedRequests: number;
-  /** `/health` answers 503 once the engine has left a heartbeat unanswered this long. */
-  engineHeartbeatTimeoutMs: number;
-  shutdownGraceMs: number;
-  bodyLimitBytes: number;
-  journeyStoreSize: number;
-  /** `llm_step` spans kept for `/debug/steps`. */
-  stepStoreSize: number;
-  /** The journey store drops its oldest traces past about this many bytes of JSON. */
-  journeyStoreMaxBytes: number;
-  logLevel: string;
-}
+export type ServerConfig = Exclude<ReturnType<typeof parseConfig>, "help">;
 
 export const USAGE = `Usage: npm run demo -- [flags]
 
@@ -202,17 +127,14 @@ const ENGINE_DEFAULTS = {
 };
 
 /** Reads flags and the environment; throws `ConfigError` for anything invalid. */
-export function parseConfig(
-  argv: readonly string[],
-  env: NodeJS.ProcessEnv = process.env,
-): ServerConfig | "help" {
+export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env) {
   let values: Record<string, unknown>;
   try {
     values = parseArgs({ args: [...argv], strict: true, options: OPTIONS }).values;
   } catch (error) {
     throw new ConfigError(`${(error as Error).message}\n\n${USAGE}`);
   }
-  if (values.help) return "help";
+  if (values.help) return "help" as const;
   const str = (name: string) => values[name] as string | undefined;
   // The negative flags are options of their own: parseArgs' allowNegative needs Node 20.16.
   const toggle = (flag: string, positives: string[]): boolean | undefined => {
@@ -281,24 +203,46 @@ export function parseConfig(
     tracing: {
       enabled: tracingFlag !== false,
       sampleRate: share("journey-tracing-sample-rate", 1),
+      /** OTLP/HTTP traces endpoint; spans also go to the embedded store either way. */
       otlpEndpoint: otlpEndpoint(str("otlp-traces-endpoint"), env),
       serviceName: env.OTEL_SERVICE_NAME || "llm-journey-demo",
       trustClientContext: trustFlag !== false,
+      /**
+       * Let a client's W3C sampled flag decide too: off by default, so the sample rate alone
+       * decides what is traced and a client can switch tracing neither on nor off.
+       */
       followClientSampling: followFlag === true,
+      /** Record prompt and completion text on llm_request (opt-in: it may hold personal data). */
       captureContent: captureFlag === true,
+      /** Every string attribute is cut to this many characters (OpenTelemetry's span limit). */
       attributeValueLengthLimit: attributeValueLengthLimit(
         str("attribute-value-length-limit"),
         env,
       ),
+      /**
+       * Which streams a traced request produces: `spans` (the default) the two linked spans;
+       * `legacy` only the old buffered span built after the fact; `dual` all three, to
+       * compare while migrating. Only `legacy` and `dual` load the legacy-buffer package.
+       */
       mode,
+      /**
+       * The watchdog of both tracers: a journey open longer than this many milliseconds is
+       * closed (`api.ABORTED reason=watchdog`, `journey.closed_by=watchdog`). 0: off.
+       */
       maxJourneyAgeMs: int("max-journey-age-ms", DEFAULT_MAX_JOURNEY_AGE_MS, 0),
+      /** Share of scheduler steps kept as `llm_step` spans (preempting steps always are). */
       stepSampleRate: share("step-tracing-sample-rate", DEFAULT_STEP_SAMPLE_RATE),
+      /** Steps at least this long are kept whatever the rate; undefined: no threshold. */
       stepSlowMs: positive("step-tracing-slow-ms", str("step-tracing-slow-ms")),
+      /** Steps the rate keeps per second, at most. */
       stepMaxPerSecond: int("step-tracing-max-per-second", DEFAULT_STEP_MAX_PER_SECOND, 0),
     },
     engine: {
+      /** `simulated` (the default) or `llama-cpp`: llama.cpp through node-llama-cpp. */
       kind,
+      /** llama-cpp: a GGUF file; undefined: the generated tiny model (random weights). */
       modelPath: kind === "llama-cpp" ? modelPath : undefined,
+      /** llama-cpp: threads llama.cpp computes each batch with. */
       threads: int("threads", 1, 1),
       maxNumSeqs: int(
         "max-num-seqs",
@@ -309,7 +253,7 @@ export function parseConfig(
       numKvBlocks: int("num-kv-blocks", ENGINE_DEFAULTS.numKvBlocks, 1),
       blockSize: int("block-size", ENGINE_DEFAULTS.blockSize, 1),
       stepTime: values.fast
-        ? "fast"
+        ? ("fast" as const)
         : stepFlags.some((flag) => str(flag) !== undefined)
           ? {
               baseMs: num("step-time-base-ms", 6),
@@ -319,25 +263,35 @@ export function parseConfig(
           : undefined,
       injectEngineErrorRate: share("inject-engine-error-rate", 0),
     },
+    /** Generation timeout of a non-streaming request, once its body has arrived. */
     requestTimeoutMs: int("request-timeout-ms", 120_000, 1),
+    /** A request's headers and body must arrive within it, else 408 and the connection closes. */
     uploadTimeoutMs: int("upload-timeout-ms", 30_000, 1),
+    /**
+     * Generation requests that may wait for the engine beyond the `maxNumSeqs` it runs: past
+     * `maxNumSeqs + maxQueuedRequests` in the engine at once, a request gets 429.
+     */
     maxQueuedRequests: int(
       "max-queued-requests",
       DEFAULT_MAX_QUEUED_REQUESTS,
       0,
       str("max-queued-requests") ?? env.MAX_QUEUED_REQUESTS,
     ),
+    /** Generation requests one connection may have in the engine at once (pipelined): past it, 429. */
     maxPipelinedRequests: int(
       "max-pipelined-requests",
       DEFAULT_MAX_PIPELINED_REQUESTS,
       1,
       str("max-pipelined-requests") ?? env.MAX_PIPELINED_REQUESTS,
     ),
+    /** `/health` answers 503 once the engine has left a heartbeat unanswered this long. */
     engineHeartbeatTimeoutMs: int("engine-heartbeat-timeout-ms", 5_000, 1),
     shutdownGraceMs: int("shutdown-grace-ms", 10_000, 0),
     bodyLimitBytes: 1024 * 1024,
     journeyStoreSize: 500,
+    /** `llm_step` spans kept for `/debug/steps`. */
     stepStoreSize: 500,
+    /** The journey store drops its oldest traces past about this many bytes of JSON. */
     journeyStoreMaxBytes: int("journey-store-max-bytes", DEFAULT_JOURNEY_STORE_MAX_BYTES, 1),
     logLevel: str("log-level") ?? "warn",
   };

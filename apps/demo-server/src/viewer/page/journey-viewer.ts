@@ -100,22 +100,16 @@ export function startJourneyViewer(options: { refreshMs: number; model: string }
     }
 
     const e2e = numAttr(api, "gen_ai.latency.e2e");
-    let e2eMs = e2e !== null ? e2e * 1000 : spanDurationMs(api);
-    if (e2eMs === null) e2eMs = spanDurationMs(core);
+    const e2eMs = e2e !== null ? e2e * 1000 : (spanDurationMs(api) ?? spanDurationMs(core));
+    const preemptions =
+      numAttr(core, "num_preemptions") ??
+      spans.flatMap(eventsOf).filter((event) => event.name === "journey.PREEMPTED").length;
 
-    let preemptions = numAttr(core, "num_preemptions");
-    if (preemptions === null) {
-      preemptions = 0;
-      spans.forEach((span) => {
-        eventsOf(span).forEach((event) => {
-          if (event.name === "journey.PREEMPTED") preemptions++;
-        });
-      });
-    }
-
+    // The API span's start, else the earliest span's.
     const starts = spans.map((s) => toNs(s.startTimeUnixNano)).filter((t) => t !== null);
     const start =
-      api && toNs(api.startTimeUnixNano) !== null ? toNs(api.startTimeUnixNano) : minOf(starts);
+      toNs(api?.startTimeUnixNano) ??
+      starts.reduce((min, t) => (min === null || t < min ? t : min), null);
 
     return {
       traceId: typeof journey.traceId === "string" ? journey.traceId : "",
@@ -143,13 +137,6 @@ export function startJourneyViewer(options: { refreshMs: number; model: string }
     const start = toNs(span.startTimeUnixNano);
     const end = toNs(span.endTimeUnixNano);
     return start !== null && end !== null ? msSince(start, end) : null;
-  }
-  function minOf(values) {
-    let min = null;
-    values.forEach((v) => {
-      if (min === null || v < min) min = v;
-    });
-    return min;
   }
 
   // ---- the timeline model

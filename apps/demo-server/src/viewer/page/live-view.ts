@@ -3,7 +3,7 @@
  * requests in the server now, highlighting those older than the threshold set on the
  * page. It shares nothing with the journey viewer but the auto-refresh switch.
  */
-import { byId, el } from "./dom.js";
+import { byId, el, withAttributes } from "./dom.js";
 
 export function startLiveView(options: { refreshMs: number; stuckAfterMs: number }): void {
   const REFRESH_MS = options.refreshMs;
@@ -12,9 +12,6 @@ export function startLiveView(options: { refreshMs: number; stuckAfterMs: number
   let loading = false;
   let journeys = [];
 
-  function cell(text: string, className?: string) {
-    return el("td", className, text);
-  }
   function num(value) {
     return typeof value === "number" && Number.isFinite(value) ? value : null;
   }
@@ -45,21 +42,23 @@ export function startLiveView(options: { refreshMs: number; stuckAfterMs: number
       const age = num(journey.ageMs);
       const isStuck = age !== null && age > threshold;
       if (isStuck) stuck++;
-      const tr = document.createElement("tr");
-      tr.setAttribute("data-testid", "in-flight-row");
-      tr.setAttribute("data-request-id", str(journey.requestId));
-      tr.setAttribute("data-stuck", isStuck ? "true" : "false");
-      if (isStuck) tr.className = "is-stuck";
-      tr.appendChild(cell(str(journey.requestId), "mono"));
-      tr.appendChild(cell(age === null ? "—" : (age / 1000).toFixed(1), "num"));
-      tr.appendChild(cell(str(journey.phase) || "—"));
-      tr.appendChild(cell(ratio(journey.prefillDoneTokens, journey.prefillTotalTokens), "num"));
-      tr.appendChild(cell(ratio(journey.decodeDoneTokens, journey.decodeMaxTokens), "num"));
-      tr.appendChild(
-        cell(num(journey.preemptions) === null ? "—" : String(journey.preemptions), "num"),
+      const tr = el(
+        "tr",
+        isStuck ? "is-stuck" : "",
+        el("td", "mono", str(journey.requestId)),
+        el("td", "num", age === null ? "—" : (age / 1000).toFixed(1)),
+        el("td", "", str(journey.phase) || "—"),
+        el("td", "num", ratio(journey.prefillDoneTokens, journey.prefillTotalTokens)),
+        el("td", "num", ratio(journey.decodeDoneTokens, journey.decodeMaxTokens)),
+        el("td", "num", num(journey.preemptions) === null ? "—" : String(journey.preemptions)),
+        el("td", "mono", str(journey.lastEvent)),
       );
-      tr.appendChild(cell(str(journey.lastEvent), "mono"));
-      rows.push(tr);
+      const stuckAttribute = isStuck ? "true" : "false";
+      const attributes = {
+        "data-request-id": str(journey.requestId),
+        "data-stuck": stuckAttribute,
+      };
+      rows.push(withAttributes(tr, { "data-testid": "in-flight-row", ...attributes }));
     });
     body.replaceChildren.apply(body, rows);
     byId("in-flight-list").hidden = rows.length === 0;
