@@ -46,18 +46,14 @@ export class Admission {
       throw new OpenAiHttpError(
         429,
         `this connection already has ${held} requests in the engine (--max-pipelined-requests); wait for their answers or use another connection`,
-        "requests",
-        null,
-        "too_many_pipelined_requests",
+        { type: "requests", code: "too_many_pipelined_requests" },
       );
     }
     if (this.inEngine >= this.limits.maxInEngine) {
       throw new OpenAiHttpError(
         429,
         "the server is overloaded: its queue is full (--max-queued-requests); retry later",
-        "requests",
-        null,
-        "queue_full",
+        { type: "requests", code: "queue_full" },
       );
     }
     this.inEngine++;

@@ -39,13 +39,9 @@ export function registerErrorHandling(app: FastifyInstance, uploadTimeout: Uploa
     reply
       .code(404)
       .send(
-        new OpenAiHttpError(
-          404,
-          `no route for ${request.method} ${request.url}`,
-          "invalid_request_error",
-          null,
-          "not_found",
-        ).toBody(),
+        new OpenAiHttpError(404, `no route for ${request.method} ${request.url}`, {
+          code: "not_found",
+        }).toBody(),
       );
   });
 
@@ -72,53 +68,31 @@ function toOpenAiError(error: FastifyError): OpenAiHttpError {
           : path;
     if (issue?.keyword === "required") {
       const message = `Missing required parameter: '${param}'.`;
-      return new OpenAiHttpError(
-        400,
-        message,
-        "invalid_request_error",
-        param,
-        "missing_required_parameter",
-      );
+      return new OpenAiHttpError(400, message, {
+        param: param,
+        code: "missing_required_parameter",
+      });
     }
     const message =
       issue?.keyword === "additionalProperties"
         ? `Unrecognized request argument supplied: ${param}`
         : `Invalid value for '${param ?? "body"}': ${issue?.message ?? "invalid request body"}`;
-    return new OpenAiHttpError(
-      400,
-      message,
-      "invalid_request_error",
-      param ?? null,
-      "invalid_value",
-    );
+    return new OpenAiHttpError(400, message, { param: param ?? null, code: "invalid_value" });
   }
   const status = error.statusCode ?? 500;
   if (status === 413)
-    return new OpenAiHttpError(
-      413,
-      "the request body is too large",
-      "invalid_request_error",
-      null,
-      "request_too_large",
-    );
+    return new OpenAiHttpError(413, "the request body is too large", { code: "request_too_large" });
   if (status === 415)
-    return new OpenAiHttpError(
-      415,
-      "Content-Type must be application/json",
-      "invalid_request_error",
-      null,
-      "unsupported_media_type",
-    );
+    return new OpenAiHttpError(415, "Content-Type must be application/json", {
+      code: "unsupported_media_type",
+    });
   if (status === 400)
     return new OpenAiHttpError(
       400,
       `We could not parse the JSON body of your request: ${error.message}`,
-      "invalid_request_error",
-      null,
-      "invalid_json",
+      { code: "invalid_json" },
     );
-  if (status >= 400 && status < 500)
-    return new OpenAiHttpError(status, error.message, "invalid_request_error");
+  if (status >= 400 && status < 500) return new OpenAiHttpError(status, error.message);
   return httpErrorOf(error);
 }
 

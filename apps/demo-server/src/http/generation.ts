@@ -229,32 +229,26 @@ export function httpErrorOf(error: unknown): OpenAiHttpError {
   if (error instanceof JourneyError) {
     switch (error.reason) {
       case "validation_error":
-        return new OpenAiHttpError(
-          400,
-          error.message,
-          "invalid_request_error",
-          "messages",
-          "context_length_exceeded",
-        );
+        return new OpenAiHttpError(400, error.message, {
+          param: "messages",
+          code: "context_length_exceeded",
+        });
       case "timeout":
-        return new OpenAiHttpError(504, "the request timed out", "timeout", null, "timeout");
+        return new OpenAiHttpError(504, "the request timed out", {
+          type: "timeout",
+          code: "timeout",
+        });
       case "shutdown":
-        return new OpenAiHttpError(
-          503,
-          "the server is shutting down",
-          "server_error",
-          null,
-          "shutdown",
-        );
+        return new OpenAiHttpError(503, "the server is shutting down", { code: "shutdown" });
       case "overloaded":
-        return new OpenAiHttpError(429, error.message, "requests", null, "overloaded");
+        return new OpenAiHttpError(429, error.message, { type: "requests", code: "overloaded" });
       case "client_disconnect":
-        return new OpenAiHttpError(499, "the client closed the request", "invalid_request_error");
+        return new OpenAiHttpError(499, "the client closed the request");
       default:
-        return new OpenAiHttpError(500, error.message, "server_error", null, error.reason);
+        return new OpenAiHttpError(500, error.message, { code: error.reason });
     }
   }
-  return new OpenAiHttpError(500, "internal server error", "server_error");
+  return new OpenAiHttpError(500, "internal server error");
 }
 
 function identity(params: GenerationParams) {

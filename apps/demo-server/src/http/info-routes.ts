@@ -56,12 +56,9 @@ export function registerInfoRoutes(
     async (request) => {
       const state = request.query.state ?? "finished";
       if (state !== "finished" && state !== "active") {
-        throw new OpenAiHttpError(
-          400,
-          `state must be finished or active, got ${state}`,
-          "invalid_request_error",
-          "state",
-        );
+        throw new OpenAiHttpError(400, `state must be finished or active, got ${state}`, {
+          param: "state",
+        });
       }
       const limit = limitOf(request.query.limit);
       // Active: the requests in flight now, oldest first; finished: the latest, newest first.
@@ -85,12 +82,9 @@ function limitOf(raw: string | undefined = "50"): number {
   // Decimal digits only: Number() would also take "0x10", "1e2" and " 7 ".
   const limit = /^[0-9]{1,4}$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-    throw new OpenAiHttpError(
-      400,
-      `limit must be an integer in [1, ${MAX_LIMIT}], got ${raw}`,
-      "invalid_request_error",
-      "limit",
-    );
+    throw new OpenAiHttpError(400, `limit must be an integer in [1, ${MAX_LIMIT}], got ${raw}`, {
+      param: "limit",
+    });
   }
   return limit;
 }

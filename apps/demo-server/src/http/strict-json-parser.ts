@@ -18,9 +18,7 @@ export function registerStrictJsonParser(app: FastifyInstance): void {
         new OpenAiHttpError(
           415,
           "Content-Encoding is not supported: send the JSON body uncompressed",
-          "invalid_request_error",
-          null,
-          "unsupported_content_encoding",
+          { code: "unsupported_content_encoding" },
         ),
         undefined,
       );
@@ -31,13 +29,9 @@ export function registerStrictJsonParser(app: FastifyInstance): void {
       text = utf8.decode(body as Buffer);
     } catch {
       done(
-        new OpenAiHttpError(
-          400,
-          "The request body is not valid UTF-8.",
-          "invalid_request_error",
-          null,
-          "invalid_encoding",
-        ),
+        new OpenAiHttpError(400, "The request body is not valid UTF-8.", {
+          code: "invalid_encoding",
+        }),
         undefined,
       );
       return;
@@ -49,9 +43,7 @@ export function registerStrictJsonParser(app: FastifyInstance): void {
         new OpenAiHttpError(
           400,
           `We could not parse the JSON body of your request: ${(error as Error).message}`,
-          "invalid_request_error",
-          null,
-          "invalid_json",
+          { code: "invalid_json" },
         ),
         undefined,
       );

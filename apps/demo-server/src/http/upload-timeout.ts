@@ -128,25 +128,13 @@ function clientFailureOf(error: NodeJS.ErrnoException, uploadTimeoutMs: number):
       return new OpenAiHttpError(
         408,
         `the request's headers and body did not arrive within ${uploadTimeoutMs} ms`,
-        "invalid_request_error",
-        null,
-        "upload_timeout",
+        { code: "upload_timeout" },
       );
     case "HPE_HEADER_OVERFLOW":
-      return new OpenAiHttpError(
-        431,
-        "the request headers are too large",
-        "invalid_request_error",
-        null,
-        "request_headers_too_large",
-      );
+      return new OpenAiHttpError(431, "the request headers are too large", {
+        code: "request_headers_too_large",
+      });
     default:
-      return new OpenAiHttpError(
-        400,
-        "the request is not valid HTTP",
-        "invalid_request_error",
-        null,
-        "bad_request",
-      );
+      return new OpenAiHttpError(400, "the request is not valid HTTP", { code: "bad_request" });
   }
 }

@@ -6,14 +6,20 @@ export interface OpenAiErrorBody {
 /** An error the HTTP layer turns into an OpenAI error body with this status. */
 export class OpenAiHttpError extends Error {
   override readonly name = "OpenAiHttpError";
+  readonly type: string;
+  readonly param: string | null;
+  readonly code: string | null;
+
+  /** `type` defaults to `invalid_request_error` below status 500, `server_error` from it. */
   constructor(
     readonly statusCode: number,
     message: string,
-    readonly type: string = statusCode >= 500 ? "server_error" : "invalid_request_error",
-    readonly param: string | null = null,
-    readonly code: string | null = null,
+    details: { type?: string; param?: string | null; code?: string } = {},
   ) {
     super(message);
+    this.type = details.type ?? (statusCode >= 500 ? "server_error" : "invalid_request_error");
+    this.param = details.param ?? null;
+    this.code = details.code ?? null;
   }
 
   toBody(): OpenAiErrorBody {
