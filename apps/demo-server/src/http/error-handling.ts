@@ -36,13 +36,11 @@ export function registerErrorHandling(app: FastifyInstance, uploadTimeout: Uploa
   });
 
   app.setNotFoundHandler((request, reply) => {
-    reply
-      .code(404)
-      .send(
-        new OpenAiHttpError(404, `no route for ${request.method} ${request.url}`, {
-          code: "not_found",
-        }).toBody(),
-      );
+    reply.code(404).send(
+      new OpenAiHttpError(404, `no route for ${request.method} ${request.url}`, {
+        code: "not_found",
+      }).toBody(),
+    );
   });
 
   app.addHook("onResponse", async (request, reply) => {

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { OpenAiHttpError } from "../openai/openai-error.js";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -11,42 +11,28 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
  */
 export function registerStrictJsonParser(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (request, body, done) => {
-    const encoding = request.headers["content-encoding"]?.trim().toLowerCase();
-    if (encoding !== undefined && encoding !== "" && encoding !== "identity") {
-      done(
-        new OpenAiHttpError(
-          415,
-          "Content-Encoding is not supported: send the JSON body uncompressed",
-          { code: "unsupported_content_encoding" },
-        ),
-        undefined,
-      );
-      return;
-    }
-    let text: string;
-    try {
-      text = utf8.decode(body as Buffer);
-    } catch {
-      done(
-        new OpenAiHttpError(400, "The request body is not valid UTF-8.", {
-          code: "invalid_encoding",
-        }),
-        undefined,
-      );
-      return;
-    }
-    try {
-      done(null, JSON.parse(text));
-    } catch (error) {
-      done(
-        new OpenAiHttpError(
-          400,
-          `We could not parse the JSON body of your request: ${(error as Error).message}`,
-          { code: "invalid_json" },
-        ),
-        undefined,
-      );
-    }
-  });
+  app.addContentTypeParser(
+    "application/json",
+    { parseAs: "buffer" },
+    async (request: FastifyRequest, body: Buffer) => {
+      const encoding = request.headers["content-encoding"]?.trim().toLowerCase();
+      if (encoding !== undefined && encoding !== "" && encoding !== "identity") {
+        const message = "Content-Encoding is not supported: send the JSON body uncompressed";
+        throw new OpenAiHttpError(415, message, { code: "unsupported_content_encoding" });
+      }
+      let text: string;
+      try {
+        text = utf8.decode(body);
+      } catch {
+        const message = "The request body is not valid UTF-8.";
+        throw new OpenAiHttpError(400, message, { code: "invalid_encoding" });
+      }
+      try {
+        return JSON.parse(text);
+      } catch (error) {
+        const message = `We could not parse the JSON body of your request: ${(error as Error).message}`;
+        throw new OpenAiHttpError(400, message, { code: "invalid_json" });
+      }
+    },
+  );
 }
