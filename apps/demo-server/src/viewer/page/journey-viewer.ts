@@ -128,8 +128,8 @@ export function startJourneyViewer(options: { refreshMs: number; model: string }
     };
   }
 
-  function textOr(value) {
-    return typeof value === "string" ? value : "?";
+  function textOr(value, fallback = "?") {
+    return typeof value === "string" ? value : fallback;
   }
 
   function spanDurationMs(span) {
@@ -154,115 +154,81 @@ export function startJourneyViewer(options: { refreshMs: number; model: string }
   }
 
   /**
-   * Shaded segments from a span's events. Core: queue (QUEUED or PREEMPTED until the next
-   * SCHEDULED), prefill (SCHEDULED until FIRST_TOKEN, or until PREEMPTED before any token),
-   * decode (FIRST_TOKEN, or a RESUME after it, until PREEMPTED or FINISHED). API: streaming
-   * (FIRST_RESPONSE_FROM_CORE until DEPARTED or ABORTED).
+   * The segment each event starts, as [kind, note]: core: queue (QUEUED or PREEMPTED until
+   * the next SCHEDULED), prefill (SCHEDULED until FIRST_TOKEN, or until PREEMPTED before any
+   * token), decode (FIRST_TOKEN, or a RESUME after it, until PREEMPTED or FINISHED); API:
+   * streaming (FIRST_RESPONSE_FROM_CORE until DEPARTED or ABORTED). `null`: the event only
+   * ends the open segment; events not listed leave it open.
    */
+  const SEGMENT_STARTS = {
+    "journey.QUEUED": () => ["queue", "waiting for the first schedule"],
+    "journey.SCHEDULED": (event, decoding) =>
+      decoding
+        ? ["decode", "resumed (recompute, then decode)"]
+        : strAttr(event, "schedule.kind") === "RESUME"
+          ? ["prefill", "resumed before the first token"]
+          : ["prefill", "until the first token"],
+    "journey.FIRST_TOKEN": () => ["decode", "generating tokens"],
+    "journey.PREEMPTED": () => ["queue", "preempted, waiting to resume"],
+    "api.FIRST_RESPONSE_FROM_CORE": () => ["streaming", "responding to the client"],
+    "journey.FINISHED": () => null,
+    "api.DEPARTED": () => null,
+    "api.ABORTED": () => null,
+  };
+
+  /** Shaded segments from a span's events (see `SEGMENT_STARTS`), the last one to `endMs`. */
   function deriveSegments(events, endMs) {
     const segments = [];
     let open = null;
-    let firstTokenSeen = false;
-    function close(t) {
-      if (open && t >= open.start)
-        segments.push({ kind: open.kind, start: open.start, end: t, note: open.note });
+    let decoding = false;
+    const close = (t) => {
+      if (open && t >= open.start) segments.push({ ...open, end: t });
       open = null;
-    }
+    };
     events.forEach((event) => {
-      switch (event.name) {
-        case "journey.QUEUED":
-          close(event.t);
-          open = { kind: "queue", start: event.t, note: "waiting for the first schedule" };
-          break;
-        case "journey.SCHEDULED":
-          close(event.t);
-          open = firstTokenSeen
-            ? { kind: "decode", start: event.t, note: "resumed (recompute, then decode)" }
-            : {
-                kind: "prefill",
-                start: event.t,
-                note:
-                  strAttr(event, "schedule.kind") === "RESUME"
-                    ? "resumed before the first token"
-                    : "until the first token",
-              };
-          break;
-        case "journey.FIRST_TOKEN":
-          firstTokenSeen = true;
-          close(event.t);
-          open = { kind: "decode", start: event.t, note: "generating tokens" };
-          break;
-        case "journey.PREEMPTED":
-          close(event.t);
-          open = { kind: "queue", start: event.t, note: "preempted, waiting to resume" };
-          break;
-        case "journey.FINISHED":
-        case "api.DEPARTED":
-        case "api.ABORTED":
-          close(event.t);
-          break;
-        case "api.FIRST_RESPONSE_FROM_CORE":
-          close(event.t);
-          open = { kind: "streaming", start: event.t, note: "responding to the client" };
-          break;
-        default:
-          break;
-      }
+      const starts = SEGMENT_STARTS[event.name];
+      if (starts === undefined) return;
+      if (event.name === "journey.FIRST_TOKEN") decoding = true;
+      const next = starts(event, decoding);
+      close(event.t);
+      if (next !== null) open = { kind: next[0], start: event.t, note: next[1] };
     });
     if (open && endMs !== null) close(Math.max(endMs, open.start));
     return segments;
   }
 
   function buildTimeline(summary) {
-    const spans = summary.spans.slice().filter((s) => toNs(s.startTimeUnixNano) !== null);
-    const rank = (s) => (s === summary.api ? 0 : s === summary.core ? 1 : 2);
-    spans.sort((a, b) => {
-      const byRank = rank(a) - rank(b);
-      if (byRank !== 0) return byRank;
-      const sa = toNs(a.startTimeUnixNano),
-        sb = toNs(b.startTimeUnixNano);
-      return sa < sb ? -1 : sa > sb ? 1 : 0;
-    });
     const base = summary.start;
     if (base === null) return null;
-    let lo = Infinity,
-      hi = -Infinity;
+    const rank = (s) => (s === summary.api ? 0 : s === summary.core ? 1 : 2);
+    const startOf = (s) => toNs(s.startTimeUnixNano);
+    const spans = summary.spans
+      .filter((s) => startOf(s) !== null)
+      .sort((a, b) => rank(a) - rank(b) || Math.sign(Number(startOf(a) - startOf(b))));
     const steps = summary.steps || [];
-    steps.forEach((step) => {
-      lo = Math.min(lo, step.start);
-      hi = Math.max(hi, step.end);
-    });
     const rows = spans.map((span) => {
-      const start = msSince(base, toNs(span.startTimeUnixNano));
+      const start = msSince(base, startOf(span));
       const endNs = toNs(span.endTimeUnixNano);
       const end = endNs !== null ? msSince(base, endNs) : null;
       const events = sortedEvents(span, base);
-      lo = Math.min(lo, start);
-      hi = Math.max(hi, end !== null ? end : start);
-      events.forEach((event) => {
-        lo = Math.min(lo, event.t);
-        hi = Math.max(hi, event.t);
-      });
+      const layer = span === summary.api ? "API" : span === summary.core ? "core" : null;
       return {
-        span: span,
-        name: typeof span.name === "string" ? span.name : "(unnamed span)",
-        role:
-          span === summary.api
-            ? "API"
-            : span === summary.core
-              ? "core"
-              : typeof span.scope === "string"
-                ? span.scope
-                : "span",
-        start: start,
-        end: end !== null ? end : start,
+        span,
+        name: textOr(span.name, "(unnamed span)"),
+        role: layer ?? textOr(span.scope, "span"),
+        start,
+        end: end ?? start,
         isError: isErrorStatus(span),
-        events: events,
+        events,
         segments: deriveSegments(events, end),
       };
     });
     if (!rows.length) return null;
-    return { rows: rows, lo: lo, hi: hi, steps: steps };
+    const times = [
+      ...steps.flatMap((step) => [step.start, step.end]),
+      ...rows.flatMap((row) => [row.start, row.end, ...row.events.map((event) => event.t)]),
+    ];
+    return { rows, lo: Math.min(...times), hi: Math.max(...times), steps };
   }
 
   // ---- rendering: the list
@@ -412,23 +378,14 @@ export function startJourneyViewer(options: { refreshMs: number; model: string }
   }
 
   function markerLabel(event) {
-    let label = shortName(event.name);
-    const kind = strAttr(event, "schedule.kind");
-    const finish = strAttr(event, "finish.status");
-    const reason = strAttr(event, "reason");
-    if (kind) label += ` · ${kind}`;
-    if (finish) label += ` · ${finish}`;
-    if (reason) label += ` · ${reason}`;
-    return label;
+    const details = ["schedule.kind", "finish.status", "reason"].map((key) => strAttr(event, key));
+    return [shortName(event.name), ...details.filter(Boolean)].join(" · ");
   }
 
   function markerTooltip(event) {
-    const lines = [`${event.name}  at ${formatMs(event.t)} ms`];
-    Object.keys(event.attributes).forEach((key) => {
-      if (key === "event.type") return;
-      lines.push(`${key} = ${formatValue(event.attributes[key])}`);
-    });
-    return lines.join("\n");
+    const attributes = Object.keys(event.attributes).filter((key) => key !== "event.type");
+    const lines = attributes.map((key) => `${key} = ${formatValue(event.attributes[key])}`);
+    return [`${event.name}  at ${formatMs(event.t)} ms`, ...lines].join("\n");
   }
 
   function markerColor(event) {
@@ -454,8 +411,7 @@ export function startJourneyViewer(options: { refreshMs: number; model: string }
       LANE = 15,
       MAX_LANES = 6;
     const plot = width - GUTTER - RIGHT;
-    let range = model.hi - model.lo;
-    if (!(range > 0)) range = 1;
+    const range = model.hi - model.lo > 0 ? model.hi - model.lo : 1;
     const step = niceStep(range, Math.floor(plot / 110));
     const lo = Math.floor(model.lo / step) * step;
     // A little room after the last event, so its marker does not sit on the edge.
@@ -470,21 +426,13 @@ export function startJourneyViewer(options: { refreshMs: number; model: string }
         const w = textWidth(label, 11, "400");
         const mx = x(event.t);
         const left = mx + 5 + w > width - 4 ? mx - 5 - w : mx + 5;
-        let lane = -1;
-        for (let i = 0; i < lanes.length; i++) {
-          if (lanes[i] + 8 <= left) {
-            lane = i;
-            break;
-          }
-        }
-        if (lane < 0 && lanes.length < MAX_LANES) {
-          lanes.push(-Infinity);
-          lane = lanes.length - 1;
-        }
+        // The first lane whose last label ends 8 px before this one, else a new lane.
+        let lane = lanes.findIndex((end) => end + 8 <= left);
+        if (lane < 0 && lanes.length < MAX_LANES) lane = lanes.push(-Infinity) - 1;
         if (lane >= 0) lanes[lane] = left + w;
-        return { event: event, x: mx, label: label, left: left, lane: lane };
+        return { event, x: mx, label, left, lane };
       });
-      return { row: row, markers: markers, lanes: lanes.length };
+      return { row, markers, lanes: lanes.length };
     });
 
     const BAR_TOP = 16,
