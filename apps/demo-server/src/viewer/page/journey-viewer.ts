@@ -13,6 +13,7 @@ import {
   formatValue,
   isErrorStatus,
   isObject,
+  messageOf,
   msSince,
   numAttr,
   shortName,
@@ -670,40 +671,36 @@ export function startJourneyViewer(options: { refreshMs: number; model: string }
     renderDetails();
   }
 
-  function load() {
+  async function load() {
     if (state.inFlight) return;
     state.inFlight = true;
     // The steps are optional: a failure there is shown beside them, never instead of the journeys.
     const steps = loadSteps();
-    fetch(ENDPOINT, { cache: "no-store", headers: { accept: "application/json" } })
-      .then((response) => {
-        if (!response.ok)
-          throw new Error(
-            `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""}`,
-          );
-        return response.text();
-      })
-      .then((text) => steps.then((stepsResult) => ({ text: text, steps: stepsResult })))
-      .then((loaded) => {
-        const text = loaded.text;
-        byId("error-state").hidden = true;
-        const stepsChanged = applySteps(loaded.steps);
-        if (text !== state.lastText) {
-          apply(text);
-          state.lastText = text;
-        } else if (stepsChanged && state.everLoaded && !byId("content").hidden) {
-          renderDetails();
-        }
-        byId("last-updated").textContent = `Updated ${formatClock(BigInt(Date.now()) * 1000000n)}`;
-      })
-      .catch((error) => {
-        showError(error?.message ? error.message : String(error));
-        if (!state.everLoaded) byId("loading").hidden = true;
-      })
-      .then(() => {
-        state.inFlight = false;
-        schedule();
-      });
+    try {
+      const headers = { accept: "application/json" };
+      const response = await fetch(ENDPOINT, { cache: "no-store", headers });
+      if (!response.ok) {
+        throw new Error(
+          `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""}`,
+        );
+      }
+      const text = await response.text();
+      const stepsChanged = applySteps(await steps);
+      byId("error-state").hidden = true;
+      if (text !== state.lastText) {
+        apply(text);
+        state.lastText = text;
+      } else if (stepsChanged && state.everLoaded && !byId("content").hidden) {
+        renderDetails();
+      }
+      byId("last-updated").textContent = `Updated ${formatClock(BigInt(Date.now()) * 1000000n)}`;
+    } catch (error) {
+      showError(messageOf(error));
+      if (!state.everLoaded) byId("loading").hidden = true;
+    } finally {
+      state.inFlight = false;
+      schedule();
+    }
   }
 
   function schedule() {

@@ -4,6 +4,7 @@
  * page. It shares nothing with the journey viewer but the auto-refresh switch.
  */
 import { byId, el, withAttributes } from "./dom.js";
+import { messageOf } from "./span-data.js";
 
 export function startLiveView(options: { refreshMs: number; stuckAfterMs: number }): void {
   const REFRESH_MS = options.refreshMs;
@@ -74,28 +75,24 @@ export function startLiveView(options: { refreshMs: number; stuckAfterMs: number
     timer = polling() ? setTimeout(load, REFRESH_MS) : null;
   }
 
-  function load() {
+  async function load() {
     if (loading) return;
     loading = true;
-    fetch(LIVE_ENDPOINT, { headers: { accept: "application/json" } })
-      .then((response) => {
-        if (!response.ok) throw new Error(`HTTP ${response.status}`);
-        return response.json();
-      })
-      .then((data) => {
-        journeys = data && Array.isArray(data.journeys) ? data.journeys : [];
-        byId("in-flight-error").hidden = true;
-        render();
-      })
-      .catch((error) => {
-        const box = byId("in-flight-error");
-        box.textContent = `Could not load the requests in flight: ${error?.message ? error.message : String(error)}`;
-        box.hidden = false;
-      })
-      .then(() => {
-        loading = false;
-        schedule();
-      });
+    try {
+      const response = await fetch(LIVE_ENDPOINT, { headers: { accept: "application/json" } });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const data = await response.json();
+      journeys = data && Array.isArray(data.journeys) ? data.journeys : [];
+      byId("in-flight-error").hidden = true;
+      render();
+    } catch (error) {
+      const box = byId("in-flight-error");
+      box.textContent = `Could not load the requests in flight: ${messageOf(error)}`;
+      box.hidden = false;
+    } finally {
+      loading = false;
+      schedule();
+    }
   }
 
   byId("stuck-after").addEventListener("input", render);

@@ -74,3 +74,8 @@ export function formatClock(ns) {
 }
 
 /** What the list shows for one journey. */
+
+/** What a failed fetch says, for the page. */
+export function messageOf(error: unknown): string {
+  return (error as Error)?.message || String(error);
+}

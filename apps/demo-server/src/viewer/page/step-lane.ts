@@ -4,7 +4,7 @@
  * the timeline and listed in a table. It keeps the last answer of `/debug/steps` itself.
  */
 import { byId, el, gutterLabels, line, svgEl, withAttributes } from "./dom.js";
-import { formatMs, isObject, msSince, numAttr, strAttr, toNs } from "./span-data.js";
+import { formatMs, isObject, messageOf, msSince, numAttr, strAttr, toNs } from "./span-data.js";
 
 /** The last `/debug/steps` answer: its text, its spans, or why there is none. */
 // biome-ignore lint/suspicious/noExplicitAny: the JSON is read defensively, field by field.
@@ -39,16 +39,15 @@ export function applySteps(result) {
   return true;
 }
 
-export function loadSteps() {
-  return fetch(STEPS_ENDPOINT, { cache: "no-store", headers: { accept: "application/json" } })
-    .then((response) => {
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      return response.text();
-    })
-    .then(
-      (text) => ({ text: text }),
-      (error) => ({ error: error?.message ? error.message : String(error) }),
-    );
+export async function loadSteps() {
+  try {
+    const headers = { accept: "application/json" };
+    const response = await fetch(STEPS_ENDPOINT, { cache: "no-store", headers });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    return { text: await response.text() };
+  } catch (error) {
+    return { error: messageOf(error) };
+  }
 }
 
 function linksOf(span) {
