@@ -1,10 +1,5 @@
 import { API_SPAN_NAME, API_TRACER_SCOPE, type OpenApiJourney } from "@llm-journey/tracer-api";
-import {
-  CORE_SPAN_NAME,
-  CORE_TRACER_SCOPE,
-  type JourneyPhase,
-  type OpenCoreJourney,
-} from "@llm-journey/tracer-core";
+import { CORE_SPAN_NAME, CORE_TRACER_SCOPE, type OpenCoreJourney } from "@llm-journey/tracer-core";
 import type { JourneySpan } from "../engine/engine-contract.js";
 
 /** An open span as `/debug/journeys?state=active` returns it: no end time yet. */
@@ -15,21 +10,7 @@ export type LiveJourneySpan = Omit<JourneySpan, "endTimeUnixNano">;
  * about it now. The progress fields come from the engine and are null until the core
  * lists the request (it has not reached the engine, or the engine already finished it).
  */
-export interface LiveJourney {
-  traceId: string;
-  requestId: string;
-  spans: LiveJourneySpan[];
-  /** Milliseconds since the request's first open span started. */
-  ageMs: number;
-  /** The engine's latest event when the core lists the request, else the API layer's. */
-  lastEvent: string;
-  phase: JourneyPhase | null;
-  prefillDoneTokens: number | null;
-  prefillTotalTokens: number | null;
-  decodeDoneTokens: number | null;
-  decodeMaxTokens: number | null;
-  preemptions: number | null;
-}
+export type LiveJourney = ReturnType<typeof journey>;
 
 /**
  * Joins the two tracers' open journeys on the request id, oldest first. The span start
@@ -47,30 +28,31 @@ export function liveJourneys(
     coreById.delete(request.requestId);
     const spans = [apiSpan(request, nowUnixNano)];
     if (engine !== undefined) spans.push(coreSpan(engine, request.spanId, nowUnixNano));
-    live.push(journey(request.traceId, request.requestId, request.ageMs, spans, request, engine));
+    live.push(journey(spans, request, engine));
   }
   // Left only in the engine: its API journey closed first (an abort the engine has not
   // reached yet), or the core runs without the API layer.
   for (const engine of coreById.values()) {
     const spans = [coreSpan(engine, null, nowUnixNano)];
-    live.push(journey(engine.traceId, engine.requestId, engine.ageMs, spans, undefined, engine));
+    live.push(journey(spans, undefined, engine));
   }
   return live.sort((a, b) => b.ageMs - a.ageMs);
 }
 
+/** A request in flight from its open spans and the tracers' listings, the API's first. */
 function journey(
-  traceId: string,
-  requestId: string,
-  ageMs: number,
   spans: LiveJourneySpan[],
   api: OpenApiJourney | undefined,
   core: OpenCoreJourney | undefined,
-): LiveJourney {
+) {
+  const { traceId, requestId, ageMs } = (api ?? core) as OpenApiJourney | OpenCoreJourney;
   return {
     traceId,
     requestId,
     spans,
+    /** Milliseconds since the request's first open span started. */
     ageMs,
+    /** The engine's latest event when the core lists the request, else the API layer's. */
     lastEvent: core?.lastEvent ?? api?.lastEvent ?? "",
     phase: core?.phase ?? null,
     prefillDoneTokens: core?.prefillDoneTokens ?? null,
