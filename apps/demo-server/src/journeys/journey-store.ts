@@ -1,5 +1,6 @@
 import type { Attributes } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import { LRUCache } from "lru-cache";
 import type { ForwardedSpan, JourneySpan } from "../engine/engine-contract.js";
 import { toJourneySpan } from "../engine/journey-span.js";
 import { approximateJsonSize } from "./span-size.js";
@@ -48,30 +49,28 @@ export interface JourneyStoreOptions {
  * `capacity` traces or past `maxBytes` of JSON, so the store's memory does not grow with
  * traffic, and `/debug/journeys` can always serialize what it holds. A trace moves to the
  * front whenever one of its spans arrives (the API and core spans end apart, and the
- * core's arrive from the engine thread).
+ * core's arrive from the engine thread): a least-recently-used cache, by entries and size.
  *
  * Spans ended on this thread are kept as the SDK's `ReadableSpan`, and the engine
  * thread's as the JSON text they came in; both become `JourneySpan`s only when `recent()`
  * reads them: at rate 1 every request ends two, and most are evicted unread.
  */
 export class JourneyStore {
-  private readonly journeys = new Map<string, StoredJourney>();
+  private readonly journeys: LRUCache<string, StoredJourney>;
   private readonly finishedListeners: Array<(span: FinishedSpan) => void> = [];
   private readonly spanListeners: Array<(span: JourneySpan) => void> = [];
-  private readonly maxBytes: number;
-  private totalBytes = 0;
 
-  constructor(
-    private readonly capacity: number,
-    options: JourneyStoreOptions = {},
-  ) {
+  constructor(capacity: number, options: JourneyStoreOptions = {}) {
     if (!Number.isInteger(capacity) || capacity < 1) {
       throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
     }
-    this.maxBytes = options.maxBytes ?? DEFAULT_JOURNEY_STORE_MAX_BYTES;
-    if (!Number.isInteger(this.maxBytes) || this.maxBytes < 1) {
+    const maxBytes = options.maxBytes ?? DEFAULT_JOURNEY_STORE_MAX_BYTES;
+    if (!Number.isInteger(maxBytes) || maxBytes < 1) {
       throw new RangeError(`maxBytes must be a positive integer, got ${options.maxBytes}`);
     }
+    // A trace larger than `maxBytes` on its own is not kept (the cache's `maxEntrySize`).
+    const sizeCalculation = (journey: StoredJourney) => Math.max(1, Math.ceil(journey.size));
+    this.journeys = new LRUCache({ max: capacity, maxSize: maxBytes, sizeCalculation });
   }
 
   /** Traces held. */
@@ -81,7 +80,7 @@ export class JourneyStore {
 
   /** About how many bytes of JSON the held spans take; at most `maxBytes`. */
   get bytes(): number {
-    return this.totalBytes;
+    return this.journeys.calculatedSize;
   }
 
   /** Adds a span of the engine thread, as posted here: its JSON text is parsed only when read. */
@@ -106,17 +105,12 @@ export class JourneyStore {
   /** Newest first, converted. */
   recent(limit: number): Journey[] {
     const result: Journey[] = [];
-    // A Map iterates oldest first: take the last `limit` entries.
-    let skip = this.journeys.size - limit;
-    for (const journey of this.journeys.values()) {
-      if (skip-- > 0) continue;
-      result.push({
-        traceId: journey.traceId,
-        requestId: journey.requestId,
-        spans: converted(journey.spans),
-      });
+    // The cache iterates newest first, without changing the order.
+    for (const { traceId, requestId, spans } of this.journeys.values()) {
+      if (result.length >= limit) break;
+      result.push({ traceId, requestId, spans: converted(spans) });
     }
-    return result.reverse();
+    return result;
   }
 
   /** Called with every span as it arrives, unconverted (the metrics derive their histograms here). */
@@ -138,29 +132,15 @@ export class JourneyStore {
     const requestId = typeof id === "string" ? id : null;
     // One journey per request: requests sharing a client's trace id must not pile up in one entry.
     const key = requestId === null ? traceId : `${traceId}/${requestId}`;
-    const journeys = this.journeys;
-    let journey = journeys.get(key);
-    if (journey === undefined) {
-      journey = { traceId, requestId, spans: [stored], size };
-      if (journeys.size >= this.capacity) this.dropOldest();
-    } else {
-      journey.spans.push(stored);
-      journey.size += size;
-      journeys.delete(key); // re-inserted below, as the newest
-    }
-    journeys.set(key, journey);
-    this.totalBytes += size;
-    while (this.totalBytes > this.maxBytes && this.journeys.size > 0) this.dropOldest();
+    const journey = this.journeys.get(key) ?? { traceId, requestId, spans: [], size: 0 };
+    journey.spans.push(stored);
+    journey.size += size;
+    // As the newest, its size counted again; the oldest traces go while the bounds are passed.
+    this.journeys.set(key, journey);
     for (const listener of this.finishedListeners) listener(span);
     if (this.spanListeners.length > 0) {
       for (const listener of this.spanListeners) listener(stored as JourneySpan);
     }
-  }
-
-  private dropOldest(): void {
-    const [key, journey] = this.journeys.entries().next().value as [string, StoredJourney];
-    this.journeys.delete(key);
-    this.totalBytes -= journey.size;
   }
 }
 
