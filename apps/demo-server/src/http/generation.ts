@@ -120,10 +120,14 @@ async function* abortOnDisconnect(
   }
 }
 
-function recordFinish(handle: JourneyHandle, finished: Finished): void {
+/** What the request's span records of its end; `text` only when content is captured. */
+function recordFinish(handle: JourneyHandle, finished: Finished, text: string): void {
   handle.setUsage({ inputTokens: finished.promptTokens, outputTokens: finished.outputTokens });
   handle.setFinishReasons([finishReasonOf(finished.status)]);
   if (finished.latencies !== undefined) handle.setCoreLatencies(finished.latencies);
+  if (handle.capturesContent) {
+    handle.setContent({ outputMessages: [{ role: "assistant", content: text }] });
+  }
 }
 
 /** Runs a non-streaming request to its JSON body. Rejects with a `JourneyError` on failure. */
@@ -141,10 +145,7 @@ export async function generateBody(params: GenerationParams, context: Generation
             text += event.text;
           } else {
             finished = event;
-            recordFinish(handle, event);
-            if (handle.capturesContent) {
-              handle.setContent({ outputMessages: [{ role: "assistant", content: text }] });
-            }
+            recordFinish(handle, event, text);
           }
         }
         return text;
@@ -196,10 +197,7 @@ export async function streamEvents(
         if (context.handle.capturesContent) captured += event.text;
       } else {
         finished = event;
-        recordFinish(context.handle, event);
-        if (context.handle.capturesContent) {
-          context.handle.setContent({ outputMessages: [{ role: "assistant", content: captured }] });
-        }
+        recordFinish(context.handle, event, captured);
       }
     }
     const done = finished as Finished;
