@@ -9,34 +9,17 @@ export {
   ENGINE_WORKER_EXITED,
   EngineClient,
   type EngineClientOptions,
-  type EngineRequestSubmission,
 } from "./engine-client.js";
 export {
   type Engine,
   type EngineCounts,
   type EngineEvent,
-  type FinishedEvent,
-  type ForwardedSpan,
   type GenerationRequest,
   type JourneySpan,
   type ModelCard,
   type SamplingParameters,
   ZERO_COUNTS,
 } from "./engine-contract.js";
-export {
-  DEFAULT_SERVICE_NAME,
-  type EngineOptions,
-  type EngineOptionsInput,
-  type EngineTracingOptions,
-  type JourneyStreamPlugin,
-  type LlamaCppOptions,
-  resolveEngineOptions,
-} from "./engine-options.js";
-export { GENERATED_MODEL, modelCardOf, SIMULATED_MODEL } from "./model-card.js";
-export {
-  DEFAULT_STEP_TIME,
-  FAST_STEP_TIME,
-  type StepTimeModel,
-  type StepWork,
-  stepDurationMs,
-} from "./step-time-model.js";
+export type { JourneyStreamPlugin } from "./engine-options.js";
+export { SIMULATED_MODEL } from "./model-card.js";
+export { DEFAULT_STEP_TIME, FAST_STEP_TIME } from "./step-time-model.js";
