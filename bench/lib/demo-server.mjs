@@ -17,6 +17,21 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
 }
 
 /**
+ * The flags every harness's server starts with: a free loopback port, no log lines, no
+ * grace at shutdown.
+ */
+export const HARNESS_FLAGS = Object.freeze([
+  "--host",
+  "127.0.0.1",
+  "--port",
+  "0",
+  "--log-level",
+  "silent",
+  "--shutdown-grace-ms",
+  "0",
+]);
+
+/**
  * Starts `node [execArgv] apps/demo-server/dist/main.js --port 0 <flags>` on 127.0.0.1
  * (of the measured checkout, or of `root`) and resolves once it prints its URL with
  * `{ url, pid, stderrLines(), stop(), kill() }`: `stop()` asks it to shut down, `kill()`
@@ -40,23 +55,10 @@ export function startDemoServer(
   if (!existsSync(main)) {
     return Promise.reject(new Error(`${main} not found: build @llm-journey/demo-server first`));
   }
-  const child = spawn(
-    process.execPath,
-    [
-      ...execArgv,
-      main,
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-      "--log-level",
-      "silent",
-      "--shutdown-grace-ms",
-      "0",
-      ...flags,
-    ],
-    { env, stdio: ["ignore", "pipe", "pipe"] },
-  );
+  const child = spawn(process.execPath, [...execArgv, main, ...HARNESS_FLAGS, ...flags], {
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   running.add(child);
   let output = "";
   // stderr as lines (the tracing error handler's warnings among them), kept for the caller.

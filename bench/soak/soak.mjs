@@ -3,16 +3,12 @@
 import { parseConfig } from "../../apps/demo-server/dist/config.js";
 import { startServer } from "../../apps/demo-server/dist/server.js";
 import { startEngine } from "../../apps/demo-server/dist/start-engine.js";
+import { HARNESS_FLAGS } from "../lib/demo-server.mjs";
 import { metricValue } from "../lib/metrics-text.mjs";
 import { watchSpanMisuse } from "./span-misuse-watch.mjs";
 
 const SOAK_FLAGS = [
-  "--port",
-  "0",
-  "--log-level",
-  "silent",
-  "--shutdown-grace-ms",
-  "0",
+  ...HARNESS_FLAGS,
   // Preemption-heavy: few KV blocks for the concurrency, short simulated steps.
   "--num-kv-blocks",
   "48",
