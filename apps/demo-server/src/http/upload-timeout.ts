@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerOptions } from "node:http";
+import { type IncomingMessage, type ServerOptions, STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import type { AbortReason } from "@llm-journey/tracer-api";
 import type { FastifyRequest } from "fastify";
@@ -104,7 +104,7 @@ export class UploadTimeout {
         if (socket.writable && inFlight?.headersSent !== true) {
           const body = JSON.stringify(failure.toBody());
           socket.write(
-            `HTTP/1.1 ${failure.statusCode} ${STATUS_TEXT[failure.statusCode]}\r\n` +
+            `HTTP/1.1 ${failure.statusCode} ${STATUS_CODES[failure.statusCode]}\r\n` +
               `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
               `connection: close\r\n\r\n${body}`,
           );
@@ -115,12 +115,6 @@ export class UploadTimeout {
     );
   };
 }
-
-const STATUS_TEXT: Record<number, string> = {
-  400: "Bad Request",
-  408: "Request Timeout",
-  431: "Request Header Fields Too Large",
-};
 
 function clientFailureOf(error: NodeJS.ErrnoException, uploadTimeoutMs: number): OpenAiHttpError {
   switch (error.code) {
