@@ -13,8 +13,8 @@ const core = (activeSpans: number, closedByWatchdog = 0): EngineCounts => ({
   trackedEntries: activeSpans,
   spansDropped: 0,
   closedByWatchdog,
-  bufferedEntries: 0,
-  bufferedRecords: 0,
+  streamEntries: 0,
+  streamRecords: 0,
 });
 
 let metrics: ServerMetrics | undefined;
@@ -90,7 +90,7 @@ describe("the server metrics", () => {
           layer: "legacy",
           counts: (counts) => {
             seenByLegacy.push(counts);
-            return { activeSpans: 0, trackedEntries: counts.bufferedEntries, bufferedRecords: 0 };
+            return { activeSpans: 0, trackedEntries: counts.streamEntries, pendingRecords: 0 };
           },
         },
       },

@@ -22,7 +22,7 @@ export interface ApiCounts extends LayerCounts {
 
 /** A tracing mode's second journey stream, both threads together. */
 export interface StreamCounts extends LayerCounts {
-  bufferedRecords: number;
+  pendingRecords: number;
 }
 
 /**
@@ -179,7 +179,7 @@ export class ServerMetrics {
         help: `${named} journey records buffered in the engine or collected and not yet built into a span.`,
         registers: [this.registry],
         collect() {
-          if (self.stream) this.set(self.stream.bufferedRecords);
+          if (self.stream) this.set(self.stream.pendingRecords);
         },
       });
     }

@@ -87,8 +87,8 @@ export async function startServer(
               // The engine's side comes with the scrape's one reading of its counts.
               counts: (engineSide) => ({
                 activeSpans: stream.activeSpans,
-                trackedEntries: stream.trackedEntries + engineSide.bufferedEntries,
-                bufferedRecords: stream.bufferedRecords + engineSide.bufferedRecords,
+                trackedEntries: stream.trackedEntries + engineSide.streamEntries,
+                pendingRecords: stream.pendingRecords + engineSide.streamRecords,
               }),
             },
           }

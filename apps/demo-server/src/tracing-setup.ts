@@ -32,7 +32,7 @@ export interface JourneyStreamOutput {
   shutdown(): void;
   readonly activeSpans: number;
   readonly trackedEntries: number;
-  readonly bufferedRecords: number;
+  readonly pendingRecords: number;
 }
 
 /** What a stream's HTTP-side module exports as `createJourneyStreamOutput`. */

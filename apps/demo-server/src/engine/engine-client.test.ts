@@ -198,8 +198,8 @@ describe("EngineClient with a real worker thread", () => {
       spansDropped: 0,
       counting: 0,
       closedByWatchdog: 0,
-      bufferedEntries: 0,
-      bufferedRecords: 0,
+      streamEntries: 0,
+      streamRecords: 0,
     });
     expect(client.lastCounts).toEqual(stats);
     expect(client.inFlight).toBe(0);

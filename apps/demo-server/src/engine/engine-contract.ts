@@ -87,9 +87,9 @@ export interface EngineCounts {
   /** Per-request entries held by the core tracer. */
   readonly trackedEntries: number;
   /** Per-request entries held by a second journey stream (a tracing mode's plug-in), else 0. */
-  readonly bufferedEntries: number;
+  readonly streamEntries: number;
   /** That stream's records not yet sent with a step's outputs, else 0. */
-  readonly bufferedRecords: number;
+  readonly streamRecords: number;
   readonly running: number;
   readonly waiting: number;
   readonly kvBlocksUsed: number;
@@ -105,8 +105,8 @@ export interface EngineCounts {
 export const ZERO_COUNTS: EngineCounts = Object.freeze({
   activeSpans: 0,
   trackedEntries: 0,
-  bufferedEntries: 0,
-  bufferedRecords: 0,
+  streamEntries: 0,
+  streamRecords: 0,
   running: 0,
   waiting: 0,
   kvBlocksUsed: 0,

@@ -105,8 +105,8 @@ describe("EngineHost", () => {
       spansDropped: 0,
       counting: 0,
       closedByWatchdog: 0,
-      bufferedEntries: 0,
-      bufferedRecords: 0,
+      streamEntries: 0,
+      streamRecords: 0,
     });
     await shutdown();
   });

@@ -34,12 +34,12 @@ export interface EngineHostOptions {
 export interface JourneyStream {
   /** The hooks the scheduler calls instead of the core tracer's (they may feed both). */
   readonly tracer: CoreJourneyTracer;
-  /** Takes the records buffered since the last call; undefined when there are none. */
+  /** Takes the records produced since the last call; undefined when there are none. */
   drain(): unknown;
   /** Requests the stream holds an entry for; 0 when the engine is idle. */
   readonly trackedEntries: number;
-  /** Records buffered and not yet drained; 0 after every step. */
-  readonly bufferedRecords: number;
+  /** Records not yet drained; 0 after every step. */
+  readonly pendingRecords: number;
 }
 
 /** What a `journeyStream` module exports: builds its stream around the core tracer. */
@@ -112,8 +112,8 @@ export class EngineHost extends WorkerHost {
   protected engineCounts(): Partial<EngineCounts> {
     const { running, waiting, kvBlocksUsed } = this.scheduler.stats();
     return {
-      bufferedEntries: this.stream?.trackedEntries ?? 0,
-      bufferedRecords: this.stream?.bufferedRecords ?? 0,
+      streamEntries: this.stream?.trackedEntries ?? 0,
+      streamRecords: this.stream?.pendingRecords ?? 0,
       counting: this.counting.size,
       running,
       waiting,

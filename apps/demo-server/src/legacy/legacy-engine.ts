@@ -33,7 +33,7 @@ export const createJourneyStream: JourneyStreamModule["createJourneyStream"] = (
     get trackedEntries() {
       return recorder.trackedEntries;
     },
-    get bufferedRecords() {
+    get pendingRecords() {
       return recorder.bufferedRecords;
     },
   };

@@ -84,7 +84,7 @@ export const createJourneyStreamOutput: JourneyStreamOutputFactory = (options) =
     get trackedEntries() {
       return builder.trackedEntries;
     },
-    get bufferedRecords() {
+    get pendingRecords() {
       return builder.bufferedRecords;
     },
   };

@@ -194,8 +194,8 @@ describe.each(["legacy", "dual"])(
       const metrics = await legacyGaugesAtZero(t);
       expect(gaugeValue(metrics, "llm_journey_tracked_entries", "legacy")).toBe(0);
       const stats = await t.engine.counts();
-      expect(stats.bufferedEntries).toBe(0);
-      expect(stats.bufferedRecords).toBe(0);
+      expect(stats.streamEntries).toBe(0);
+      expect(stats.streamRecords).toBe(0);
       // Every legacy span that was built ended with exactly one FINISHED, last.
       const journeys = await t.journeysWhen((all) => all.length > 0);
       const legacySpans = journeys.flatMap((j) => j.spans).filter((s) => s.scope === LEGACY);
