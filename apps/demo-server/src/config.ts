@@ -119,6 +119,12 @@ const DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT = 16_384;
 /** llama.cpp's default sequences: each holds its own context, and a CPU batches a few well. */
 const LLAMA_CPP_SEQUENCES = 4;
 
+const STEP_TIME_FLAGS = [
+  "step-time-base-ms",
+  "step-time-per-prefill-token-ms",
+  "step-time-per-decode-seq-ms",
+];
+
 const ENGINE_DEFAULTS = {
   maxNumSeqs: 16,
   maxNumBatchedTokens: 512,
@@ -163,9 +169,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
       "max-num-batched-tokens",
       "num-kv-blocks",
       "block-size",
-      "step-time-base-ms",
-      "step-time-per-prefill-token-ms",
-      "step-time-per-decode-seq-ms",
+      ...STEP_TIME_FLAGS,
       "fast",
       "inject-engine-error-rate",
     ].filter((flag) => values[flag] !== undefined);
@@ -184,22 +188,18 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
       }
     }
   }
-  const stepFlags = [
-    "step-time-base-ms",
-    "step-time-per-prefill-token-ms",
-    "step-time-per-decode-seq-ms",
-  ];
-  if (values.fast && stepFlags.some((flag) => str(flag) !== undefined)) {
+  const stepTimeGiven = STEP_TIME_FLAGS.some((flag) => str(flag) !== undefined);
+  if (values.fast && stepTimeGiven) {
     throw new ConfigError("--fast cannot be combined with --step-time-* flags");
   }
   // Each reads its own flag: the name is written once.
   const int = (flag: string, fallback: number, min: number, raw = str(flag)) =>
-    integer(flag, raw, fallback, { min });
-  const num = (flag: string, fallback: number) => number(flag, str(flag), fallback);
-  const share = (flag: string, fallback: number) => fraction(flag, str(flag), fallback);
+    integer(`--${flag}`, raw, fallback, { min });
+  const num = (flag: string, fallback: number) => number(`--${flag}`, str(flag), fallback);
+  const share = (flag: string, fallback: number) => fraction(`--${flag}`, str(flag), fallback);
   return {
     host: str("host") ?? env.HOST ?? "127.0.0.1",
-    port: integer("port", str("port") ?? env.PORT, 8000, { min: 0, max: 65535 }),
+    port: integer("--port", str("port") ?? env.PORT, 8000, { min: 0, max: 65535 }),
     tracing: {
       enabled: tracingFlag !== false,
       sampleRate: share("journey-tracing-sample-rate", 1),
@@ -233,7 +233,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
       /** Share of scheduler steps kept as `llm_step` spans (preempting steps always are). */
       stepSampleRate: share("step-tracing-sample-rate", DEFAULT_STEP_SAMPLE_RATE),
       /** Steps at least this long are kept whatever the rate; undefined: no threshold. */
-      stepSlowMs: positive("step-tracing-slow-ms", str("step-tracing-slow-ms")),
+      stepSlowMs: positive("--step-tracing-slow-ms", str("step-tracing-slow-ms")),
       /** Steps the rate keeps per second, at most. */
       stepMaxPerSecond: int("step-tracing-max-per-second", DEFAULT_STEP_MAX_PER_SECOND, 0),
     },
@@ -254,7 +254,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
       blockSize: int("block-size", ENGINE_DEFAULTS.blockSize, 1),
       stepTime: values.fast
         ? ("fast" as const)
-        : stepFlags.some((flag) => str(flag) !== undefined)
+        : stepTimeGiven
           ? {
               baseMs: num("step-time-base-ms", 6),
               perPrefillTokenMs: num("step-time-per-prefill-token-ms", 0.02),
@@ -299,20 +299,12 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
 
 /** The flag, else OpenTelemetry's own variables, else a bound that keeps captured content small. */
 function attributeValueLengthLimit(flag: string | undefined, env: NodeJS.ProcessEnv): number {
-  if (flag !== undefined) return integer("attribute-value-length-limit", flag, 0, { min: 1 });
-  for (const name of [
-    "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT",
-    "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT",
-  ]) {
-    const raw = env[name];
-    if (raw !== undefined && raw.trim() !== "") {
-      if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1) {
-        throw new ConfigError(`${name} must be an integer >= 1, got ${raw}`);
-      }
-      return Number(raw);
-    }
-  }
-  return DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT;
+  if (flag !== undefined) return integer("--attribute-value-length-limit", flag, 0, { min: 1 });
+  const name = ["OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT"].find(
+    (variable) => env[variable]?.trim(),
+  );
+  const fallback = DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT;
+  return name === undefined ? fallback : integer(name, env[name], fallback, { min: 1 });
 }
 
 function otlpEndpoint(flag: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
@@ -354,30 +346,31 @@ function oneOf<T extends string>(flag: string, value: string, allowed: readonly 
   return value as T;
 }
 
-function number(flag: string, raw: string | undefined, fallback: number): number {
+/** The checks below name the flag (or variable) `name` in their errors. */
+function number(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (raw.trim() === "" || !Number.isFinite(value) || value < 0) {
-    throw new ConfigError(`--${flag} must be a non-negative number, got ${raw}`);
+    throw new ConfigError(`${name} must be a non-negative number, got ${raw}`);
   }
   return value;
 }
 
-function positive(flag: string, raw: string | undefined): number | undefined {
+function positive(name: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
-  const value = number(flag, raw, 0);
-  if (value === 0) throw new ConfigError(`--${flag} must be a number > 0, got ${raw}`);
+  const value = number(name, raw, 0);
+  if (value === 0) throw new ConfigError(`${name} must be a number > 0, got ${raw}`);
   return value;
 }
 
-function fraction(flag: string, raw: string | undefined, fallback: number): number {
-  const value = number(flag, raw, fallback);
-  if (value > 1) throw new ConfigError(`--${flag} must be in [0, 1], got ${raw}`);
+function fraction(name: string, raw: string | undefined, fallback: number): number {
+  const value = number(name, raw, fallback);
+  if (value > 1) throw new ConfigError(`${name} must be in [0, 1], got ${raw}`);
   return value;
 }
 
 function integer(
-  flag: string,
+  name: string,
   raw: string | undefined,
   fallback: number,
   range: { min: number; max?: number },
@@ -390,7 +383,7 @@ function integer(
     (range.max !== undefined && value > range.max)
   ) {
     const bound = range.max !== undefined ? ` in [${range.min}, ${range.max}]` : ` >= ${range.min}`;
-    throw new ConfigError(`--${flag} must be an integer${bound}, got ${raw}`);
+    throw new ConfigError(`${name} must be an integer${bound}, got ${raw}`);
   }
   return value;
 }

@@ -88,8 +88,8 @@ export class EngineClient implements Engine {
   private readonly statsTimeoutMs: number;
   private worker: Worker;
   private readonly requests = new Map<string, InFlight>();
-  private readonly spanListeners = new Set<(spans: ForwardedSpan[]) => void>();
-  private readonly recordListeners = new Set<(records: unknown) => void>();
+  private readonly spanListeners = new Listeners<ForwardedSpan[]>();
+  private readonly recordListeners = new Listeners<unknown>();
   private readonly replyWaiters = new Map<number, ReplyWaiter>();
   private nextReplyId = 1;
   private latestCounts: EngineCounts = ZERO_COUNTS;
@@ -217,10 +217,7 @@ export class EngineClient implements Engine {
    * files them. Returns a function that unsubscribes.
    */
   onSpans(listener: (spans: ForwardedSpan[]) => void): () => void {
-    this.spanListeners.add(listener);
-    return () => {
-      this.spanListeners.delete(listener);
-    };
+    return this.spanListeners.add(listener);
   }
 
   /**
@@ -228,10 +225,7 @@ export class EngineClient implements Engine {
    * step, before the outputs of that step. Returns a function that unsubscribes.
    */
   onJourneyRecords(listener: (records: unknown) => void): () => void {
-    this.recordListeners.add(listener);
-    return () => {
-      this.recordListeners.delete(listener);
-    };
+    return this.recordListeners.add(listener);
   }
 
   /** Fresh counts from the worker. After shutdown, the last ones it reported. */
@@ -303,7 +297,6 @@ export class EngineClient implements Engine {
       return;
     }
     this.state = "stopping";
-    clearInterval(this.heartbeatTimer);
     const complete = new Promise<void>((resolve) => {
       this.shutdownComplete = resolve;
     });
@@ -364,22 +357,10 @@ export class EngineClient implements Engine {
         break;
       }
       case "spans":
-        for (const listener of this.spanListeners) {
-          try {
-            listener(message.spans);
-          } catch {
-            // A failing listener must not stop the others or the engine's messages.
-          }
-        }
+        this.spanListeners.emit(message.spans);
         break;
       case "journey-records":
-        for (const listener of this.recordListeners) {
-          try {
-            listener(message.records);
-          } catch {
-            // A failing listener must not stop the others or the engine's messages.
-          }
-        }
+        this.recordListeners.emit(message.records);
         break;
       case "stats": {
         const { type: _type, id, ...counts } = message;
@@ -447,6 +428,27 @@ export class EngineClient implements Engine {
         outputTokens: request.outputTokens,
         ...(finish.error !== undefined ? { error: finish.error } : {}),
       });
+    }
+  }
+}
+
+/** Listeners of one kind of message from the worker. */
+class Listeners<T> {
+  private readonly listeners = new Set<(value: T) => void>();
+
+  /** Returns a function that unsubscribes. */
+  add(listener: (value: T) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(value: T): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(value);
+      } catch {
+        // A failing listener must not stop the others or the engine's messages.
+      }
     }
   }
 }

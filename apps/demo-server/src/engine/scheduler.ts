@@ -27,7 +27,6 @@ export interface SchedulerOptions extends Partial<SchedulerShape> {
   readonly tracer: CoreJourneyTracer;
 }
 
-/** How a request ended. */
 /** How a request ended: its `finished` event, without the counts its output carries. */
 export type RequestFinish = Pick<FinishedEvent, "status" | "error" | "latencies">;
 
@@ -136,14 +135,7 @@ export class ContinuousBatchingScheduler {
   private inProgress: { plan: StepPlan; outputs: RequestOutput[] } | undefined;
 
   constructor(options: SchedulerOptions) {
-    const resolved = resolveEngineOptions({
-      maxNumSeqs: options.maxNumSeqs,
-      maxNumBatchedTokens: options.maxNumBatchedTokens,
-      numKvBlocks: options.numKvBlocks,
-      blockSize: options.blockSize,
-      injectEngineErrorRate: options.injectEngineErrorRate,
-      seed: options.seed,
-    });
+    const resolved = resolveEngineOptions(options);
     this.tracer = options.tracer;
     this.shape = resolved;
     this.kv = new KvBlockPool(resolved.numKvBlocks, resolved.blockSize);
@@ -155,12 +147,12 @@ export class ContinuousBatchingScheduler {
     return this.stepCount;
   }
 
-  /** True when no request is in flight. */
   /** The KV cache's size in tokens: the longest prompt that can ever run. */
   get capacityTokens(): number {
     return this.kv.capacityTokens;
   }
 
+  /** True when no request is in flight. */
   get idle(): boolean {
     return this.requests.size === 0;
   }
@@ -240,11 +232,7 @@ export class ContinuousBatchingScheduler {
     this.inProgress = { plan, outputs: [] };
     try {
       plan.entries = this.schedule(plan);
-      const stats = this.stats();
-      plan.running = stats.running;
-      plan.waiting = stats.waiting;
-      plan.kvBlocksUsed = stats.kvBlocksUsed;
-      plan.kvBlocksTotal = stats.kvBlocksTotal;
+      Object.assign(plan, this.stats());
     } catch (error) {
       this.inProgress.outputs.push(...this.failAll(error));
     }

@@ -106,65 +106,56 @@ export function registerGenerationRoutes(app: FastifyInstance, deps: GenerationR
       throw refusal;
     }
     try {
-      return await generate(endpoint, request, reply, signal);
+      const journey = request.journey as JourneyHandle;
+      const body = request.body as GenerationBody;
+      const params = paramsOf(endpoint, request.generationId as string, body);
+      const { seed: _seed, ...sampled } = params.sampling;
+      journey.setRequestAttributes({
+        operation: endpoint === "chat" ? "chat" : "text_completion",
+        model: params.model,
+        maxTokens: params.maxTokens,
+        stream: params.stream,
+        ...sampled,
+        ...(typeof body.n === "number" ? { choiceCount: body.n } : {}),
+      });
+      if (journey.capturesContent) {
+        journey.setContent({
+          inputMessages: body.messages ?? [{ role: "user", content: params.prompt }],
+        });
+      }
+      const context: GenerationContext = {
+        engine: deps.engine,
+        handle: journey,
+        incomingHeaders: request.headers,
+        arrivalTime: request.arrivalTime,
+        signal,
+        timeoutMs: deps.timeoutMs,
+        shuttingDown: deps.shuttingDown,
+      };
+      if (!params.stream) return await generateBody(params, context);
+      // Counted here, where the stream ends: its status says nothing of a failure after
+      // the first token, and the response may close before this handler resumes.
+      request.outcomeCounted = true;
+      reply.hijack();
+      try {
+        deps.metrics.countRequest(endpoint, await streamEvents(params, context, reply.raw));
+      } catch (error) {
+        // Nothing was sent yet: answer with a proper HTTP error.
+        const failure = httpErrorOf(error);
+        journey.aborted(abortReasonOf(error), error);
+        const gone = signal.aborted || reply.raw.destroyed;
+        deps.metrics.countRequest(
+          endpoint,
+          gone ? "client_disconnect" : outcomeOfStatus(failure.statusCode),
+        );
+        if (!gone) {
+          reply.raw
+            .writeHead(failure.statusCode, { "content-type": "application/json" })
+            .end(JSON.stringify(failure.toBody()));
+        }
+      }
     } finally {
       release();
-    }
-  };
-
-  const generate = async (
-    endpoint: Endpoint,
-    request: FastifyRequest,
-    reply: FastifyReply,
-    signal: AbortSignal,
-  ) => {
-    const journey = request.journey as JourneyHandle;
-    const body = request.body as GenerationBody;
-    const params = paramsOf(endpoint, request.generationId as string, body);
-    const { seed: _seed, ...sampled } = params.sampling;
-    journey.setRequestAttributes({
-      operation: endpoint === "chat" ? "chat" : "text_completion",
-      model: params.model,
-      maxTokens: params.maxTokens,
-      stream: params.stream,
-      ...sampled,
-      ...(typeof body.n === "number" ? { choiceCount: body.n } : {}),
-    });
-    if (journey.capturesContent) {
-      journey.setContent({
-        inputMessages: body.messages ?? [{ role: "user", content: params.prompt }],
-      });
-    }
-    const context: GenerationContext = {
-      engine: deps.engine,
-      handle: journey,
-      incomingHeaders: request.headers,
-      arrivalTime: request.arrivalTime,
-      signal,
-      timeoutMs: deps.timeoutMs,
-      shuttingDown: deps.shuttingDown,
-    };
-    if (!params.stream) return generateBody(params, context);
-    // Counted here, where the stream ends: its status says nothing of a failure after
-    // the first token, and the response may close before this handler resumes.
-    request.outcomeCounted = true;
-    reply.hijack();
-    try {
-      deps.metrics.countRequest(endpoint, await streamEvents(params, context, reply.raw));
-    } catch (error) {
-      // Nothing was sent yet: answer with a proper HTTP error.
-      const failure = httpErrorOf(error);
-      journey.aborted(abortReasonOf(error), error);
-      const gone = signal.aborted || reply.raw.destroyed;
-      deps.metrics.countRequest(
-        endpoint,
-        gone ? "client_disconnect" : outcomeOfStatus(failure.statusCode),
-      );
-      if (!gone) {
-        reply.raw
-          .writeHead(failure.statusCode, { "content-type": "application/json" })
-          .end(JSON.stringify(failure.toBody()));
-      }
     }
   };
 

@@ -6,7 +6,8 @@ export function chatPromptText(messages: ChatCompletionBody["messages"]): string
 }
 
 export function completionPromptText(prompt: CompletionBody["prompt"]): string {
-  return typeof prompt === "string" ? prompt : prompt[0];
+  // The schema allows one string in an array, as OpenAI does.
+  return typeof prompt === "string" ? prompt : prompt.join("");
 }
 
 function contentText(content: ChatCompletionBody["messages"][number]["content"]): string {

@@ -4,6 +4,8 @@
  * are well-typed, so the official client works unchanged; unknown ones are rejected,
  * as OpenAI does.
  */
+import type { FromSchema } from "json-schema-to-ts";
+
 const MAX_OUTPUT_TOKENS = 32_768;
 
 const sampling = {
@@ -96,26 +98,6 @@ export const completionSchema = {
   additionalProperties: false,
 } as const;
 
-interface SamplingFields {
-  model: string;
-  max_tokens?: number | null;
-  temperature?: number | null;
-  top_p?: number | null;
-  seed?: number | null;
-  n?: number | null;
-  stream?: boolean | null;
-  stream_options?: { include_usage?: boolean } | null;
-  stop?: string | string[] | null;
-}
-
-export interface ChatCompletionBody extends SamplingFields {
-  messages: Array<{
-    role: string;
-    content?: string | Array<{ type?: string; text?: string }> | null;
-  }>;
-  max_completion_tokens?: number | null;
-}
-
-export interface CompletionBody extends SamplingFields {
-  prompt: string | [string];
-}
+/** The bodies the schemas let through, as `FromSchema` reads them off the schemas. */
+export type ChatCompletionBody = FromSchema<typeof chatCompletionSchema>;
+export type CompletionBody = FromSchema<typeof completionSchema>;

@@ -41,12 +41,6 @@ export function startJourneyViewer(options: { refreshMs: number; model: string }
   const KEY_ATTRIBUTES = ["schedule.kind", "finish.status", "reason", "error"];
   const CENTRED = { "text-anchor": "middle" };
   const MUTED = { "font-size": 11, fill: "#57606a" };
-  const SEGMENT_LABELS = {
-    queue: "queue",
-    prefill: "prefill",
-    decode: "decode",
-    streaming: "streaming",
-  };
 
   const state = {
     journeys: [],
@@ -503,7 +497,7 @@ export function startJourneyViewer(options: { refreshMs: number; model: string }
       row.segments.forEach((segment) => {
         const sx = x(segment.start);
         const sw = Math.max(1.5, x(segment.end) - sx);
-        const name = SEGMENT_LABELS[segment.kind];
+        const name = segment.kind;
         const ms = formatMs(segment.end - segment.start);
         const title = `${name}: ${ms} ms (${formatMs(segment.start)} → ${formatMs(segment.end)} ms)\n${segment.note}`;
         // The name and duration, else the name alone, else nothing: what fits in the segment.
