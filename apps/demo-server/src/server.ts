@@ -19,7 +19,7 @@ import { liveJourneys, nowUnixNano } from "./journeys/live-journeys.js";
 import { StepStore } from "./journeys/step-store.js";
 import { ServerMetrics } from "./metrics.js";
 import { setUpHttpTracing } from "./tracing-setup.js";
-import { renderViewerPage } from "./viewer/index.js";
+import { renderViewerPage } from "./viewer/viewer-page.js";
 
 export interface DemoServer {
   app: FastifyInstance;

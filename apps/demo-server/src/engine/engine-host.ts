@@ -2,19 +2,14 @@ import type { CoreJourneyTracer, TracingErrorHandler } from "@llm-journey/tracer
 import type { TracerProvider } from "@opentelemetry/api";
 import type { EngineCounts } from "./engine-contract.js";
 import type { EngineOptions } from "./engine-options.js";
-import type { AddMessage, FromEngineMessage } from "./engine-protocol.js";
+import type { AddMessage } from "./engine-protocol.js";
 import { EngineTracing } from "./engine-tracing.js";
 import { countPromptTokens } from "./prompt-tokens.js";
 import { ContinuousBatchingScheduler, type RequestOutput } from "./scheduler.js";
 import { stepDurationMs } from "./step-time-model.js";
-import { WorkerHost } from "./worker-host.js";
+import { WorkerHost, type WorkerHostOptions } from "./worker-host.js";
 
-export interface EngineHostOptions {
-  readonly options: EngineOptions;
-  /** Sends a message to the HTTP thread. */
-  readonly post: (message: FromEngineMessage) => void;
-  /** How often live counts are pushed when they changed. Default: 1000 ms. */
-  readonly statsIntervalMs?: number;
+export interface EngineHostOptions extends WorkerHostOptions {
   /**
    * Replaces the engine's own provider (span forwarding and OTLP), to test with a failing
    * tracer. Spans it receives are not forwarded to the HTTP thread.
@@ -57,10 +52,6 @@ export interface JourneyStreamModule {
  */
 export class EngineHost extends WorkerHost {
   private readonly options: EngineOptions;
-  private readonly onError: TracingErrorHandler;
-  private readonly coreTracer: CoreJourneyTracer;
-  /** The hooks the scheduler calls: the core tracer's, or the second stream's (which may feed both). */
-  private readonly tracer: CoreJourneyTracer;
   private readonly stream: JourneyStream | undefined;
   private readonly scheduler: ContinuousBatchingScheduler;
   /** Cancels the step being "computed"; set while a step is in progress. */
@@ -78,13 +69,14 @@ export class EngineHost extends WorkerHost {
       ),
       host.statsIntervalMs,
     );
-    const { options } = host;
-    this.options = options;
-    this.onError = this.tracing.onError;
-    this.coreTracer = this.tracing.core;
-    this.stream = host.journeyStream?.(this.coreTracer, this.onError);
-    this.tracer = this.stream?.tracer ?? this.coreTracer;
-    this.scheduler = new ContinuousBatchingScheduler({ ...options, tracer: this.tracer });
+    this.options = host.options;
+    const { core, onError } = this.tracing;
+    this.stream = host.journeyStream?.(core, onError);
+    // The hooks the scheduler calls: the core tracer's, or the second stream's (which may feed both).
+    this.scheduler = new ContinuousBatchingScheduler({
+      ...this.options,
+      tracer: this.stream?.tracer ?? core,
+    });
   }
 
   /**

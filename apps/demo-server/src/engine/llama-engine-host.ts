@@ -5,19 +5,10 @@ import { join } from "node:path";
 import type { LlamaEngine, LlamaGeneration } from "@llm-journey/node-llama-cpp";
 import type { Llama, LlamaContext, LlamaModel } from "node-llama-cpp";
 import type { EngineCounts, FinishedEvent } from "./engine-contract.js";
-import type { EngineOptions, LlamaCppOptions } from "./engine-options.js";
-import type { AddMessage, FromEngineMessage } from "./engine-protocol.js";
+import type { LlamaCppOptions } from "./engine-options.js";
+import type { AddMessage } from "./engine-protocol.js";
 import { EngineTracing } from "./engine-tracing.js";
-import { WorkerHost } from "./worker-host.js";
-
-export interface LlamaEngineHostOptions {
-  /** Options with `llamaCpp` set. */
-  readonly options: EngineOptions;
-  /** Sends a message to the HTTP thread. */
-  readonly post: (message: FromEngineMessage) => void;
-  /** How often live counts are pushed when they changed. Default: 1000 ms. */
-  readonly statsIntervalMs?: number;
-}
+import { WorkerHost, type WorkerHostOptions } from "./worker-host.js";
 
 /** The most tokens of context each sequence gets (less if the model was trained on less). */
 const MAX_SEQUENCE_CONTEXT = 2048;
@@ -67,11 +58,7 @@ export class LlamaEngineHost extends WorkerHost {
   /** Each request's stream being relayed, so that shutdown waits for their last messages. */
   private readonly relays = new Set<Promise<void>>();
 
-  private constructor(
-    host: LlamaEngineHostOptions,
-    tracing: EngineTracing,
-    resources: LlamaResources,
-  ) {
+  private constructor(host: WorkerHostOptions, tracing: EngineTracing, resources: LlamaResources) {
     super(host.post, tracing, host.statsIntervalMs);
     this.resources = resources;
   }
@@ -81,7 +68,8 @@ export class LlamaEngineHost extends WorkerHost {
    * (writing the generated one first when no file is given) and a context of `maxNumSeqs`
    * sequences. A model that cannot be loaded rejects, with whatever was loaded disposed.
    */
-  static async create(host: LlamaEngineHostOptions): Promise<LlamaEngineHost> {
+  /** `host.options` must have `llamaCpp` set. */
+  static async create(host: WorkerHostOptions): Promise<LlamaEngineHost> {
     const { options } = host;
     const llamaOptions = options.llamaCpp as LlamaCppOptions;
     const tracing = new EngineTracing(options.tracing, (spans) =>

@@ -348,10 +348,8 @@ export class ContinuousBatchingScheduler {
       this.tracer.stepFinished(plan); // hook: llm_step, before the step's requests end
     } finally {
       // Whatever happened above, every request that ended leaves through the cleanup.
-      if (ended !== undefined) {
-        for (const { request, status, error } of ended) {
-          outputs.push(this.finish(request, status, error));
-        }
+      for (const { request, status, error } of ended ?? []) {
+        outputs.push(this.finish(request, status, error));
       }
     }
   }

@@ -1,6 +1,16 @@
 import { type EngineCounts, ZERO_COUNTS } from "./engine-contract.js";
+import type { EngineOptions } from "./engine-options.js";
 import type { AddMessage, FromEngineMessage, ToEngineMessage } from "./engine-protocol.js";
 import type { EngineTracing } from "./engine-tracing.js";
+
+/** What every engine host is built with. */
+export interface WorkerHostOptions {
+  readonly options: EngineOptions;
+  /** Sends a message to the HTTP thread. */
+  readonly post: (message: FromEngineMessage) => void;
+  /** How often live counts are pushed when they changed. Default: 1000 ms. */
+  readonly statsIntervalMs?: number;
+}
 
 /**
  * What every engine does the same way in the worker: answering the HTTP thread's messages

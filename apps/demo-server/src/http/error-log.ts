@@ -1,3 +1,5 @@
+import { LRUCache } from "lru-cache";
+
 /** How often one kind of failure is logged at most: once per interval. */
 const DEFAULT_INTERVAL_MS = 10_000;
 /** Kinds remembered at once; the set is small (a status and an error code), this only bounds it. */
@@ -10,7 +12,10 @@ const MAX_KINDS = 256;
  * before; the others are only counted.
  */
 export class ErrorLogLimiter {
-  private readonly kinds = new Map<string, { loggedAt: number; suppressed: number }>();
+  /** Past `MAX_KINDS`, the kind logged longest ago is forgotten. */
+  private readonly kinds = new LRUCache<string, { loggedAt: number; suppressed: number }>({
+    max: MAX_KINDS,
+  });
   private readonly intervalMs: number;
   private readonly now: () => number;
 
@@ -25,17 +30,12 @@ export class ErrorLogLimiter {
    */
   admit(kind: string): { suppressed: number } | undefined {
     const at = this.now();
-    const seen = this.kinds.get(kind);
+    // Read without counting as a use: only a kind logged again moves up.
+    const seen = this.kinds.peek(kind);
     if (seen !== undefined && at - seen.loggedAt < this.intervalMs) {
       seen.suppressed++;
       return undefined;
     }
-    if (seen === undefined && this.kinds.size >= MAX_KINDS) {
-      // Forget the kind logged longest ago (Map keeps insertion order; logged kinds move last).
-      const oldest = this.kinds.keys().next().value as string;
-      this.kinds.delete(oldest);
-    }
-    this.kinds.delete(kind);
     this.kinds.set(kind, { loggedAt: at, suppressed: 0 });
     return { suppressed: seen?.suppressed ?? 0 };
   }

@@ -138,9 +138,7 @@ export class JourneyStore {
     // As the newest, its size counted again; the oldest traces go while the bounds are passed.
     this.journeys.set(key, journey);
     for (const listener of this.finishedListeners) listener(span);
-    if (this.spanListeners.length > 0) {
-      for (const listener of this.spanListeners) listener(stored as JourneySpan);
-    }
+    for (const listener of this.spanListeners) listener(stored as JourneySpan);
   }
 }
 

@@ -7,9 +7,8 @@ import type { ForwardedSpan, JourneySpan } from "../engine/engine-contract.js";
  * when no traced request was in its batch.
  */
 export class StepStore {
+  /** Oldest first. */
   private readonly spans: Array<ForwardedSpan | JourneySpan> = [];
-  /** Where the next span goes once the ring is full. */
-  private next = 0;
 
   constructor(private readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) {
@@ -22,21 +21,15 @@ export class StepStore {
   }
 
   add(span: ForwardedSpan): void {
-    if (this.spans.length < this.capacity) {
-      this.spans.push(span);
-      return;
-    }
-    this.spans[this.next] = span;
-    this.next = (this.next + 1) % this.capacity;
+    this.spans.push(span);
+    // Steps are sampled and capped per second: moving a few hundred references is nothing.
+    if (this.spans.length > this.capacity) this.spans.shift();
   }
 
   /** At most `limit` spans, the latest first. */
   recent(limit: number): JourneySpan[] {
     const result: JourneySpan[] = [];
-    const count = this.spans.length;
-    // The newest is just before `next` (or last, while the ring is not full).
-    for (let i = 1; i <= Math.min(limit, count); i++) {
-      const at = (this.next - i + count) % count;
+    for (let at = this.spans.length - 1; at >= 0 && result.length < limit; at--) {
       result.push(this.parsed(at));
     }
     return result;

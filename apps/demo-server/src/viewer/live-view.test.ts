@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { launchChromium, runBrowserTests } from "../../test/support/chromium.js";
 import { startTestServer, type TestServer } from "../../test/support/test-server.js";
 import type { LiveJourney } from "../journeys/live-journeys.js";
-import { renderViewerPage } from "./index.js";
+import { renderViewerPage } from "./viewer-page.js";
 
 const XSS = `<img src=x onerror="window.__xss = 1">`;
 

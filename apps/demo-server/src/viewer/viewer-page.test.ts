@@ -8,7 +8,7 @@ import { CHROMIUM, launchChromium } from "../../test/support/chromium.js";
 import { fixtureJourneys } from "../../test/support/viewer-fixtures/journeys.js";
 import { fixtureSteps } from "../../test/support/viewer-fixtures/steps.js";
 import type { Journey } from "../journeys/journey-store.js";
-import { renderViewerPage } from "./index.js";
+import { renderViewerPage } from "./viewer-page.js";
 
 const REFRESH_MS = 150;
 const XSS = `<img src=x onerror="window.__xss = 1">`;

@@ -318,8 +318,7 @@ export function startJourneyViewer(options: { refreshMs: number; model: string }
   }
 
   function renderSummary(summary) {
-    const api = summary.api,
-      core = summary.core;
+    const { api, core } = summary;
     const items = [["Trace id", summary.traceId || "—", true]];
     const model = strAttr(api, "gen_ai.request.model");
     if (model) items.push(["Model", model, false]);

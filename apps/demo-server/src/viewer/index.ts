@@ -1,2 +1,0 @@
-export type { ViewerPageOptions } from "./viewer-page.js";
-export { renderViewerPage } from "./viewer-page.js";
