@@ -303,8 +303,8 @@ function attributeValueLengthLimit(flag: string | undefined, env: NodeJS.Process
   const name = ["OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT"].find(
     (variable) => env[variable]?.trim(),
   );
-  const fallback = DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT;
-  return name === undefined ? fallback : integer(name, env[name], fallback, { min: 1 });
+  if (name === undefined) return DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT;
+  return integer(name, env[name], 0, { min: 1 });
 }
 
 function otlpEndpoint(flag: string | undefined, env: NodeJS.ProcessEnv): string | undefined {

@@ -79,28 +79,24 @@ describe("the server metrics", () => {
     expect(gaugeValue(second, "llm_journey_tracked_entries", "core")).toBe(2);
   });
 
-  it("ask the engine once per scrape, and give the legacy layer that same answer", async () => {
+  it("ask the engine once per scrape, and add its share of the legacy layer to the HTTP side's", async () => {
     let asked = 0;
-    const seenByLegacy: EngineCounts[] = [];
+    const http = { layer: "legacy", activeSpans: 1, trackedEntries: 2, pendingRecords: 3 };
     metrics = new ServerMetrics(
       {
         api: () => API,
-        core: async () => core(++asked),
-        stream: {
-          layer: "legacy",
-          counts: (counts) => {
-            seenByLegacy.push(counts);
-            return { activeSpans: 0, trackedEntries: counts.streamEntries, pendingRecords: 0 };
-          },
-        },
+        core: async () => ({ ...core(++asked), streamEntries: 10, streamRecords: 20 }),
+        stream: http,
       },
       new JourneyStore(1),
     );
     const text = await metrics.scrape();
     expect(asked).toBe(1);
-    expect(seenByLegacy).toEqual([core(1)]);
-    expect(gaugeValue(text, "llm_journey_tracked_entries", "legacy")).toBe(0);
-    expect(text).toMatch(/^llm_journey_legacy_buffered_records 0$/m);
+    expect(gaugeValue(text, "llm_journey_active_spans", "legacy")).toBe(1);
+    expect(gaugeValue(text, "llm_journey_tracked_entries", "legacy")).toBe(12);
+    expect(text).toMatch(/^llm_journey_legacy_buffered_records 23$/m);
+    http.pendingRecords = 0;
+    expect(await metrics.scrape()).toMatch(/^llm_journey_legacy_buffered_records 20$/m);
   });
 
   it("keep the process's default metrics", async () => {

@@ -20,8 +20,10 @@ export interface ApiCounts extends LayerCounts {
   closedByWatchdog: number;
 }
 
-/** A tracing mode's second journey stream, both threads together. */
+/** A tracing mode's second journey stream, as its HTTP side counts. */
 export interface StreamCounts extends LayerCounts {
+  /** The layer its gauges are labelled with. */
+  readonly layer: string;
   pendingRecords: number;
 }
 
@@ -62,13 +64,10 @@ type LayerReaders = {
   core: () => Promise<EngineCounts>;
   /**
    * A tracing mode's second journey stream: one more layer of the gauges, named `layer`,
-   * and its own `llm_journey_<layer>_buffered_records`. Given the engine's counts of the
-   * same scrape, so that the engine is asked once.
+   * and its own `llm_journey_<layer>_buffered_records`. Its engine side's counts come with
+   * the engine's (`streamEntries`, `streamRecords`), so that the engine is asked once.
    */
-  stream?: {
-    layer: string;
-    counts: (core: EngineCounts) => StreamCounts | Promise<StreamCounts>;
-  };
+  stream?: StreamCounts | undefined;
 };
 
 /**
@@ -105,7 +104,6 @@ export class ServerMetrics {
   );
   readonly spansDropped: Counter<"layer">;
   private core: EngineCounts = ZERO_COUNTS;
-  private stream: StreamCounts | undefined;
   private readonly stopMonitors: () => void;
 
   constructor(
@@ -113,7 +111,7 @@ export class ServerMetrics {
     store: JourneyStore,
   ) {
     const self = this;
-    const streamLayer = layers.stream?.layer;
+    const { stream } = layers;
     let coreDroppedSeen = 0;
     this.spansDropped = new Counter({
       name: "llm_journey_spans_dropped_total",
@@ -158,7 +156,7 @@ export class ServerMetrics {
       collect() {
         this.set({ layer: "api" }, layers.api().activeSpans);
         this.set({ layer: "core" }, self.core.activeSpans);
-        if (self.stream) this.set({ layer: streamLayer }, self.stream.activeSpans);
+        if (stream) this.set({ layer: stream.layer }, stream.activeSpans);
       },
     });
     new Gauge({
@@ -169,17 +167,19 @@ export class ServerMetrics {
       collect() {
         this.set({ layer: "api" }, layers.api().trackedEntries);
         this.set({ layer: "core" }, self.core.trackedEntries);
-        if (self.stream) this.set({ layer: streamLayer }, self.stream.trackedEntries);
+        if (stream) {
+          this.set({ layer: stream.layer }, stream.trackedEntries + self.core.streamEntries);
+        }
       },
     });
-    if (streamLayer !== undefined) {
-      const named = `${streamLayer.charAt(0).toUpperCase()}${streamLayer.slice(1)}`;
+    if (stream !== undefined) {
+      const named = `${stream.layer.charAt(0).toUpperCase()}${stream.layer.slice(1)}`;
       new Gauge({
-        name: `llm_journey_${streamLayer}_buffered_records`,
+        name: `llm_journey_${stream.layer}_buffered_records`,
         help: `${named} journey records buffered in the engine or collected and not yet built into a span.`,
         registers: [this.registry],
         collect() {
-          if (self.stream) this.set(self.stream.pendingRecords);
+          this.set(stream.pendingRecords + self.core.streamRecords);
         },
       });
     }
@@ -188,21 +188,14 @@ export class ServerMetrics {
 
   /**
    * The registry in Prometheus text format, with every layer's counts read once. The
-   * engine's and a second stream's fall back to their last known values when the
-   * engine does not answer, so a restarting worker never fails the scrape.
+   * engine's (a second stream's engine side with them) fall back to their last known
+   * values when the engine does not answer, so a restarting worker never fails the scrape.
    */
   async scrape(): Promise<string> {
     try {
       this.core = await this.layers.core();
     } catch {
       // Keep the last known counts: the worker is restarting or has stopped.
-    }
-    if (this.layers.stream !== undefined) {
-      try {
-        this.stream = await this.layers.stream.counts(this.core);
-      } catch {
-        // Keep the last known counts, as for the engine.
-      }
     }
     return this.registry.metrics();
   }

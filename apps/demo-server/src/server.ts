@@ -80,19 +80,7 @@ export async function startServer(
     {
       api: () => tracing.api,
       core: () => engine.counts(),
-      ...(stream !== undefined
-        ? {
-            stream: {
-              layer: stream.layer,
-              // The engine's side comes with the scrape's one reading of its counts.
-              counts: (engineSide) => ({
-                activeSpans: stream.activeSpans,
-                trackedEntries: stream.trackedEntries + engineSide.streamEntries,
-                pendingRecords: stream.pendingRecords + engineSide.streamRecords,
-              }),
-            },
-          }
-        : {}),
+      stream,
     },
     store,
   );

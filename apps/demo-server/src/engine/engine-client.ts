@@ -116,8 +116,7 @@ export class EngineClient implements Engine {
     this.heartbeatTimer = setInterval(() => {
       this.heartbeatSentAt ??= performance.now();
       this.send({ type: "heartbeat" });
-    }, clientOptions.heartbeatIntervalMs ?? 1_000);
-    this.heartbeatTimer.unref();
+    }, clientOptions.heartbeatIntervalMs ?? 1_000).unref();
   }
 
   /**
@@ -230,28 +229,24 @@ export class EngineClient implements Engine {
 
   /** Fresh counts from the worker. After shutdown, the last ones it reported. */
   counts(): Promise<EngineCounts> {
-    const latest = () => this.latestCounts;
-    return this.ask<EngineCounts>((id) => ({ type: "stats-request", id }), "its stats", latest);
+    return this.ask<EngineCounts>("stats-request", "its stats", () => this.latestCounts);
   }
 
   /** The core tracer's open journeys, read in the worker now. After shutdown, none. */
   openJourneys(): Promise<OpenCoreJourney[]> {
-    return this.ask<OpenCoreJourney[]>(
-      (id) => ({ type: "journeys-request", id }),
-      "its open journeys",
-      () => [],
-    );
+    return this.ask<OpenCoreJourney[]>("journeys-request", "its open journeys", () => []);
   }
 
+  /** Asks the worker a `type` question about `what`, answered by the message with its id. */
   private ask<T>(
-    question: (id: number) => ReplyWaiter["request"],
+    type: ReplyWaiter["request"]["type"],
     what: string,
     whenStopped: () => T,
   ): Promise<T> {
     if (this.state === "stopped") return Promise.resolve(whenStopped());
     if (this.failure !== undefined) return Promise.reject(new Error(this.failure));
     const id = this.nextReplyId++;
-    const request = question(id);
+    const request = { type, id };
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.replyWaiters.delete(id);

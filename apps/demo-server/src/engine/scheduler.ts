@@ -5,25 +5,23 @@ import type {
   FinishStatus,
 } from "@llm-journey/tracer-core";
 import type { FinishedEvent } from "./engine-contract.js";
-import { type EngineOptions, resolveEngineOptions } from "./engine-options.js";
+import {
+  type EngineOptions,
+  type EngineOptionsInput,
+  resolveEngineOptions,
+} from "./engine-options.js";
 import { EngineRequest, type EngineRequestInput } from "./engine-request.js";
 import { KvBlockPool } from "./kv-block-pool.js";
 import { createSeededRandom } from "./seeded-random.js";
 import type { StepWork } from "./step-time-model.js";
 import { simulateText } from "./text-generator.js";
 
-type SchedulerShape = Pick<
-  EngineOptions,
-  | "maxNumSeqs"
-  | "maxNumBatchedTokens"
-  | "numKvBlocks"
-  | "blockSize"
-  | "injectEngineErrorRate"
-  | "seed"
->;
-
-/** The engine shape (defaults as in `EngineOptions`) and the core tracer to call. */
-export interface SchedulerOptions extends Partial<SchedulerShape> {
+/**
+ * The engine's options (defaults as in `EngineOptions`; the scheduler reads its shape:
+ * sequences, batched tokens, KV blocks, injected errors and their seed) and the core
+ * tracer to call.
+ */
+export interface SchedulerOptions extends EngineOptionsInput {
   readonly tracer: CoreJourneyTracer;
 }
 
@@ -120,7 +118,7 @@ class StepPlan implements ScheduledStep, CoreStepView {
  */
 export class ContinuousBatchingScheduler {
   private readonly tracer: CoreJourneyTracer;
-  private readonly shape: SchedulerShape;
+  private readonly shape: EngineOptions;
   private readonly kv: KvBlockPool;
   private readonly random: () => number;
   /** FCFS; preempted requests go back to the front. */

@@ -29,8 +29,7 @@ export abstract class WorkerHost {
     protected readonly tracing: EngineTracing,
     statsIntervalMs = 1000,
   ) {
-    this.statsTimer = setInterval(() => this.postStats(undefined, true), statsIntervalMs);
-    this.statsTimer.unref();
+    this.statsTimer = setInterval(() => this.postStats(undefined, true), statsIntervalMs).unref();
   }
 
   /** The engine's own counts; the core tracer's are added by `stats()`. */

@@ -76,14 +76,12 @@ export function registerGenerationRoutes(app: FastifyInstance, deps: GenerationR
         if (end !== undefined) request.journey?.aborted(end.reason, end.error);
         if (request.outcomeCounted) return;
         request.outcomeCounted = true;
+        // The answer's status, else that of a protocol error answered on the socket or of a
+        // connection the server shed; none when the client left.
+        const status = end === undefined ? reply.statusCode : end.status;
         deps.metrics.countRequest(
           endpoint,
-          end === undefined
-            ? outcomeOfStatus(reply.statusCode)
-            : // A protocol error answered on the socket, or a connection the server shed.
-              end.status !== undefined
-              ? outcomeOfStatus(end.status)
-              : "client_disconnect",
+          status === undefined ? "client_disconnect" : outcomeOfStatus(status),
         );
       });
       // Refused here rather than by Fastify while it closes, so the client gets an OpenAI
@@ -144,10 +142,7 @@ export function registerGenerationRoutes(app: FastifyInstance, deps: GenerationR
         const failure = httpErrorOf(error);
         journey.aborted(abortReasonOf(error), error);
         const gone = signal.aborted || reply.raw.destroyed;
-        deps.metrics.countRequest(
-          endpoint,
-          gone ? "client_disconnect" : outcomeOfStatus(failure.statusCode),
-        );
+        deps.metrics.countRequest(endpoint, outcomeOfStatus(gone ? 499 : failure.statusCode));
         if (!gone) {
           reply.raw
             .writeHead(failure.statusCode, { "content-type": "application/json" })
