@@ -3,7 +3,7 @@
 // schema bundled), and every npm script they call defined in the root package.json, so that
 // renaming a script cannot silently break CI or a release. The parser imports its schema as
 // JSON without an import attribute, which plain Node refuses: this module runs under vitest,
-// which inlines the package (vitest.gates.config.ts).
+// which inlines the package (vitest.release.config.ts).
 
 import {
   convertWorkflowTemplate,
