@@ -129,7 +129,7 @@ async function nodeDirFor(major, workDir) {
 export async function installStack(stack, { workDir, tarballs, commands, name = stack }) {
   if (commands.length === 0) throw new Error(`no npm install for ${stack}`);
   const nodeDir = await nodeDirFor(STACKS[stack].nodeMajor, workDir);
-  const project = await scratchProject(path.join(workDir, name), { nodeDir });
+  const project = await scratchProject(path.join(workDir, name), nodeDir);
   for (const [index, args] of commands.entries()) {
     const unknown = args.filter((arg) => arg.startsWith("@llm-journey/") && !tarballs.has(arg));
     if (unknown.length > 0) throw new Error(`no tarball for ${unknown.join(", ")}`);

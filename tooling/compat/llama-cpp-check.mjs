@@ -38,7 +38,7 @@ export async function checkLlamaCpp({ workDir, tarballs }) {
   const snippets = readSnippets(readme, README);
   return {
     command: `npm install ${args.join(" ")}`,
-    nodeModulesKiB: Number(du.stdout.split(/\s/)[0]),
+    nodeModulesKiB: Number(du.split(/\s/)[0]),
     docs: await compileSnippets(path.join(project.dir, "doc-snippets"), snippets),
     report: await project.node(["llama-cpp-app.mjs"]),
   };

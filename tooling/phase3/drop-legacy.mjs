@@ -11,11 +11,12 @@
 // CLI: `node tooling/phase3/drop-legacy.mjs [--keep]` exits 1 when a step fails.
 // Library: `dropLegacy({ keep })` returns the steps and the inner test totals.
 
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { childEnv, lastLines, run } from "../release/process.mjs";
+import { childEnv, run } from "../release/process.mjs";
+import { readReleasePlan } from "../release/release-plan.mjs";
 import { readJson, WORKSPACE_ROOT } from "../release/workspace.mjs";
 
 /** What Phase 3 deletes besides the package's changesets and the demo's dependency line. */
@@ -52,9 +53,12 @@ export async function dropLegacy({ keep = false, log = () => {} } = {}) {
     record("copy without the legacy path", true, removed.join(", "));
     const env = { ...childEnv(), [INSIDE_COPY]: "1", TURBO_TELEMETRY_DISABLED: "1" };
     for (const [name, args] of STEPS) {
-      const ran = await run("npx", args.split(" "), { cwd: copy, env, timeoutMs: 1_200_000 });
-      const tail = ran.code === 0 ? "" : `\n${lastLines(`${ran.stdout}\n${ran.stderr}`)}`;
-      if (!record(name, ran.code === 0, `${(ran.ms / 1000).toFixed(0)} s${tail}`)) break;
+      const started = Date.now();
+      const failure = await run("npx", args.split(" "), { cwd: copy, env, timeoutMs: 1_200_000 })
+        .then(() => "")
+        .catch((/** @type {Error} */ error) => `\n${error.message}`);
+      const took = `${((Date.now() - started) / 1000).toFixed(0)} s`;
+      if (!record(name, !failure, `${took}${failure}`)) break;
     }
     const report = await readJson(path.join(copy, ".test-artifacts/vitest-report.json")).catch(
       () => undefined,
@@ -67,29 +71,31 @@ export async function dropLegacy({ keep = false, log = () => {} } = {}) {
 }
 
 /**
- * Copies every file git knows (tracked or new, not ignored) except the dropped ones.
+ * Copies every file git knows (tracked or new, not ignored) except the dropped ones and
+ * the changesets that release only the legacy package.
  * @param {string} copy
  */
 async function copyWithoutLegacy(copy) {
+  const { changesets } = await readReleasePlan(WORKSPACE_ROOT);
+  const legacyOnly = changesets
+    .filter(({ releases }) => releases.length && releases.every((r) => r.name === LEGACY_PACKAGE))
+    .map(({ id }) => `.changeset/${id}.md`);
   const listed = await run(
     "git",
     ["ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-    { cwd: WORKSPACE_ROOT },
+    {
+      cwd: WORKSPACE_ROOT,
+    },
   );
   const removed = new Set();
-  for (const file of listed.stdout.split("\0").filter(Boolean)) {
-    const source = path.join(WORKSPACE_ROOT, file);
-    const dropped = DROPPED.find((prefix) => file.startsWith(prefix));
+  for (const file of listed.split("\0").filter(Boolean)) {
+    const dropped = [...DROPPED, ...legacyOnly].find((prefix) => file.startsWith(prefix));
     if (dropped !== undefined) removed.add(dropped);
-    else if (/^\.changeset\/.*\.md$/.test(file) && (await releasesOnlyLegacy(source)))
-      removed.add(file);
-    else {
-      await mkdir(path.dirname(path.join(copy, file)), { recursive: true });
-      // A file deleted in the working tree but not yet in git's index is left out.
-      await cp(source, path.join(copy, file)).catch((error) => {
+    // A file deleted in the working tree but not yet in git's index is left out.
+    else
+      await cp(path.join(WORKSPACE_ROOT, file), path.join(copy, file)).catch((error) => {
         if (error.code !== "ENOENT") throw error;
       });
-    }
   }
   const manifestPath = path.join(copy, "apps/demo-server/package.json");
   const manifest = await readJson(manifestPath);
@@ -99,17 +105,6 @@ async function copyWithoutLegacy(copy) {
     removed.add(`the ${LEGACY_PACKAGE} dependency of apps/demo-server/package.json`);
   }
   return [...removed];
-}
-
-/**
- * Whether a changeset's front matter names the legacy package and no other.
- * @param {string} file
- */
-async function releasesOnlyLegacy(file) {
-  const text = await readFile(file, "utf8").catch(() => "");
-  const front = /^---\n([\s\S]*?)\n---/.exec(text)?.[1] ?? "";
-  const names = [...front.matchAll(/^["']?([^"':]+)["']?\s*:/gm)].map((match) => match[1]);
-  return names.length > 0 && names.every((name) => name === LEGACY_PACKAGE);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

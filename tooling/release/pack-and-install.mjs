@@ -10,7 +10,6 @@
 // CLI: `node tooling/release/pack-and-install.mjs [--package NAME]... [--keep]` prints a
 // summary and exits 1 when a step fails. Build the packages first.
 
-import { existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -29,46 +28,34 @@ import {
   WORKSPACE_ROOT,
 } from "./workspace.mjs";
 
-export { listPublishablePackages, readWorkspacePackages, WORKSPACE_ROOT };
-
 /**
  * @typedef {{ name: string, status: "passed" | "failed", messages: string[], warnings: string[] }} StepResult
  * @typedef {{ name: string, version: string, dir: string, manifest: any, ok: boolean, steps: StepResult[] }} PackageResult
  * @typedef {import("./workspace.mjs").WorkspacePackage} WorkspacePackage
  * @typedef {{ ok: boolean, code?: string, message?: string, names?: string[] }} LoadOutcome
- * @typedef {string[] | { problems?: string[], notes?: string[], warnings?: string[] }} StepOutcome
+ * @typedef {string[] | { problems: string[], warnings: string[] }} StepOutcome
  * @typedef {(name: string, body: () => StepOutcome | Promise<StepOutcome>) => Promise<boolean>} Step
- * @typedef {{
- *   root?: string, workDir?: string, licenseText?: string,
- *   expectedExports?: Record<string, Record<string, string[]>>,
- *   publint?: boolean, attw?: boolean, consumerTypes?: string[],
- * }} CheckOptions
- * `root`: the workspace (its packages). `workDir`: where temporary files go (else a new
- * folder, removed after). `expectedExports`: by package name and subpath, names that must
- * be exported. `licenseText`: what the packed LICENSE must say. `publint`, `attw`: false
- * to leave a linter out. `consumerTypes`: the TypeScript consumer's global types (Node's).
+ * @typedef {{ workDir?: string, expectedExports?: Record<string, Record<string, string[]>> }} CheckOptions
+ * `workDir`: where temporary files go (else a new folder, removed after). `expectedExports`:
+ * by package name and subpath, names that must be exported.
  */
 
-// Both linters are pinned devDependencies of the workspace root, so the check never
-// changes under us and downloads nothing of its own. Each prints decoration around its
-// findings.
+/**
+ * The linters, pinned devDependencies of the workspace root, so that the check never
+ * changes under us and downloads nothing of its own: each one's arguments for a tarball.
+ * @type {Record<string, (tarball: string) => string[]>}
+ */
 const LINTERS = {
-  publint: {
-    args: (/** @type {string} */ tarball) => ["run", tarball, "--strict"],
-    noise: /^(Running publint|Packing|Unpacking|Linting)/,
-  },
-  attw: {
-    args: (/** @type {string} */ tarball) => [
-      tarball,
-      "--profile",
-      "esm-only",
-      "--format",
-      "ascii",
-      "--no-color",
-      "--no-emoji",
-    ],
-    noise: /^[\s┌├└│─┬┼┴┐┤┘+|-]/,
-  },
+  publint: (tarball) => ["run", tarball, "--strict"],
+  attw: (tarball) => [
+    tarball,
+    "--profile",
+    "esm-only",
+    "--format",
+    "ascii",
+    "--no-color",
+    "--no-emoji",
+  ],
 };
 
 /**
@@ -100,7 +87,7 @@ const peersOf = (manifest, optional) =>
 
 /**
  * Records each step of one package: its body returns the problems found (the step fails
- * on any), or those with notes and warnings, which never fail it.
+ * on any, or when it throws), or those with warnings, which never fail it.
  * @returns {{ steps: StepResult[], step: Step }}
  */
 function stepRecorder() {
@@ -108,22 +95,22 @@ function stepRecorder() {
   const steps = [];
   /** @type {Step} */
   const step = async (name, body) => {
-    /** @type {StepResult} */
-    const record = { name, status: "failed", messages: [], warnings: [] };
+    let problems, warnings;
     try {
       const outcome = await body();
-      const {
-        problems = [],
-        notes = [],
-        warnings = [],
-      } = Array.isArray(outcome) ? { problems: outcome } : outcome;
-      Object.assign(record, { messages: [...problems, ...notes], warnings });
-      if (problems.length === 0) record.status = "passed";
+      ({ problems, warnings } = Array.isArray(outcome)
+        ? { problems: outcome, warnings: [] }
+        : outcome);
     } catch (error) {
-      record.messages = [error instanceof Error ? error.message : String(error)];
+      [problems, warnings] = [[error instanceof Error ? error.message : String(error)], []];
     }
-    steps.push(record);
-    return record.status === "passed";
+    steps.push({
+      name,
+      status: problems.length ? "failed" : "passed",
+      messages: problems,
+      warnings,
+    });
+    return problems.length === 0;
   };
   return { steps, step };
 }
@@ -131,26 +118,22 @@ function stepRecorder() {
 /**
  * The packed package.json and files, against the rules of package-rules.mjs.
  * @param {string} packageRoot the unpacked tarball @param {string[]} files
- * @param {Map<string, any>} workspace @param {CheckOptions} options @param {Step} step
+ * @param {Map<string, any>} workspace @param {Step} step
  */
-async function checkPacked(packageRoot, files, workspace, options, step) {
+async function checkPacked(packageRoot, files, workspace, step) {
   const manifest = await readJson(path.join(packageRoot, "package.json"));
   /** @param {string | undefined} file */
   const read = (file) => (file ? readFile(path.join(packageRoot, file), "utf8") : undefined);
   await step("manifest", () => rules.manifestProblems(manifest, workspace));
   await step("contents", async () => {
+    const expectedLicense = await readFile(path.join(WORKSPACE_ROOT, "LICENSE"), "utf8");
     const license = await read(rules.licenseFileOf(files));
     const readme = await read(rules.readmeFileOf(files));
-    const { licenseText: expectedLicense } = options;
-    const problems = rules.contentProblems(files, {
-      ...(license === undefined ? {} : { license }),
-      ...(expectedLicense === undefined ? {} : { expectedLicense }),
-    });
     const links = readme === undefined ? [] : rules.brokenReadmeLinks(readme, files);
-    const warnings = links.map(
-      (href) => `README links to ${href}, which is not in the tarball: broken on npm`,
-    );
-    return { problems, warnings };
+    return {
+      problems: rules.contentProblems(files, { expectedLicense, ...(license && { license }) }),
+      warnings: links.map((href) => `README links to ${href}, which is not in the tarball`),
+    };
   });
   /** @type {Map<string, string>} the packed JavaScript, declarations and source maps */
   const texts = new Map();
@@ -169,12 +152,12 @@ async function checkPacked(packageRoot, files, workspace, options, step) {
  * declarations are warnings: the package cannot fix them, and a strict user of the peer
  * sees them without it (node-llama-cpp 3.21's need skipLibCheck).
  * @param {string} dir @param {string[]} specifiers @param {Record<string, LoadOutcome>} loaded
- * @param {string[]} types @param {string[]} peers
+ * @param {string[]} peers
  */
-async function typecheckConsumer(dir, specifiers, loaded, types, peers) {
+async function typecheckConsumer(dir, specifiers, loaded, peers) {
   const lines = specifiers.map((specifier, i) => `export * as entry${i} from "${specifier}";`);
   await writeFile(path.join(dir, "consumer.ts"), `${lines.join("\n")}\n`);
-  const options = { module: "NodeNext", noEmit: true, skipLibCheck: false, types };
+  const options = { module: "NodeNext", noEmit: true, skipLibCheck: false };
   const { program, errors } = compile(dir, ["consumer.ts"], options);
   const inPeer = (/** @type {string} */ file) =>
     peers.some((peer) => file.startsWith(`node_modules/${peer}/`));
@@ -219,16 +202,13 @@ async function checkInstalled({ name, manifest, tarballs, peers, dir }, options,
   // --omit=optional: the packages need none, and node-llama-cpp's are its GPU and other
   // platforms' builds (650 MB); its Linux x64 CPU build is not needed to import it.
   /** @param {string[]} specs */
-  const install = async (specs) => {
-    await consumer.install(["--ignore-scripts", "--omit=optional", ...specs]);
-    return [];
-  };
+  const install = (specs) =>
+    consumer.install(["--ignore-scripts", "--omit=optional", ...specs]).then(() => []);
   /** @param {"import" | "require"} how @param {string[]} entries @returns {Promise<Record<string, LoadOutcome>>} */
   const load = (how, entries) => consumer.node(["load-entries.cjs", how, ...entries], 60_000);
-  const types = options.consumerTypes ?? ["node"];
   const peerNames = Object.keys(manifest.peerDependencies ?? {});
   /** @param {string[]} entries @param {Record<string, LoadOutcome>} loaded */
-  const typecheck = (entries, loaded) => typecheckConsumer(dir, entries, loaded, types, peerNames);
+  const typecheck = (entries, loaded) => typecheckConsumer(dir, entries, loaded, peerNames);
   /** @param {Record<string, LoadOutcome>} outcomes @param {string[]} required */
   const importProblems = (outcomes, required) =>
     required.flatMap((specifier) => {
@@ -245,21 +225,13 @@ async function checkInstalled({ name, manifest, tarballs, peers, dir }, options,
 
   if (!(await step("install", () => install([...tarballs, ...peers])))) return;
   if (optionalPeers.length) {
+    // The main entry loads without them; an entry that needs one fails until they are
+    // installed, and the import step below checks it then.
     /** @type {Record<string, LoadOutcome>} */
     let bare = {};
     await step("import without optional peers", async () => {
-      bare = await load("import", specifiers);
-      const problems = importProblems(bare, [name]);
-      const notes = [];
-      for (const [specifier, outcome] of Object.entries(bare)) {
-        if (specifier === name || outcome.ok) continue;
-        const peer = optionalPeers.find((spec) =>
-          outcome.message?.includes(`'${spec.slice(0, spec.lastIndexOf("@"))}'`),
-        );
-        if (peer) notes.push(`"${specifier}" needs the optional peer ${peer}, as declared`);
-        else problems.push(`import "${specifier}" failed: ${outcome.code} ${outcome.message}`);
-      }
-      return { problems, notes };
+      bare = await load("import", [name]);
+      return importProblems(bare, [name]);
     });
     await step("typecheck without optional peers", () => typecheck([name], bare));
     if (!(await step("install optional peers", () => install(optionalPeers)))) return;
@@ -295,33 +267,15 @@ async function checkInstalled({ name, manifest, tarballs, peers, dir }, options,
  * @returns {Promise<PackageResult[]>}
  */
 export async function checkPackages(dirs, options = {}) {
-  const root = options.root ?? WORKSPACE_ROOT;
   const workDir =
     options.workDir ?? (await mkdtemp(path.join(os.tmpdir(), "llm-journey-release-")));
-  const workspace = await readWorkspacePackages(root);
-  await mkdir(path.join(workDir, "tarballs"), { recursive: true });
+  const workspace = await readWorkspacePackages();
+  const tarballDir = path.join(workDir, "tarballs");
+  await mkdir(tarballDir, { recursive: true });
   /** @type {Map<string, Promise<import("./workspace.mjs").PackReport>>} */
   const packs = new Map();
-  /** @param {string} dir @returns {Promise<import("./workspace.mjs").PackReport>} */
-  const packOnce = (dir) => {
-    if (!packs.has(dir)) packs.set(dir, pack(dir, path.join(workDir, "tarballs"), root));
-    return /** @type {Promise<import("./workspace.mjs").PackReport>} */ (packs.get(dir));
-  };
-
-  /**
-   * The linters, which read the tarball while the rest is checked.
-   * @param {string} tarball @param {string} cwd @param {Step} step
-   */
-  const lint = (tarball, cwd, step) =>
-    Object.entries(LINTERS)
-      .filter(([linter]) => options[/** @type {keyof LINTERS} */ (linter)] !== false)
-      .map(async ([linter, { args, noise }]) => {
-        const bin = path.join(WORKSPACE_ROOT, "node_modules", ".bin", linter);
-        const ran = await run(bin, args(tarball), { cwd });
-        const lines = ran.stdout.split("\n").filter((line) => line.trim() && !noise.test(line));
-        const problems = [...lines, ...(ran.stderr ? [ran.stderr] : [])];
-        await step(linter, () => (ran.code === 0 ? [] : problems));
-      });
+  /** @param {string} dir */
+  const packOnce = (dir) => packs.get(dir) ?? packs.set(dir, pack(dir, tarballDir)).get(dir);
 
   /** @param {string} dir @returns {Promise<PackageResult>} */
   const checkPackage = async (dir) => {
@@ -330,24 +284,31 @@ export async function checkPackages(dirs, options = {}) {
     const scratch = path.join(workDir, name.replace(/^@/, "").replace(/[^a-z0-9.-]+/gi, "-"));
     const internal = internalDependencies(source, workspace);
     const { steps, step } = stepRecorder();
-    /** @type {import("./workspace.mjs").PackReport[]} the package's first */
-    let packed = [];
+    /** @type {string[]} the package's first */
+    let tarballs = [];
+    let files = /** @type {string[]} */ ([]);
     let manifest;
     const unpacked = await step("pack", async () => {
-      packed = await Promise.all([dir, ...internal.map((p) => p.dir)].map(packOnce));
+      const packed = await Promise.all([dir, ...internal.map((p) => p.dir)].map(packOnce));
+      tarballs = packed.map((report) => String(report?.filename));
+      files = (packed[0]?.files ?? []).map((file) => file.path).sort();
       await mkdir(scratch, { recursive: true });
-      const tarball = packed[0]?.filename ?? "";
-      const untar = await run("tar", ["-xzf", tarball, "-C", scratch]);
-      return untar.code === 0 ? [] : [`could not unpack ${tarball}: ${untar.stderr}`];
+      await run("tar", ["-xzf", String(tarballs[0]), "-C", scratch]);
+      return [];
     });
-    if (unpacked && packed[0]) {
-      const linted = lint(packed[0].filename, scratch, step);
-      const files = packed[0].files.map((file) => file.path).sort();
-      manifest = await checkPacked(path.join(scratch, "package"), files, workspace, options, step);
+    if (unpacked) {
+      // The linters read the tarball while the rest is checked.
+      const linted = Object.entries(LINTERS).map(([linter, args]) =>
+        step(linter, async () => {
+          const bin = path.join(WORKSPACE_ROOT, "node_modules", ".bin", linter);
+          await run(bin, args(String(tarballs[0])), { cwd: scratch });
+          return [];
+        }),
+      );
+      manifest = await checkPacked(path.join(scratch, "package"), files, workspace, step);
       const peers = [manifest, ...internal.map((p) => p.manifest)]
         .flatMap((m) => peersOf(m, false))
         .filter((spec) => !workspace.has(spec.slice(0, spec.lastIndexOf("@"))));
-      const tarballs = packed.map((report) => report.filename);
       const consumer = path.join(scratch, "consumer");
       await checkInstalled(
         { name, manifest, tarballs, peers: [...new Set(peers)], dir: consumer },
@@ -366,25 +327,15 @@ export async function checkPackages(dirs, options = {}) {
   }
 }
 
-/**
- * The options for the workspace's own packages: its LICENSE is what each tarball's must say.
- * @param {string} [root]
- * @returns {Promise<CheckOptions>}
- */
-export async function workspaceCheckOptions(root = WORKSPACE_ROOT) {
-  const license = path.join(root, "LICENSE");
-  return existsSync(license) ? { root, licenseText: await readFile(license, "utf8") } : { root };
-}
-
 async function main() {
   const args = process.argv.slice(2);
   const wanted = args.filter((_, i) => args[i - 1] === "--package");
-  const workspace = await readWorkspacePackages(WORKSPACE_ROOT);
+  const workspace = await readWorkspacePackages();
   const dirs = wanted.length
     ? wanted.map((want) => workspace.get(want)?.dir ?? path.resolve(want))
-    : await listPublishablePackages(WORKSPACE_ROOT);
+    : await listPublishablePackages();
   const workDir = await mkdtemp(path.join(os.tmpdir(), "llm-journey-release-"));
-  const results = await checkPackages(dirs, { ...(await workspaceCheckOptions()), workDir });
+  const results = await checkPackages(dirs, { workDir });
   for (const result of results) {
     console.log(`${result.ok ? "ok    " : "FAILED"} ${result.name}@${result.version}`);
     for (const step of result.steps) {

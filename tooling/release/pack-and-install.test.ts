@@ -1,14 +1,9 @@
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  checkPackages,
-  listPublishablePackages,
-  type PackageResult,
-  readWorkspacePackages,
-  workspaceCheckOptions,
-} from "./pack-and-install.mjs";
+import { checkPackages, type PackageResult } from "./pack-and-install.mjs";
 import { SUPPORTED_NODE } from "./package-rules.mjs";
+import { listPublishablePackages, readWorkspacePackages } from "./workspace.mjs";
 
 // Runs after `turbo run build` (as `npm test` does): it packs what is built.
 
@@ -55,8 +50,7 @@ function stepOf(result: PackageResult | undefined, name: string) {
 
 beforeAll(async () => {
   const [packageResults, ...fixtureResults] = await Promise.all([
-    checkPackages(publishable, { ...(await workspaceCheckOptions()), expectedExports }),
-    // The fixtures need no Node types, and only the first one needs the linters.
+    checkPackages(publishable, { expectedExports }),
     ...[
       "broken-exports",
       "undeclared-dependency",
@@ -65,9 +59,6 @@ beforeAll(async () => {
       "dangling-source-maps",
     ].map(async (name) => {
       const [result] = await checkPackages([fixture(name)], {
-        consumerTypes: [],
-        publint: name === "broken-exports",
-        attw: name === "broken-exports",
         expectedExports: { "@llm-journey-fixtures/stale-types": { ".": ["greet", "farewell"] } },
       });
       return [name, result as PackageResult] as const;

@@ -1,6 +1,6 @@
 // Running the package managers, linters and programs that the release checks drive.
 
-import { spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 
 /**
  * The environment for a child command. A parent `npm test` exports npm_* variables (its
@@ -22,55 +22,31 @@ export function childEnv() {
   };
 }
 
-/** @typedef {{ code: number, stdout: string, stderr: string, ms: number }} RunResult */
-
 /**
- * Runs a command to completion and collects its output; never throws for a non-zero exit.
- * @param {string} command
- * @param {string[]} args
+ * Runs a command to completion and resolves its trimmed stdout. On a non-zero exit or a
+ * timeout it rejects with the end of the output in the message and all of stdout in
+ * `stdout` (where the linters print their findings).
+ * @param {string} command @param {string[]} args
  * @param {{ cwd?: string, timeoutMs?: number, env?: NodeJS.ProcessEnv }} [options]
- * @returns {Promise<RunResult>}
+ * @returns {Promise<string>}
  */
 export function run(command, args, { cwd, timeoutMs = 300_000, env = childEnv() } = {}) {
-  const started = Date.now();
-  const output = { stdout: "", stderr: "" };
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     // Its own process group, so that a timeout also ends what npx started.
-    const child = spawn(command, args, {
-      cwd,
-      env,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
+    const options = { cwd, env, detached: true, maxBuffer: 256 * 1024 * 1024 };
+    const child = execFile(command, args, options, (error, stdout, stderr) => {
+      clearTimeout(timer);
+      if (!error) return resolve(stdout.trim());
+      const end = `${stdout}\n${stderr}`.split("\n").filter(Boolean).slice(-25).join("\n");
+      const why = error.signal === "SIGKILL" ? `timed out after ${timeoutMs} ms` : "failed";
+      reject(Object.assign(new Error(`${command} ${args.join(" ")} ${why}:\n${end}`), { stdout }));
     });
-    child.stdout.setEncoding("utf8").on("data", (chunk) => (output.stdout += chunk));
-    child.stderr.setEncoding("utf8").on("data", (chunk) => (output.stderr += chunk));
     const timer = setTimeout(() => {
-      output.stderr += `\n${command} timed out after ${timeoutMs} ms`;
       try {
         if (child.pid) process.kill(-child.pid, "SIGKILL");
       } catch {
         // It ended on its own meanwhile.
       }
     }, timeoutMs);
-    /** @param {number} code */
-    const done = (code) => {
-      clearTimeout(timer);
-      const { stdout, stderr } = output;
-      resolve({ code, stdout: stdout.trim(), stderr: stderr.trim(), ms: Date.now() - started });
-    };
-    child.on("error", (error) => {
-      output.stderr += error.message;
-      done(-1);
-    });
-    child.on("close", (code) => done(code ?? -1));
   });
-}
-
-/**
- * The last non-empty lines of some output.
- * @param {string} text
- * @param {number} [count]
- */
-export function lastLines(text, count = 15) {
-  return text.split("\n").filter(Boolean).slice(-count).join("\n");
 }

@@ -14,7 +14,7 @@ import { planProblems, readReleasePlan } from "./release-plan.mjs";
 import { CHANGESET } from "./version.mjs";
 import {
   listPublishablePackages,
-  packPackage,
+  pack,
   readWorkspacePackages,
   WORKSPACE_ROOT as root,
 } from "./workspace.mjs";
@@ -44,14 +44,13 @@ async function dryRun(/** @type {string[]} */ args) {
   console.log("\n2. The tarballs `npm run release` would publish (packed now):");
   const scratch = await mkdtemp(path.join(os.tmpdir(), "llm-journey-release-dry-run-"));
   try {
-    for (const dir of await listPublishablePackages(root)) {
-      const tarball = await packPackage(dir, scratch, root);
-      const files = output("tar", ["-tzf", tarball]).split("\n").filter(Boolean).length;
+    for (const dir of await listPublishablePackages()) {
+      const { filename: tarball, files } = await pack(dir, scratch);
       const manifest = JSON.parse(output("tar", ["-xzOf", tarball, "package/package.json"]));
       const next = plan.releases.find((release) => release.name === manifest.name);
       const kB = ((await stat(tarball)).size / 1024).toFixed(1);
       console.log(
-        `   ${path.basename(tarball).padEnd(44)} ${kB.padStart(7)} kB, ${files} files, ${next ? `${next.newVersion} after version-packages` : "as versioned"}`,
+        `   ${path.basename(tarball).padEnd(44)} ${kB.padStart(7)} kB, ${files.length} files, ${next ? `${next.newVersion} after version-packages` : "as versioned"}`,
       );
       problems.push(...manifestProblems(manifest, workspace).map((p) => `${manifest.name}: ${p}`));
     }

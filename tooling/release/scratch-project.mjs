@@ -3,7 +3,7 @@
 
 import { mkdir, writeFile } from "node:fs/promises";
 import * as path from "node:path";
-import { childEnv, lastLines, run } from "./process.mjs";
+import { childEnv, run } from "./process.mjs";
 
 /**
  * @typedef {Awaited<ReturnType<typeof scratchProject>>} ScratchProject
@@ -13,42 +13,32 @@ import { childEnv, lastLines, run } from "./process.mjs";
  * Creates the project in `dir`. Every method throws, with the end of the command's output,
  * when the command fails.
  * @param {string} dir
- * @param {{ manifest?: object, nodeDir?: string }} [options] `nodeDir`: the folder of the
- *   `node` that runs the project's programs (default: the one on the PATH)
+ * @param {string} [nodeDir] the folder of the `node` that runs the project's programs
+ *   (default: the one on the PATH)
  */
-export async function scratchProject(
-  dir,
-  { manifest = { private: true, type: "module" }, nodeDir } = {},
-) {
+export async function scratchProject(dir, nodeDir) {
   await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeFile(path.join(dir, "package.json"), '{ "private": true, "type": "module" }\n');
   const env = childEnv();
   if (nodeDir) env.PATH = `${nodeDir}${path.delimiter}${env.PATH ?? ""}`;
-  /** @param {string} command @param {string[]} args @param {number} [timeoutMs] */
-  const exec = async (command, args, timeoutMs) => {
-    const ran = await run(command, args, { cwd: dir, env, timeoutMs });
-    if (ran.code === 0) return ran.stdout;
-    throw new Error(
-      `${command} ${args.join(" ")} failed:\n${lastLines(ran.stderr || ran.stdout, 25)}`,
-    );
-  };
+  /** @param {string[]} args */
+  const npm = (...args) =>
+    run("npm", [...args, "--no-audit", "--no-fund", "--prefer-offline"], { cwd: dir, env });
   return {
     dir,
-    /** @param {string[]} args */
-    npm: (...args) => exec("npm", [...args, "--no-audit", "--no-fund", "--prefer-offline"]),
+    npm,
     /** `npm install` of `specs`: names, tarball paths and flags. @param {string[]} specs */
-    install: (specs) =>
-      exec("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", ...specs]),
+    install: (specs) => npm("install", ...specs),
     /**
      * Runs a program of the project and parses the JSON line it prints last.
      * @param {string[]} args @param {number} [timeoutMs] @returns {Promise<any>}
      */
     async node(args, timeoutMs = 120_000) {
-      const stdout = await exec("node", args, timeoutMs);
+      const stdout = await run("node", args, { cwd: dir, env, timeoutMs });
       try {
         return JSON.parse(stdout.split("\n").at(-1) ?? "");
       } catch {
-        throw new Error(`node ${args.join(" ")} printed no report:\n${lastLines(stdout)}`);
+        throw new Error(`node ${args.join(" ")} printed no report:\n${stdout.slice(-2000)}`);
       }
     },
   };

@@ -1,11 +1,10 @@
 // The workspace as the release tooling sees it: its packages, and how they are packed.
 
-import { existsSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parse } from "yaml";
-import { lastLines, run } from "./process.mjs";
+import { getPackages } from "@manypkg/get-packages";
+import { run } from "./process.mjs";
 
 export const WORKSPACE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -23,36 +22,21 @@ export async function readJson(file) {
 }
 
 /**
- * Every workspace package by name, from the globs of pnpm-workspace.yaml.
+ * Every workspace package by name, found as changesets finds them.
  * @param {string} [root]
  * @returns {Promise<Map<string, WorkspacePackage>>}
  */
 export async function readWorkspacePackages(root = WORKSPACE_ROOT) {
-  const { packages: globs } = parse(await readFile(path.join(root, "pnpm-workspace.yaml"), "utf8"));
-  const packages = new Map();
-  for (const glob of globs) {
-    const parent = path.join(root, glob.replace(/\/\*$/, ""));
-    const dirs = glob.endsWith("/*")
-      ? (await readdir(parent, { withFileTypes: true }))
-          .filter((entry) => entry.isDirectory())
-          .map((entry) => path.join(parent, entry.name))
-      : [parent];
-    for (const dir of dirs.filter((dir) => existsSync(path.join(dir, "package.json")))) {
-      const manifest = await readJson(path.join(dir, "package.json"));
-      packages.set(manifest.name, { dir, manifest });
-    }
-  }
-  return packages;
+  const { packages } = await getPackages(root);
+  return new Map(
+    packages.map((p) => [p.packageJson.name, { dir: p.dir, manifest: p.packageJson }]),
+  );
 }
 
-/**
- * The directories of the packages that get published: every `packages/*` that is not private.
- * @param {string} [root]
- */
-export async function listPublishablePackages(root = WORKSPACE_ROOT) {
-  const packagesDir = path.join(root, "packages");
-  return [...(await readWorkspacePackages(root)).values()]
-    .filter(({ dir, manifest }) => path.dirname(dir) === packagesDir && manifest.private !== true)
+/** The directories of the packages that get published: those that are not private. */
+export async function listPublishablePackages() {
+  return [...(await readWorkspacePackages()).values()]
+    .filter(({ manifest }) => manifest.private !== true)
     .map(({ dir }) => dir)
     .sort();
 }
@@ -64,27 +48,15 @@ export async function listPublishablePackages(root = WORKSPACE_ROOT) {
  * dependencies.
  * @param {string} dir
  * @param {string} destination
- * @param {string} [root] the workspace, whose pnpm packs
  * @returns {Promise<PackReport>} pnpm's report (the tarball's path in `filename`)
  */
-export async function pack(dir, destination, root = WORKSPACE_ROOT) {
-  const pnpm = path.join(root, "node_modules", ".bin", "pnpm");
-  const ran = await run(pnpm, ["pack", "--pack-destination", destination, "--json"], { cwd: dir });
-  if (ran.code !== 0) {
-    throw new Error(`pnpm pack failed in ${dir}:\n${lastLines(ran.stderr || ran.stdout)}`);
-  }
-  const report = JSON.parse(ran.stdout.slice(ran.stdout.indexOf("{")));
+export async function pack(dir, destination) {
+  const pnpm = path.join(WORKSPACE_ROOT, "node_modules", ".bin", "pnpm");
+  const stdout = await run(pnpm, ["pack", "--pack-destination", destination, "--json"], {
+    cwd: dir,
+  });
+  const report = JSON.parse(stdout.slice(stdout.indexOf("{")));
   return { ...report, filename: path.resolve(destination, report.filename) };
-}
-
-/**
- * Packs one package and returns the tarball's path.
- * @param {string} dir
- * @param {string} destination
- * @param {string} [root]
- */
-export async function packPackage(dir, destination, root = WORKSPACE_ROOT) {
-  return (await pack(dir, destination, root)).filename;
 }
 
 /**
@@ -93,7 +65,8 @@ export async function packPackage(dir, destination, root = WORKSPACE_ROOT) {
  * @returns {Promise<Map<string, string>>} tarball path by package name
  */
 export async function packWorkspace(destination) {
-  const dirs = await listPublishablePackages();
-  const reports = await Promise.all(dirs.map((dir) => pack(dir, destination)));
+  const reports = await Promise.all(
+    (await listPublishablePackages()).map((d) => pack(d, destination)),
+  );
   return new Map(reports.map(({ name, filename }) => [name, filename]));
 }
