@@ -17,28 +17,22 @@ const OWN_CHECK = "@llm-journey/node-llama-cpp";
 /** @typedef {"sdk2" | "sdk3"} StackName */
 /** @typedef {import("../release/doc-snippets.mjs").DocSnippet} DocSnippet */
 
-/** What each stack is, as docs/install.md's comment line above its commands names it. */
-export const STACKS = /** @type {const} */ ({
-  sdk2: { marker: /\bSDK 2\b/, nodeMajor: 20 },
-  sdk3: { marker: /\bSDK 3\b/, nodeMajor: 22 },
-});
+/** Each stack and the Node major it runs on; docs name it as `SDK 2`, `SDK 3`. */
+export const STACKS = /** @type {const} */ ({ sdk2: 20, sdk3: 22 });
 const STACK_NAMES = /** @type {StackName[]} */ (Object.keys(STACKS));
 
 /**
  * The `module` settings of a TypeScript project compiled to CommonJS that docs/install.md
- * names, with what each gives: no error codes for a supported one.
+ * names, with the error codes each gives: none for a supported one. (`commonjs` resolves
+ * as `node10`, as the docs say.)
  */
-export const TS_COMMONJS_SETTINGS = /** @type {const} */ ([
-  { name: "nodenext", compilerOptions: { module: "nodenext" }, errors: [] },
-  { name: "node20", compilerOptions: { module: "node20" }, errors: [] },
-  { name: "node16", compilerOptions: { module: "node16" }, errors: ["TS1479"] },
-  { name: "node18", compilerOptions: { module: "node18" }, errors: ["TS1479"] },
-  {
-    name: "commonjs",
-    compilerOptions: { module: "commonjs", moduleResolution: "node10" },
-    errors: ["TS2307"],
-  },
-]);
+export const TS_COMMONJS_SETTINGS = /** @type {Record<string, string[]>} */ ({
+  nodenext: [],
+  node20: [],
+  node16: ["TS1479"],
+  node18: ["TS1479"],
+  commonjs: ["TS2307"],
+});
 
 /**
  * The stack a comment line (`# … SDK 3 …`, `// … SDK 3 …`) names, if any.
@@ -47,7 +41,7 @@ export const TS_COMMONJS_SETTINGS = /** @type {const} */ ([
  */
 export function stackNamedBy(line) {
   if (!/^\s*(#|\/\/)/.test(line)) return undefined;
-  return STACK_NAMES.find((name) => STACKS[name].marker.test(line));
+  return STACK_NAMES.find((name) => new RegExp(`\\bSDK ${name.slice(3)}\\b`).test(line));
 }
 
 /**
@@ -128,19 +122,13 @@ async function nodeDirFor(major, workDir) {
  */
 export async function installStack(stack, { workDir, tarballs, commands, name = stack }) {
   if (commands.length === 0) throw new Error(`no npm install for ${stack}`);
-  const nodeDir = await nodeDirFor(STACKS[stack].nodeMajor, workDir);
+  const nodeDir = await nodeDirFor(STACKS[stack], workDir);
   const project = await scratchProject(path.join(workDir, name), nodeDir);
   for (const [index, args] of commands.entries()) {
     const unknown = args.filter((arg) => arg.startsWith("@llm-journey/") && !tarballs.has(arg));
     if (unknown.length > 0) throw new Error(`no tarball for ${unknown.join(", ")}`);
-    const specs = args.map((arg) => tarballs.get(arg) ?? arg);
-    if (index === 0) {
-      const others = [...tarballs].filter(
-        ([layer, t]) => layer !== OWN_CHECK && !specs.includes(t),
-      );
-      specs.push(...others.map(([, t]) => t));
-    }
-    await project.install(specs);
+    const others = [...tarballs.keys()].filter((l) => l !== OWN_CHECK && !args.includes(l));
+    await project.install([...args, ...(index ? [] : others)].map((a) => tarballs.get(a) ?? a));
   }
   for (const file of await readdir(APP))
     await copyFile(path.join(APP, file), path.join(project.dir, file));
@@ -155,14 +143,14 @@ export async function installStack(stack, { workDir, tarballs, commands, name = 
 export async function checkTypeScriptCommonJs(project) {
   /** @type {Record<string, { errors: string[], output?: string, run?: any }>} */
   const outcomes = {};
-  for (const { name, compilerOptions } of TS_COMMONJS_SETTINGS) {
-    const dir = path.join(project.dir, `ts-cjs-${name}`);
+  for (const module of Object.keys(TS_COMMONJS_SETTINGS)) {
+    const dir = path.join(project.dir, `ts-cjs-${module}`);
     await mkdir(dir, { recursive: true });
     await writeFile(path.join(dir, "package.json"), '{ "private": true, "type": "commonjs" }\n');
     await copyFile(path.join(project.dir, "ts-cjs-consumer.ts"), path.join(dir, "index.ts"));
-    const { errors } = compile(dir, ["index.ts"], { ...compilerOptions, outDir: "dist" });
+    const { errors } = compile(dir, ["index.ts"], { module, outDir: "dist" });
     const codes = [...new Set(errors.map((error) => error.code))].sort();
-    outcomes[name] = errors.length
+    outcomes[module] = errors.length
       ? { errors: codes, output: errors.map((error) => error.text).join("\n") }
       : { errors: codes, run: await project.node([path.join(dir, "dist", "index.js")]) };
   }
@@ -187,7 +175,6 @@ const settled = (check) =>
  */
 export async function checkStack(stack, { snippets, ...options }) {
   const project = await installStack(stack, options);
-  const node = await project.node(["-p", "JSON.stringify(process.version)"]);
   const legacy = options.tarballs.has("@llm-journey/legacy-buffer") ? ["--legacy"] : [];
   const journey = await project.node(["journey-app.mjs", stack, ...legacy]);
   const setup = setupOf(snippets, stack);
@@ -207,5 +194,5 @@ export async function checkStack(stack, { snippets, ...options }) {
     await project.npm("uninstall", "@opentelemetry/exporter-trace-otlp-proto");
     return project.node(["one-exporter-app.mjs"]);
   });
-  return { node, journey, docs, setup: setupRun, commonJs, typeScriptCommonJs, oneExporter };
+  return { journey, docs, setup: setupRun, commonJs, typeScriptCommonJs, oneExporter };
 }

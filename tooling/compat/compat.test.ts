@@ -124,7 +124,7 @@ describe.each(STACK_NAMES)("the %s stack", (stack) => {
   const views = ["ownSdk", "sdkEntry"] as const;
 
   it("installs every layer with the README's commands, plain npm, on its own Node", async () => {
-    expect((await checksOf(stack)).node).toMatch(new RegExp(`^v${STACKS[stack].nodeMajor}\\.`));
+    expect((await reportOf(stack)).node).toMatch(new RegExp(`^v${STACKS[stack]}\\.`));
   });
 
   it.each(views)("traces a streaming request with %s: linked spans, every event", async (view) => {
@@ -231,20 +231,20 @@ describe.each(STACK_NAMES)("the %s stack", (stack) => {
     expect(commonJs.open).toBe(0);
   });
 
-  it.each(TS_COMMONJS_SETTINGS.map((setting) => [setting.name, setting] as const))(
+  it.each(Object.entries(TS_COMMONJS_SETTINGS))(
     "compiles a TypeScript CommonJS consumer with module %s as the README says",
-    async (name, setting) => {
+    async (name, errors) => {
       const outcome = (await checksOf(stack)).typeScriptCommonJs[name];
       // What the README says it gives, and what follows from it (untyped imports).
-      expect(outcome?.errors, outcome?.output).toEqual(expect.arrayContaining([...setting.errors]));
-      if (setting.errors.length === 0) {
+      expect(outcome?.errors, outcome?.output).toEqual(expect.arrayContaining(errors));
+      if (errors.length === 0) {
         expect(outcome?.errors, outcome?.output).toEqual([]);
         expect(outcome?.run).toEqual({
           spans: ["llm_core", "llm_request"],
           entries: ["function", "function", "function"],
         });
       }
-      expect(readme).toContain(setting.errors[0] ?? `\`${name}\``);
+      expect(readme).toContain(errors[0] ?? `\`${name}\``);
     },
   );
 

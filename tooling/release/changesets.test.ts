@@ -2,7 +2,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { changesetProblems } from "./changeset-check.mjs";
-import { commit, git, scratchWorkspace } from "./scratch-workspace.mjs";
+import { git, scratchWorkspace } from "./scratch-workspace.mjs";
 
 // `npm run changeset:check` on a throwaway copy of the workspace's manifests, one change at
 // a time, each a commit on a branch from main (where one changeset is already pending).
@@ -25,7 +25,7 @@ async function check(files: Record<string, string>) {
     await writeFile(path.join(copy, file), text);
   }
   await git(copy, "add", "-A");
-  await commit(copy, "A change");
+  await git(copy, "commit", "-qm", "A change");
   return changesetProblems(copy, "main");
 }
 

@@ -25,13 +25,6 @@ import { compile } from "./compile.mjs";
  * declarations of its snippet-context comment ("" without one); `firstLine`: its first line.
  */
 
-const LANGS = /** @type {Record<string, "ts" | "js">} */ ({
-  ts: "ts",
-  typescript: "ts",
-  js: "js",
-  javascript: "js",
-});
-
 /**
  * The TypeScript and JavaScript blocks of one Markdown text.
  * @param {string} text
@@ -39,19 +32,16 @@ const LANGS = /** @type {Record<string, "ts" | "js">} */ ({
  * @returns {DocSnippet[]}
  */
 export function readSnippets(text, file) {
-  /** @type {DocSnippet[]} */
-  const snippets = [];
-  const block = /^```(\w*)[ \t]*\n([\s\S]*?)^```/gm;
-  for (const match of text.matchAll(block)) {
-    const lang = LANGS[String(match[1])];
-    if (!lang) continue;
-    const before = text.slice(0, match.index);
-    const code = String(match[2]).replace(/\n$/, "");
-    const context = /<!-- snippet context\n((?:(?!-->)[\s\S])*?)\n-->\n$/.exec(before)?.[1] ?? "";
-    const line = before.split("\n").length + 1;
-    snippets.push({ file, line, lang, code, context, firstLine: code.split("\n")[0] ?? "" });
-  }
-  return snippets;
+  return [...text.matchAll(/^```(ts|typescript|js|javascript)[ \t]*\n([\s\S]*?)^```/gm)].map(
+    (match) => {
+      const before = text.slice(0, match.index);
+      const code = String(match[2]).replace(/\n$/, "");
+      const context = /<!-- snippet context\n((?:(?!-->)[\s\S])*?)\n-->\n$/.exec(before)?.[1] ?? "";
+      const lang = match[1]?.startsWith("t") ? "ts" : "js";
+      const line = before.split("\n").length + 1;
+      return { file, line, lang, code, context, firstLine: code.split("\n")[0] ?? "" };
+    },
+  );
 }
 
 /**
@@ -71,17 +61,6 @@ export function readUserDocSnippets(root) {
 }
 
 /**
- * The module a block is compiled as: its context, then its code. `offset` is the number of
- * lines before the code, to turn a compiler's line back into the document's.
- * @param {DocSnippet} snippet
- */
-export function snippetModule(snippet) {
-  const head = snippet.context ? `${snippet.context}\n` : "";
-  // `export {}`: a block with no import is still a module of its own.
-  return { source: `${head}${snippet.code}\nexport {};\n`, offset: head.split("\n").length - 1 };
-}
-
-/**
  * Compiles every block of `snippets` under strict settings in `dir`, inside a project
  * that installed the packages. Problems point at the document's own lines.
  * @param {string} dir
@@ -93,9 +72,10 @@ export async function compileSnippets(dir, snippets) {
   const files = new Map();
   for (const snippet of snippets) {
     const name = `${snippet.file.replace(/[^a-z0-9]+/gi, "-")}-L${snippet.line}.${snippet.lang === "ts" ? "ts" : "mjs"}`;
-    const { source, offset } = snippetModule(snippet);
-    await writeFile(path.join(dir, name), source);
-    files.set(name, { snippet, offset });
+    // Its context, then its code; `export {}`: a block with no import is a module of its own.
+    const head = snippet.context ? `${snippet.context}\n` : "";
+    await writeFile(path.join(dir, name), `${head}${snippet.code}\nexport {};\n`);
+    files.set(name, { snippet, offset: head.split("\n").length - 1 });
   }
   // The packages' own declarations are checked, strictly, by the package checks.
   const options = {

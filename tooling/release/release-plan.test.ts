@@ -11,7 +11,7 @@ import {
   readReleasePlan,
   UNRELEASED,
 } from "./release-plan.mjs";
-import { commit, git, scratchWorkspace } from "./scratch-workspace.mjs";
+import { git, scratchWorkspace } from "./scratch-workspace.mjs";
 import { CHANGESET, versionPackages } from "./version.mjs";
 import { readWorkspacePackages, WORKSPACE_ROOT } from "./workspace.mjs";
 
@@ -161,7 +161,7 @@ describe("a breaking bump of a dependency under the 0.x policy", () => {
       ),
     );
     await git(copy, "add", "-A");
-    await commit(copy, "The dependents follow");
+    await git(copy, "commit", "-qm", "The dependents follow");
     expect(await versionPackages(copy)).toEqual([]);
     for (const name of [core, ...dependentsOf(core)]) {
       expect(await versionIn(copy, name), name).toBe("0.3.0");
@@ -214,7 +214,7 @@ describe("the dry run's release plan at each point of the release flow", () => {
     expect(await versionPackages(copy)).toEqual([]);
     expect(await readReleasePlan(copy)).toEqual({ changesets: [], releases: [] });
     await git(copy, "add", "-A");
-    await commit(copy, "Version Packages");
+    await git(copy, "commit", "-qm", "Version Packages");
     expect(await readReleasePlan(copy)).toEqual({ changesets: [], releases: [] });
     expect(breakingDependencyProblems([], workspace)).toEqual([]);
   });

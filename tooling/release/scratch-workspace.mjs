@@ -36,26 +36,14 @@ export async function scratchWorkspace(versionOf, changesets) {
   }
   // The changelog generator looks each changeset's commit up in git.
   await git(copy, "init", "-q", "-b", "main");
+  await git(copy, "config", "user.email", "ci@example.invalid");
+  await git(copy, "config", "user.name", "ci");
   await git(copy, "add", "-A");
-  await commit(copy, "Before the release");
+  await git(copy, "commit", "-qm", "Before the release");
   return copy;
 }
 
 /** @param {string} cwd @param {string[]} args */
 export function git(cwd, ...args) {
   return exec("git", args, { cwd });
-}
-
-/** @param {string} cwd @param {string} message */
-export function commit(cwd, message) {
-  return git(
-    cwd,
-    "-c",
-    "user.email=ci@example.invalid",
-    "-c",
-    "user.name=ci",
-    "commit",
-    "-qm",
-    message,
-  );
 }
