@@ -35,9 +35,9 @@ import {
  * @typedef {{ ok: boolean, code?: string, message?: string, names?: string[] }} LoadOutcome
  * @typedef {string[] | { problems: string[], warnings: string[] }} StepOutcome
  * @typedef {(name: string, body: () => StepOutcome | Promise<StepOutcome>) => Promise<boolean>} Step
- * @typedef {{ workDir?: string, expectedExports?: Record<string, Record<string, string[]>> }} CheckOptions
+ * @typedef {{ workDir?: string, expectedExports?: Record<string, string[]> }} CheckOptions
  * `workDir`: where temporary files go (else a new folder, removed after). `expectedExports`:
- * by package name and subpath, names that must be exported.
+ * by import specifier, names that must be exported.
  */
 
 /**
@@ -196,8 +196,7 @@ async function typecheckConsumer(dir, specifiers, loaded, peers) {
 async function checkInstalled({ name, manifest, tarballs, peers, dir }, options, step) {
   const consumer = await scratchProject(dir);
   await copyFile(new URL("load-entries.cjs", import.meta.url), path.join(dir, "load-entries.cjs"));
-  const subpaths = rules.entrySubpaths(manifest);
-  const specifiers = subpaths.map((subpath) => rules.specifierOf(name, subpath));
+  const specifiers = rules.entrySpecifiers(manifest);
   const optionalPeers = peersOf(manifest, true);
   // --omit=optional: the packages need none, and node-llama-cpp's are its GPU and other
   // platforms' builds (650 MB); its Linux x64 CPU build is not needed to import it.
@@ -214,8 +213,7 @@ async function checkInstalled({ name, manifest, tarballs, peers, dir }, options,
     required.flatMap((specifier) => {
       const { ok, code, message, names = [] } = outcomes[specifier] ?? { ok: false };
       if (!ok) return [`import "${specifier}" failed: ${code} ${message}`];
-      const subpath = subpaths[specifiers.indexOf(specifier)] ?? ".";
-      const expected = options.expectedExports?.[name]?.[subpath] ?? [];
+      const expected = options.expectedExports?.[specifier] ?? [];
       const missing = expected.filter((want) => !names.includes(want));
       return [
         ...(names.length ? [] : [`"${specifier}" exports nothing`]),

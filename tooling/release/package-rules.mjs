@@ -28,24 +28,16 @@ export const licenseFileOf = (files) =>
 export const readmeFileOf = (files) => files.find((file) => /^readme(\.md)?$/i.test(file));
 
 /**
- * The subpaths a user can import (".", "./sdk"…), without "./package.json" and patterns.
+ * What a user can import: the package name, and its name with each subpath of `exports`
+ * ("./sdk"…) but "./package.json" and patterns.
  * @param {any} manifest
  */
-export function entrySubpaths(manifest) {
-  const keys = Object.keys(manifest.exports ?? {});
-  if (typeof manifest.exports !== "object" || !keys.every((key) => key.startsWith("."))) {
-    return ["."];
-  }
-  return keys.filter((key) => key !== "./package.json" && !key.includes("*"));
+export function entrySpecifiers(manifest) {
+  const subpaths = Object.keys(manifest.exports ?? {})
+    .filter((key) => key.startsWith("./") && key !== "./package.json" && !key.includes("*"))
+    .map((key) => `${manifest.name}/${key.slice(2)}`);
+  return [manifest.name, ...subpaths];
 }
-
-/**
- * The import specifier of a subpath: "." is the package name itself.
- * @param {string} name
- * @param {string} subpath
- */
-export const specifierOf = (name, subpath) =>
-  subpath === "." ? name : `${name}/${subpath.slice(2)}`;
 
 /**
  * Problems in the packed package.json that a user would hit.

@@ -2,11 +2,10 @@ import { describe, expect, it } from "vitest";
 import {
   brokenReadmeLinks,
   contentProblems,
-  entrySubpaths,
+  entrySpecifiers,
   manifestProblems,
   SUPPORTED_NODE,
   sourceMapProblems,
-  specifierOf,
   undeclaredImports,
 } from "./package-rules.mjs";
 
@@ -185,11 +184,9 @@ describe("imports in the packed code", () => {
 });
 
 describe("entry points", () => {
-  it("are the exports subpaths without package.json, as import specifiers", () => {
-    expect(entrySubpaths(good)).toEqual([".", "./sdk"]);
-    expect(entrySubpaths({ exports: "./index.js" })).toEqual(["."]);
-    expect(entrySubpaths({ exports: { import: "./index.js" } })).toEqual(["."]);
-    expect(specifierOf("@x/api", ".")).toBe("@x/api");
-    expect(specifierOf("@x/api", "./sdk")).toBe("@x/api/sdk");
+  it("are the package and its exports subpaths without package.json, as import specifiers", () => {
+    expect(entrySpecifiers(good)).toEqual(["@x/api", "@x/api/sdk"]);
+    expect(entrySpecifiers({ name: "@x/api", exports: "./index.js" })).toEqual(["@x/api"]);
+    expect(entrySpecifiers({ name: "@x/api", exports: { import: "./i.js" } })).toEqual(["@x/api"]);
   });
 });
