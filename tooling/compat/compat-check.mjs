@@ -45,30 +45,23 @@ export function stackNamedBy(line) {
 }
 
 /**
- * The `npm install` commands of a Markdown section, by stack: each `sh` block line that
+ * The `npm install` commands of a Markdown text, by stack: each `sh` block line that
  * starts with `npm install`, joined across `\` continuations, belongs to the stack named
  * by the nearest comment line above it.
  * @param {string} markdown
- * @param {string} [heading]
  * @returns {Record<StackName, string[][]>} each command's arguments after `npm install`
  */
-export function readInstallCommands(markdown, heading = "## Installing a single layer") {
-  const start = markdown.indexOf(`${heading}\n`);
-  if (start === -1) throw new Error(`the document has no "${heading}" section`);
-  const end = markdown.indexOf("\n## ", start + 1);
+export function readInstallCommands(markdown) {
   /** @type {Record<StackName, string[][]>} */
   const commands = { sdk2: [], sdk3: [] };
-  for (const block of markdown
-    .slice(start, end === -1 ? undefined : end)
-    .matchAll(/```sh\n([\s\S]*?)```/g)) {
+  for (const [, block = ""] of markdown.matchAll(/```sh\n([\s\S]*?)```/g)) {
     /** @type {StackName | undefined} */
     let stack;
-    for (const line of String(block[1])
-      .replace(/\\\n\s*/g, " ")
-      .split("\n")) {
+    for (const line of block.replace(/\\\n\s*/g, " ").split("\n")) {
       if (line.startsWith("#")) stack = stackNamedBy(line);
-      else if (line.startsWith("npm install ") && stack)
+      else if (line.startsWith("npm install ") && stack) {
         commands[stack].push(line.trim().split(/\s+/).slice(2));
+      }
     }
   }
   return commands;

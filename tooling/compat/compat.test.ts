@@ -109,7 +109,7 @@ describe("every package README's install commands", () => {
       path.join(WORKSPACE_ROOT, "packages", name, "README.md"),
       "utf8",
     );
-    const own = readInstallCommands(packageReadme, "## Install");
+    const own = readInstallCommands(packageReadme);
     const root = readInstallCommands(readme);
     for (const stack of STACK_NAMES) {
       expect(own[stack].length, `${name}: an npm install for ${stack}`).toBeGreaterThan(0);

@@ -20,7 +20,7 @@ const README = "packages/node-llama-cpp/README.md";
 export async function checkLlamaCpp({ workDir, tarballs }) {
   const readme = await readFile(path.join(WORKSPACE_ROOT, README), "utf8");
   // The README's command for the stack of the Node running this check.
-  const args = readInstallCommands(readme, "## Install").sdk2[0];
+  const args = readInstallCommands(readme).sdk2[0];
   if (!args) throw new Error(`${README} names no npm install for SDK 2`);
   // The package and the layers it depends on come from their tarballs (unpublished
   // versions resolve only from there); then the SDK the application registers.
