@@ -47,15 +47,7 @@ import {
  */
 const LINTERS = {
   publint: (tarball) => ["run", tarball, "--strict"],
-  attw: (tarball) => [
-    tarball,
-    "--profile",
-    "esm-only",
-    "--format",
-    "ascii",
-    "--no-color",
-    "--no-emoji",
-  ],
+  attw: (tarball) => [tarball, "--profile", "esm-only", "--format", "ascii", "--no-emoji"],
 };
 
 /**
@@ -95,22 +87,13 @@ function stepRecorder() {
   const steps = [];
   /** @type {Step} */
   const step = async (name, body) => {
-    let problems, warnings;
-    try {
-      const outcome = await body();
-      ({ problems, warnings } = Array.isArray(outcome)
-        ? { problems: outcome, warnings: [] }
-        : outcome);
-    } catch (error) {
-      [problems, warnings] = [[error instanceof Error ? error.message : String(error)], []];
-    }
-    steps.push({
-      name,
-      status: problems.length ? "failed" : "passed",
-      messages: problems,
-      warnings,
-    });
-    return problems.length === 0;
+    const outcome = await Promise.resolve()
+      .then(body)
+      .catch((error) => [error instanceof Error ? error.message : String(error)]);
+    const { problems, warnings = [] } = Array.isArray(outcome) ? { problems: outcome } : outcome;
+    const failed = problems.length > 0;
+    steps.push({ name, status: failed ? "failed" : "passed", messages: problems, warnings });
+    return !failed;
   };
   return { steps, step };
 }

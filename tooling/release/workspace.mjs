@@ -8,11 +8,7 @@ import { run } from "./process.mjs";
 
 export const WORKSPACE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
-export const DEPENDENCY_FIELDS = /** @type {const} */ ([
-  "dependencies",
-  "peerDependencies",
-  "optionalDependencies",
-]);
+export const DEPENDENCY_FIELDS = ["dependencies", "peerDependencies", "optionalDependencies"];
 
 /** @typedef {{ dir: string, manifest: any }} WorkspacePackage */
 
