@@ -7,16 +7,15 @@ import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { CompilerState, Extractor, ExtractorConfig } from "@microsoft/api-extractor";
 
-export const ROOT = path.resolve(import.meta.dirname, "../..");
+const ROOT = path.resolve(import.meta.dirname, "../..");
 
 /**
  * Every entry point of every publishable package: its `types` file and its report's name
  * (`index` for ".", else the subpath: `sdk`).
- * @param {string} [root]
  */
-export function entryPoints(root = ROOT) {
-  return readdirSync(path.join(root, "packages")).flatMap((folder) => {
-    const dir = path.join(root, "packages", folder);
+export function entryPoints() {
+  return readdirSync(path.join(ROOT, "packages")).flatMap((folder) => {
+    const dir = path.join(ROOT, "packages", folder);
     const manifest = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8"));
     if (manifest.private) return [];
     return Object.entries(manifest.exports)

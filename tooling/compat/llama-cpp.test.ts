@@ -52,14 +52,10 @@ describe("@llm-journey/node-llama-cpp beside node-llama-cpp 3.21.1, outside the 
   });
 
   it("traces real generation: queue, first token, finish, and a mid-generation abort", () => {
-    const { results, queuedAtSubmit, left, batchTracing } = result.report;
+    const { statuses, queuedAtSubmit, left, batchTracing } = result.report;
     expect(queuedAtSubmit).toBe(1);
     expect(batchTracing).toBe("on");
-    expect(results.map((r: { status: string }) => r.status)).toEqual([
-      "length",
-      "aborted",
-      "length",
-    ]);
+    expect(statuses).toEqual(["length", "aborted", "length"]);
     for (const id of ["caller", "waited"]) {
       expect(core(id).events.map((event) => event.name)).toEqual([
         "journey.QUEUED",

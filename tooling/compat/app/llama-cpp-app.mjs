@@ -57,11 +57,7 @@ await llama.dispose();
 console.log(
   JSON.stringify({
     queuedAtSubmit,
-    results: results.map(({ requestId, status, outputTokens }) => ({
-      requestId,
-      status,
-      outputTokens,
-    })),
+    statuses: results.map((result) => result.status),
     left: {
       engine: engine.trackedEntries,
       core: tracer.trackedEntries,

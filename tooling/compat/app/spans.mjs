@@ -45,14 +45,13 @@ export function describeOtlpJson(bodies) {
   const attributes = (list = []) => Object.fromEntries(list.map((a) => [a.key, value(a)]));
   return bodies.flatMap((body) =>
     JSON.parse(body.toString("utf8")).resourceSpans.flatMap(({ scopeSpans }) =>
-      scopeSpans.flatMap(({ scope, spans }) =>
+      scopeSpans.flatMap(({ spans }) =>
         spans.map((span) => ({
           name: span.name,
           kind: KIND_NAMES[span.kind - 1],
           traceId: span.traceId,
           spanId: span.spanId,
           parentSpanId: span.parentSpanId || undefined,
-          scope: { name: scope.name, version: scope.version },
           statusCode: span.status?.code ?? 0,
           requestId: attributes(span.attributes)["gen_ai.request.id"],
           events: (span.events ?? []).map((event) => ({
