@@ -22,8 +22,7 @@ export async function scratchProject(dir, nodeDir) {
   const env = childEnv();
   if (nodeDir) env.PATH = `${nodeDir}${path.delimiter}${env.PATH ?? ""}`;
   /** @param {string[]} args */
-  const npm = (...args) =>
-    run("npm", [...args, "--no-audit", "--no-fund", "--prefer-offline"], { cwd: dir, env });
+  const npm = (...args) => run("npm", [...args, "--prefer-offline"], { cwd: dir, env });
   return {
     dir,
     npm,

@@ -1,14 +1,11 @@
-import { execFile } from "node:child_process";
 import { copyFile, mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import { promisify } from "node:util";
+import { run } from "./process.mjs";
 import { readWorkspacePackages, WORKSPACE_ROOT } from "./workspace.mjs";
 
 // A throwaway git repository with the workspace's manifests and changeset config, at chosen
 // versions and with chosen changesets: what `changeset version` and the release plan read.
-
-const exec = promisify(execFile);
 
 /**
  * @param {(name: string) => string} versionOf the version of each publishable package
@@ -44,6 +41,4 @@ export async function scratchWorkspace(versionOf, changesets) {
 }
 
 /** @param {string} cwd @param {string[]} args */
-export function git(cwd, ...args) {
-  return exec("git", args, { cwd });
-}
+export const git = (cwd, ...args) => run("git", args, { cwd });
