@@ -52,8 +52,6 @@ function configOf({ dir, types, name }) {
         reportTempFolder: path.join(dir, "node_modules", ".api-report"),
         includeForgottenExports: true,
       },
-      docModel: { enabled: false },
-      dtsRollup: { enabled: false },
       tsdocMetadata: { enabled: false },
       newlineKind: "lf",
     },
