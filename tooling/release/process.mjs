@@ -1,6 +1,6 @@
 // Running the package managers, linters and programs that the release checks drive.
 
-import { execFile } from "node:child_process";
+import { spawn } from "node:child_process";
 
 /**
  * The environment for a child command. A parent `npm test` exports npm_* variables (its
@@ -33,20 +33,24 @@ export function childEnv() {
 export function run(command, args, { cwd, timeoutMs = 300_000, env = childEnv() } = {}) {
   return new Promise((resolve, reject) => {
     // Its own process group, so that a timeout also ends what npx started.
-    const options = { cwd, env, detached: true, maxBuffer: 256 * 1024 * 1024 };
-    const child = execFile(command, args, options, (error, stdout, stderr) => {
-      clearTimeout(timer);
-      if (!error) return resolve(stdout.trim());
-      const end = `${stdout}\n${stderr}`.split("\n").filter(Boolean).slice(-25).join("\n");
-      const why = error.signal === "SIGKILL" ? `timed out after ${timeoutMs} ms` : "failed";
-      reject(Object.assign(new Error(`${command} ${args.join(" ")} ${why}:\n${end}`), { stdout }));
-    });
+    const child = spawn(command, args, { cwd, env, detached: true, stdio: "pipe" });
+    let [stdout, stderr, why] = ["", "", "failed"];
+    child.stdout.setEncoding("utf8").on("data", (chunk) => (stdout += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk) => (stderr += chunk));
     const timer = setTimeout(() => {
+      why = `timed out after ${timeoutMs} ms`;
       try {
         if (child.pid) process.kill(-child.pid, "SIGKILL");
       } catch {
         // It ended on its own meanwhile.
       }
     }, timeoutMs);
+    child.on("error", (error) => (stderr += error.message));
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      if (code === 0) return resolve(stdout.trim());
+      const end = `${stdout}\n${stderr}`.split("\n").filter(Boolean).slice(-25).join("\n");
+      reject(Object.assign(new Error(`${command} ${args.join(" ")} ${why}:\n${end}`), { stdout }));
+    });
   });
 }
