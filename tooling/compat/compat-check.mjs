@@ -5,12 +5,11 @@
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, readdir, writeFile } from "node:fs/promises";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
 import { compile } from "../release/compile.mjs";
 import { compileSnippets } from "../release/doc-snippets.mjs";
 import { scratchProject } from "../release/scratch-project.mjs";
 
-const APP = path.join(path.dirname(fileURLToPath(import.meta.url)), "app");
+const APP = path.join(import.meta.dirname, "app");
 /** Packages with a check of their own (their engine is no part of these stacks). */
 const OWN_CHECK = "@llm-journey/node-llama-cpp";
 

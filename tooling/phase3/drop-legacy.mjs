@@ -14,7 +14,6 @@
 import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
 import { childEnv, run } from "../release/process.mjs";
 import { readReleasePlan } from "../release/release-plan.mjs";
 import { readJson, WORKSPACE_ROOT } from "../release/workspace.mjs";
@@ -106,7 +105,7 @@ async function copyWithoutLegacy(copy) {
   return [...removed];
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (process.argv[1] === import.meta.filename) {
   const result = await dropLegacy({ keep: process.argv.includes("--keep"), log: console.log });
   const { passed, failed } = result.totals ?? {};
   if (result.totals)

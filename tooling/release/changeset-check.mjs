@@ -7,7 +7,6 @@
 
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
 import { getChangedPackagesSinceRef } from "@changesets/git";
 import { planProblems, readReleasePlan } from "./release-plan.mjs";
 import { readJson, readWorkspacePackages, WORKSPACE_ROOT } from "./workspace.mjs";
@@ -43,7 +42,7 @@ export async function changesetProblems(root, base) {
 const exists = (ref) =>
   spawnSync("git", ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]).status === 0;
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (process.argv[1] === import.meta.filename) {
   const given = process.argv.indexOf("--base");
   const base = given > 0 ? process.argv[given + 1] : ["origin/main", "HEAD~1"].find(exists);
   if (!base) console.log("changeset check: no base to compare with; nothing to check");

@@ -13,7 +13,6 @@
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { compile, describeError } from "./compile.mjs";
 import * as rules from "./package-rules.mjs";
@@ -330,6 +329,6 @@ async function main() {
   process.exitCode = results.every((result) => result.ok) ? 0 : 1;
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (process.argv[1] === import.meta.filename) {
   await main();
 }

@@ -7,7 +7,6 @@
 import { execFileSync } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   firstReleaseChangelog,
   planProblems,
@@ -37,7 +36,7 @@ export async function versionPackages(root = WORKSPACE_ROOT) {
   return [];
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (process.argv[1] === import.meta.filename) {
   const problems = await versionPackages();
   for (const problem of problems) console.error(`  ✗ ${problem}`);
   if (problems.length) console.error("\nversion-packages: nothing was changed");

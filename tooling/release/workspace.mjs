@@ -2,11 +2,10 @@
 
 import { readFile } from "node:fs/promises";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
 import { getPackages } from "@manypkg/get-packages";
 import { run } from "./process.mjs";
 
-export const WORKSPACE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const WORKSPACE_ROOT = path.resolve(import.meta.dirname, "../..");
 
 export const DEPENDENCY_FIELDS = ["dependencies", "peerDependencies", "optionalDependencies"];
 
