@@ -5,10 +5,7 @@
 // (internal dependencies from their own tarballs, as they are not published yet), loaded
 // with import and require(), type-checked as a strict user would, and linted with publint
 // and arethetypeswrong. docs/releasing.md ("What the pack-and-install check enforces")
-// lists every step and what fails it.
-//
-// CLI: `node tooling/release/pack-and-install.mjs [--package NAME]... [--keep]` prints a
-// summary and exits 1 when a step fails. Build the packages first.
+// lists every step and what fails it; `npm run check:packages` runs its test.
 
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import * as os from "node:os";
@@ -20,7 +17,6 @@ import { run } from "./process.mjs";
 import { scratchProject } from "./scratch-project.mjs";
 import {
   DEPENDENCY_FIELDS,
-  listPublishablePackages,
   pack,
   readJson,
   readWorkspacePackages,
@@ -34,9 +30,8 @@ import {
  * @typedef {{ ok: boolean, code?: string, message?: string, names?: string[] }} LoadOutcome
  * @typedef {string[] | { problems: string[], warnings: string[] }} StepOutcome
  * @typedef {(name: string, body: () => StepOutcome | Promise<StepOutcome>) => Promise<boolean>} Step
- * @typedef {{ workDir?: string, expectedExports?: Record<string, string[]> }} CheckOptions
- * `workDir`: where temporary files go (else a new folder, removed after). `expectedExports`:
- * by import specifier, names that must be exported.
+ * @typedef {{ expectedExports?: Record<string, string[]> }} CheckOptions
+ * `expectedExports`: by import specifier, names that must be exported.
  */
 
 /**
@@ -247,8 +242,7 @@ async function checkInstalled({ name, manifest, tarballs, peers, dir }, options,
  * @returns {Promise<PackageResult[]>}
  */
 export async function checkPackages(dirs, options = {}) {
-  const workDir =
-    options.workDir ?? (await mkdtemp(path.join(os.tmpdir(), "llm-journey-release-")));
+  const workDir = await mkdtemp(path.join(os.tmpdir(), "llm-journey-release-"));
   const workspace = await readWorkspacePackages();
   const tarballDir = path.join(workDir, "tarballs");
   await mkdir(tarballDir, { recursive: true });
@@ -303,32 +297,6 @@ export async function checkPackages(dirs, options = {}) {
   try {
     return await Promise.all(dirs.map(checkPackage));
   } finally {
-    if (options.workDir === undefined) await rm(workDir, { recursive: true, force: true });
+    await rm(workDir, { recursive: true, force: true });
   }
-}
-
-async function main() {
-  const args = process.argv.slice(2);
-  const wanted = args.filter((_, i) => args[i - 1] === "--package");
-  const workspace = await readWorkspacePackages();
-  const dirs = wanted.length
-    ? wanted.map((want) => workspace.get(want)?.dir ?? path.resolve(want))
-    : await listPublishablePackages();
-  const workDir = await mkdtemp(path.join(os.tmpdir(), "llm-journey-release-"));
-  const results = await checkPackages(dirs, { workDir });
-  for (const result of results) {
-    console.log(`${result.ok ? "ok    " : "FAILED"} ${result.name}@${result.version}`);
-    for (const step of result.steps) {
-      console.log(`  ${step.status === "passed" ? "✓" : "✗"} ${step.name}`);
-      for (const message of step.messages) console.log(`      ${message}`);
-      for (const warning of step.warnings) console.log(`      warning: ${warning}`);
-    }
-  }
-  if (args.includes("--keep")) console.log(`temporary files kept in ${workDir}`);
-  else await rm(workDir, { recursive: true, force: true });
-  process.exitCode = results.every((result) => result.ok) ? 0 : 1;
-}
-
-if (process.argv[1] === import.meta.filename) {
-  await main();
 }
