@@ -72,27 +72,6 @@ const peersOf = (manifest, optional) =>
     .map(([peer, range]) => `${peer}@${manifest.devDependencies?.[peer] ?? range}`);
 
 /**
- * Records each step of one package: its body returns the problems found (the step fails
- * on any, or when it throws), or those with warnings, which never fail it.
- * @returns {{ steps: StepResult[], step: Step }}
- */
-function stepRecorder() {
-  /** @type {StepResult[]} */
-  const steps = [];
-  /** @type {Step} */
-  const step = async (name, body) => {
-    const outcome = await Promise.resolve()
-      .then(body)
-      .catch((error) => [error instanceof Error ? error.message : String(error)]);
-    const { problems, warnings = [] } = Array.isArray(outcome) ? { problems: outcome } : outcome;
-    const failed = problems.length > 0;
-    steps.push({ name, status: failed ? "failed" : "passed", messages: problems, warnings });
-    return !failed;
-  };
-  return { steps, step };
-}
-
-/**
  * The packed package.json and files, against the rules of package-rules.mjs.
  * @param {string} packageRoot the unpacked tarball @param {string[]} files
  * @param {Map<string, any>} workspace @param {Step} step
@@ -183,8 +162,6 @@ async function checkInstalled({ name, manifest, tarballs, peers, dir }, options,
   /** @param {"import" | "require"} how @param {string[]} entries @returns {Promise<Record<string, LoadOutcome>>} */
   const load = (how, entries) => consumer.node(["load-entries.cjs", how, ...entries], 60_000);
   const peerNames = Object.keys(manifest.peerDependencies ?? {});
-  /** @param {string[]} entries @param {Record<string, LoadOutcome>} loaded */
-  const typecheck = (entries, loaded) => typecheckConsumer(dir, entries, loaded, peerNames);
   /** @param {Record<string, LoadOutcome>} outcomes @param {string[]} required */
   const importProblems = (outcomes, required) =>
     required.flatMap((specifier) => {
@@ -208,7 +185,9 @@ async function checkInstalled({ name, manifest, tarballs, peers, dir }, options,
       bare = await load("import", [name]);
       return importProblems(bare, [name]);
     });
-    await step("typecheck without optional peers", () => typecheck([name], bare));
+    await step("typecheck without optional peers", () =>
+      typecheckConsumer(dir, [name], bare, peerNames),
+    );
     if (!(await step("install optional peers", () => install(optionalPeers)))) return;
   }
   /** @type {Record<string, LoadOutcome>} */
@@ -232,7 +211,7 @@ async function checkInstalled({ name, manifest, tarballs, peers, dir }, options,
       return same ? [] : [`require("${specifier}") exports other names than import does`];
     });
   });
-  await step("typecheck", () => typecheck(specifiers, imported));
+  await step("typecheck", () => typecheckConsumer(dir, specifiers, imported, peerNames));
 }
 
 /**
@@ -257,7 +236,20 @@ export async function checkPackages(dirs, options = {}) {
     const { name, version } = source;
     const scratch = path.join(workDir, name.replace(/^@/, "").replace(/[^a-z0-9.-]+/gi, "-"));
     const internal = internalDependencies(source, workspace);
-    const { steps, step } = stepRecorder();
+    /** @type {StepResult[]} */
+    const steps = [];
+    // A step's body returns the problems found (the step fails on any, or when it throws),
+    // or those with warnings, which never fail it.
+    /** @type {Step} */
+    const step = async (name, body) => {
+      const outcome = await Promise.resolve()
+        .then(body)
+        .catch((error) => [error instanceof Error ? error.message : String(error)]);
+      const { problems, warnings = [] } = Array.isArray(outcome) ? { problems: outcome } : outcome;
+      const failed = problems.length > 0;
+      steps.push({ name, status: failed ? "failed" : "passed", messages: problems, warnings });
+      return !failed;
+    };
     /** @type {string[]} the package's first */
     let tarballs = [];
     let files = /** @type {string[]} */ ([]);
