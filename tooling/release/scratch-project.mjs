@@ -5,9 +5,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { childEnv, run } from "./process.mjs";
 
-/**
- * @typedef {Awaited<ReturnType<typeof scratchProject>>} ScratchProject
- */
+/** @typedef {Awaited<ReturnType<typeof scratchProject>>} ScratchProject */
 
 /**
  * Creates the project in `dir`. Every method throws, with the end of the command's output,
