@@ -10,11 +10,9 @@ import { DEPENDENCY_FIELDS } from "./workspace.mjs";
 export const UNRELEASED = "0.0.0";
 
 /**
+ * @typedef {Awaited<ReturnType<typeof getReleasePlan>>} ReleasePlan
  * @typedef {{ name: string, type: string, oldVersion: string, newVersion: string,
  *   changesets: string[] }} PlannedRelease
- * @typedef {{ id: string, summary: string, releases: { name: string, type: string }[] }}
- *   PendingChangeset
- * @typedef {{ changesets: PendingChangeset[], releases: PlannedRelease[] }} ReleasePlan
  * @typedef {Map<string, { manifest: any }>} Workspace
  */
 
@@ -94,7 +92,7 @@ export function breakingDependencyProblems(releases, workspace) {
  * it, are left out.
  * @param {string} name
  * @param {string} version
- * @param {PendingChangeset[]} changesets
+ * @param {{ summary: string, releases: { name: string, type: string }[] }[]} changesets
  */
 export function firstReleaseChangelog(name, version, changesets) {
   const summaries = changesets
