@@ -158,9 +158,9 @@ const settled = (check) =>
 
 /**
  * One stack: installed, then `app/journey-app.mjs`, then, in the same project, the docs'
- * code blocks compiled, docs/install.md's setup run through `app/setup-run.mjs`,
+ * code blocks compiled, `app/otlp-app.mjs setup` on docs/install.md's setup,
  * `app/cjs-app.cjs`, the TypeScript CommonJS consumers, and, last, because it removes the
- * OTLP protobuf exporter, `app/one-exporter-app.mjs`. Each report is `{ error }` when its
+ * OTLP protobuf exporter, `app/otlp-app.mjs json-only`. Each report is `{ error }` when its
  * check could not run; the install and the journey app throw.
  * @param {StackName} stack
  * @param {{ workDir: string, tarballs: Map<string, string>, commands: string[][], snippets: DocSnippet[] }} options
@@ -177,14 +177,14 @@ export async function checkStack(stack, { snippets, ...options }) {
     settled(async () => {
       if (!setup) throw new Error("docs/install.md has no setup for this stack");
       await writeFile(path.join(project.dir, "tracing.mjs"), setup.code);
-      return { from: `${setup.file}:${setup.line}`, ...(await project.node(["setup-run.mjs"])) };
+      return project.node(["otlp-app.mjs", "setup"]);
     }),
     settled(() => project.node(["cjs-app.cjs", stack])),
     settled(() => checkTypeScriptCommonJs(project)),
   ]);
   const oneExporter = await settled(async () => {
     await project.npm("uninstall", "@opentelemetry/exporter-trace-otlp-proto");
-    return project.node(["one-exporter-app.mjs"]);
+    return project.node(["otlp-app.mjs", "json-only"]);
   });
   return { journey, docs, setup: setupRun, commonJs, typeScriptCommonJs, oneExporter };
 }

@@ -258,8 +258,9 @@ describe.each(STACK_NAMES)("the %s stack", (stack) => {
     expect(oneExporter.defaultProtocolError).toContain(
       `npm install @opentelemetry/exporter-trace-otlp-proto@${version} with SDK ${stack.slice(-1)}`,
     );
+    expect(oneExporter.traced).toBe(true);
     expect(oneExporter.contentTypes).toEqual(["application/json"]);
-    expect(oneExporter.spanNames).toEqual(["llm_core", "llm_request"]);
+    expect(oneExporter.spanNames).toEqual(["llm_request", "llm_core"]);
   });
 
   it("runs /testing, and the legacy layer while the workspace has it, on this stack's SDK", async () => {

@@ -20,8 +20,7 @@ const enabledBefore = { api: api.enabled, core: core.enabled };
 // Later, the application's own SDK, loaded and registered through require; then one
 // request through both layers (the shared helpers, through require(esm)).
 const { trace } = require("@opentelemetry/api");
-const { oneRequest } = require("./one-request.mjs");
-const { describeSpan, inMemorySdk } = require("./spans.mjs");
+const { describeSpan, inMemorySdk, oneRequest } = require("./shared.mjs");
 inMemorySdk(stack, require).then(async ({ provider, exporter }) => {
   const registered = trace.setGlobalTracerProvider(provider);
   const handle = oneRequest(api, core, "cjs-0");

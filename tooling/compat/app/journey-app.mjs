@@ -14,8 +14,7 @@ import { createCoreTracer } from "@llm-journey/tracer-core";
 import { createJourneyTracerProvider } from "@llm-journey/tracer-core/sdk";
 import { createTestTracing } from "@llm-journey/tracer-core/testing";
 import { trace } from "@opentelemetry/api";
-import { startOtlpReceiver } from "./otlp-receiver.mjs";
-import { describeOtlpJson, describeSpan, inMemorySdk } from "./spans.mjs";
+import { describeOtlpJson, describeSpan, inMemorySdk, startOtlpReceiver } from "./shared.mjs";
 
 const stack = process.argv[2];
 const STEP_MS = 5;

@@ -11,7 +11,7 @@ import { createLlamaEngine } from "@llm-journey/node-llama-cpp";
 import { writeGeneratedModel } from "@llm-journey/node-llama-cpp/testing";
 import { createCoreTracer } from "@llm-journey/tracer-core";
 import { getLlama } from "node-llama-cpp";
-import { describeSpan, inMemorySdk } from "./spans.mjs";
+import { describeSpan, inMemorySdk } from "./shared.mjs";
 
 const CALLER = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
@@ -25,26 +25,17 @@ const loaded = await llama.loadModel({ modelPath: model.path });
 const context = await loaded.createContext({ sequences: 2, contextSize: 512, threads: 1 });
 const engine = await createLlamaEngine({ context, tracer });
 
-const traced = (traceparent) => ({
-  ...(traceparent ? { traceparent } : {}),
-  "x-llm-journey-sampled": "1",
-});
 const abort = new AbortController();
 const generations = [
+  { requestId: "caller", prompt: "Hello", maxTokens: 6, traceparent: CALLER },
+  { requestId: "aborted", prompt: "Stop me", signal: abort.signal },
+  { requestId: "waited", prompt: "My turn", maxTokens: 4 },
+].map(({ traceparent, ...request }) =>
   engine.submit({
-    requestId: "caller",
-    prompt: "Hello",
-    maxTokens: 6,
-    traceHeaders: traced(CALLER),
+    ...request,
+    traceHeaders: { ...(traceparent && { traceparent }), "x-llm-journey-sampled": "1" },
   }),
-  engine.submit({
-    requestId: "aborted",
-    prompt: "Stop me",
-    signal: abort.signal,
-    traceHeaders: traced(),
-  }),
-  engine.submit({ requestId: "waited", prompt: "My turn", maxTokens: 4, traceHeaders: traced() }),
-];
+);
 const queuedAtSubmit = engine.queued;
 let chunks = 0;
 for await (const _ of generations[1]) if (++chunks === 2) abort.abort();

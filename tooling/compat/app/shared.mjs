@@ -1,5 +1,9 @@
-// The application's own SDK with an in-memory exporter, and the fields of a finished span
-// the compatibility tests compare. Shared by the compatibility apps.
+// What the compatibility apps share: the application's own SDK with an in-memory exporter,
+// the fields of a finished span the tests compare, a local OTLP/HTTP collector, and one
+// request through both layers.
+
+import { once } from "node:events";
+import { createServer } from "node:http";
 
 const KIND_NAMES = ["INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER"];
 
@@ -62,4 +66,45 @@ export function describeOtlpJson(bodies) {
       ),
     ),
   );
+}
+
+/** A collector that keeps every export request's content type and body. */
+export async function startOtlpReceiver() {
+  const posts = [];
+  const server = createServer(async (req, res) => {
+    const chunks = [];
+    for await (const chunk of req) chunks.push(chunk);
+    posts.push({ contentType: req.headers["content-type"], body: Buffer.concat(chunks) });
+    const json = String(req.headers["content-type"]).includes("json");
+    res.writeHead(200, { "content-type": json ? "application/json" : "application/x-protobuf" });
+    res.end(json ? "{}" : undefined);
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  return { origin, url: `${origin}/v1/traces`, posts, server };
+}
+
+/** One request to its end, as an engine and a server call the layers; returns its handle. */
+export function oneRequest(api, core, requestId) {
+  const handle = api.startJourney({ requestId });
+  const request = {
+    requestId,
+    traceHeaders: { ...handle.coreHeaders },
+    promptTokens: 2,
+    computedTokens: 0,
+    outputTokens: 0,
+    maxTokens: 1,
+    preemptions: 0,
+  };
+  handle.handoffToCore();
+  core.requestAdded(request, 0);
+  core.requestScheduled(request, 1);
+  request.computedTokens = 2;
+  request.outputTokens = 1;
+  core.requestProgressed(request, 1);
+  handle.firstResponse();
+  handle.setCoreLatencies(core.requestFinished(request, "length", 2));
+  handle.departed();
+  return handle;
 }
