@@ -8,8 +8,8 @@ import { WORKSPACE_ROOT } from "./workspace.mjs";
 /** @typedef {{ file: string, line: number, code: string, text: string }} CompileError */
 
 /**
- * Compiles `files` (relative to `dir`) with strict settings and `options` (as a tsconfig
- * writes them), emitting unless `noEmit`; Node's types come from the workspace.
+ * Compiles `files` (relative to `dir`) with strict NodeNext settings and `options` (as a
+ * tsconfig writes them), emitting only into an `outDir`; Node's types come from the workspace.
  * @param {string} dir
  * @param {string[]} files
  * @param {Record<string, unknown>} [options]
@@ -18,10 +18,12 @@ import { WORKSPACE_ROOT } from "./workspace.mjs";
 export function compile(dir, files, options = {}) {
   const json = {
     target: "ES2022",
+    module: "nodenext",
     lib: ["ES2023"],
     strict: true,
     types: ["node"],
     typeRoots: [path.join(WORKSPACE_ROOT, "node_modules", "@types")],
+    noEmit: options.outDir === undefined,
     ...options,
   };
   const converted = ts.convertCompilerOptionsFromJson(json, dir);

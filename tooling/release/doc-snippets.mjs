@@ -78,13 +78,7 @@ export async function compileSnippets(dir, snippets) {
     files.set(name, { snippet, offset: head.split("\n").length - 1 });
   }
   // The packages' own declarations are checked, strictly, by the package checks.
-  const options = {
-    module: "nodenext",
-    noEmit: true,
-    allowJs: true,
-    checkJs: true,
-    skipLibCheck: true,
-  };
+  const options = { allowJs: true, checkJs: true, skipLibCheck: true };
   const problems = compile(dir, [...files.keys()], options).errors.map(
     ({ file, line, code, text }) => {
       const at = files.get(file);

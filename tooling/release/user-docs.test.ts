@@ -97,11 +97,13 @@ describe("the code in what users read", () => {
   });
 
   it("fails to compile when it no longer matches, naming the document's line", async () => {
-    const markdown = "<!-- snippet context\ndeclare const n: number;\n-->\n```ts\nn.trim();\n```\n";
+    const markdown =
+      "<!-- snippet context\ndeclare const n: number;\n-->\n```ts\nn.trim();\n```\n" +
+      "```js\nconsole.log(1);\n```\n";
     const dir = await mkdtemp(join(tmpdir(), "llm-journey-snippets-"));
     try {
       const { compiled, problems } = await compileSnippets(dir, readSnippets(markdown, "x.md"));
-      expect(compiled).toBe(1);
+      expect(compiled).toBe(2);
       expect(problems).toEqual(["x.md:5: TS2339 Property 'trim' does not exist on type 'number'."]);
     } finally {
       await rm(dir, { recursive: true, force: true });
