@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // Proves that every publishable package works when a user installs it alone from npm: each
 // is packed with pnpm (which turns `workspace:^` into real ranges), its packed files
 // checked, installed into a fresh project outside the workspace with only what it declares
@@ -24,12 +23,11 @@ import {
 } from "./workspace.mjs";
 
 /**
- * @typedef {{ name: string, status: "passed" | "failed", messages: string[], warnings: string[] }} StepResult
+ * @typedef {{ name: string, status: "passed" | "failed", messages: string[] }} StepResult
  * @typedef {{ name: string, version: string, dir: string, manifest: any, ok: boolean, steps: StepResult[] }} PackageResult
  * @typedef {import("./workspace.mjs").WorkspacePackage} WorkspacePackage
  * @typedef {{ ok: boolean, code?: string, message?: string, names?: string[] }} LoadOutcome
- * @typedef {string[] | { problems: string[], warnings: string[] }} StepOutcome
- * @typedef {(name: string, body: () => StepOutcome | Promise<StepOutcome>) => Promise<boolean>} Step
+ * @typedef {(name: string, body: () => string[] | Promise<string[]>) => Promise<boolean>} Step
  * @typedef {{ expectedExports?: Record<string, string[]> }} CheckOptions
  * `expectedExports`: by import specifier, names that must be exported.
  */
@@ -81,16 +79,13 @@ async function checkPacked(packageRoot, files, workspace, step) {
   /** @param {string | undefined} file */
   const read = (file) => (file ? readFile(path.join(packageRoot, file), "utf8") : undefined);
   await step("manifest", () => rules.manifestProblems(manifest, workspace));
-  await step("contents", async () => {
-    const expectedLicense = await readFile(path.join(WORKSPACE_ROOT, "LICENSE"), "utf8");
-    const license = await read(rules.licenseFileOf(files));
-    const readme = await read(rules.readmeFileOf(files));
-    const links = readme === undefined ? [] : rules.brokenReadmeLinks(readme, files);
-    return {
-      problems: rules.contentProblems(files, { expectedLicense, ...(license && { license }) }),
-      warnings: links.map((href) => `README links to ${href}, which is not in the tarball`),
-    };
-  });
+  await step("contents", async () =>
+    rules.contentProblems(files, {
+      license: await read(rules.licenseFileOf(files)),
+      readme: await read(rules.readmeFileOf(files)),
+      expectedLicense: await readFile(path.join(WORKSPACE_ROOT, "LICENSE"), "utf8"),
+    }),
+  );
   /** @type {Map<string, string>} the packed JavaScript, declarations and source maps */
   const texts = new Map();
   for (const file of files.filter((name) => /\.[cm]?js$|\.d\.[cm]?ts$|\.map$/.test(name))) {
@@ -104,20 +99,19 @@ async function checkPacked(packageRoot, files, workspace, step) {
 
 /**
  * Type-checks a consumer that imports each of `specifiers`, and compares each entry's
- * declared values with the names its JavaScript exports (`loaded`). Errors in a peer's own
- * declarations are warnings: the package cannot fix them, and a strict user of the peer
+ * declared values with the names its JavaScript exports (`exported`). Errors in a peer's own
+ * declarations do not count: the package cannot fix them, and a strict user of the peer
  * sees them without it (node-llama-cpp 3.21's need skipLibCheck).
- * @param {string} dir @param {string[]} specifiers @param {Record<string, LoadOutcome>} loaded
+ * @param {string} dir @param {string[]} specifiers @param {Record<string, string[]>} exported
  * @param {string[]} peers
  */
-async function typecheckConsumer(dir, specifiers, loaded, peers) {
+async function typecheckConsumer(dir, specifiers, exported, peers) {
   const lines = specifiers.map((specifier, i) => `export * as entry${i} from "${specifier}";`);
   await writeFile(path.join(dir, "consumer.ts"), `${lines.join("\n")}\n`);
-  const options = { module: "NodeNext", noEmit: true, skipLibCheck: false };
-  const { program, errors } = compile(dir, ["consumer.ts"], options);
-  const inPeer = (/** @type {string} */ file) =>
-    peers.some((peer) => file.startsWith(`node_modules/${peer}/`));
-  const problems = errors.filter(({ file }) => !inPeer(file)).map(describeError);
+  const { program, errors } = compile(dir, ["consumer.ts"]);
+  const problems = errors
+    .filter(({ file }) => !peers.some((peer) => file.startsWith(`node_modules/${peer}/`)))
+    .map(describeError);
   const checker = program.getTypeChecker();
   for (const statement of program.getSourceFile(path.join(dir, "consumer.ts"))?.statements ?? []) {
     if (!ts.isExportDeclaration(statement) || !statement.exportClause) continue;
@@ -129,7 +123,7 @@ async function typecheckConsumer(dir, specifiers, loaded, peers) {
       .getTypeAtLocation(namespace)
       .getProperties()
       .map((p) => p.name);
-    const runtime = loaded[specifier.text]?.names ?? declared;
+    const runtime = exported[specifier.text] ?? declared;
     const entry = `"${specifier.text}"`;
     for (const name of declared.filter((name) => !runtime.includes(name))) {
       problems.push(`${entry}: the types declare "${name}", but the JavaScript does not export it`);
@@ -138,7 +132,7 @@ async function typecheckConsumer(dir, specifiers, loaded, peers) {
       problems.push(`${entry}: the JavaScript exports "${name}", but the types do not declare it`);
     }
   }
-  return { problems, warnings: errors.filter(({ file }) => inPeer(file)).map(describeError) };
+  return problems;
 }
 
 /**
@@ -159,14 +153,30 @@ async function checkInstalled({ name, manifest, tarballs, peers, dir }, options,
   /** @param {string[]} specs */
   const install = (specs) =>
     consumer.install(["--ignore-scripts", "--omit=optional", ...specs]).then(() => []);
-  /** @param {"import" | "require"} how @param {string[]} entries @returns {Promise<Record<string, LoadOutcome>>} */
-  const load = (how, entries) => consumer.node(["load-entries.cjs", how, ...entries], 60_000);
   const peerNames = Object.keys(manifest.peerDependencies ?? {});
-  /** @param {Record<string, LoadOutcome>} outcomes @param {string[]} required */
-  const importProblems = (outcomes, required) =>
-    required.flatMap((specifier) => {
+  /** @type {Record<string, string[]>} what each entry exports, as last imported */
+  const exported = {};
+  /**
+   * The problems of loading `entries` as a user does. CommonJS users load the same modules
+   * through require(esm), on every Node that engines.node admits: same names as import.
+   * @param {"import" | "require"} how @param {string[]} entries
+   */
+  const load = async (how, entries) => {
+    /** @type {Record<string, LoadOutcome>} */
+    const outcomes = await consumer.node(["load-entries.cjs", how, ...entries], 60_000);
+    return entries.flatMap((specifier) => {
       const { ok, code, message, names = [] } = outcomes[specifier] ?? { ok: false };
-      if (!ok) return [`import "${specifier}" failed: ${code} ${message}`];
+      if (!ok) {
+        const hint = how === "require" ? ` (engines.node should be "${rules.SUPPORTED_NODE}")` : "";
+        return [
+          `${how} "${specifier}" failed on Node ${process.versions.node}: ${code} ${message}${hint}`,
+        ];
+      }
+      if (how === "require") {
+        const same = names.sort().join() === [...(exported[specifier] ?? [])].sort().join();
+        return same ? [] : [`require("${specifier}") exports other names than import does`];
+      }
+      exported[specifier] = names;
       const expected = options.expectedExports?.[specifier] ?? [];
       const missing = expected.filter((want) => !names.includes(want));
       return [
@@ -174,44 +184,21 @@ async function checkInstalled({ name, manifest, tarballs, peers, dir }, options,
         ...missing.map((want) => `"${specifier}" does not export ${want}`),
       ];
     });
+  };
 
   if (!(await step("install", () => install([...tarballs, ...peers])))) return;
   if (optionalPeers.length) {
     // The main entry loads without them; an entry that needs one fails until they are
     // installed, and the import step below checks it then.
-    /** @type {Record<string, LoadOutcome>} */
-    let bare = {};
-    await step("import without optional peers", async () => {
-      bare = await load("import", [name]);
-      return importProblems(bare, [name]);
-    });
+    await step("import without optional peers", () => load("import", [name]));
     await step("typecheck without optional peers", () =>
-      typecheckConsumer(dir, [name], bare, peerNames),
+      typecheckConsumer(dir, [name], exported, peerNames),
     );
     if (!(await step("install optional peers", () => install(optionalPeers)))) return;
   }
-  /** @type {Record<string, LoadOutcome>} */
-  let imported = {};
-  await step("import", async () => {
-    imported = await load("import", specifiers);
-    return importProblems(imported, specifiers);
-  });
-  // CommonJS users load the same modules through require(esm), on every Node that
-  // engines.node admits: same entry points, same names.
-  await step("require", async () => {
-    const required = await load("require", specifiers);
-    return specifiers.flatMap((specifier) => {
-      const { ok, code, message, names = [] } = required[specifier] ?? { ok: false };
-      if (!ok) {
-        return [
-          `require("${specifier}") failed on Node ${process.versions.node}: ${code} ${message} (engines.node should be "${rules.SUPPORTED_NODE}")`,
-        ];
-      }
-      const same = names.sort().join() === [...(imported[specifier]?.names ?? [])].sort().join();
-      return same ? [] : [`require("${specifier}") exports other names than import does`];
-    });
-  });
-  await step("typecheck", () => typecheckConsumer(dir, specifiers, imported, peerNames));
+  await step("import", () => load("import", specifiers));
+  await step("require", () => load("require", specifiers));
+  await step("typecheck", () => typecheckConsumer(dir, specifiers, exported, peerNames));
 }
 
 /**
@@ -238,17 +225,14 @@ export async function checkPackages(dirs, options = {}) {
     const internal = internalDependencies(source, workspace);
     /** @type {StepResult[]} */
     const steps = [];
-    // A step's body returns the problems found (the step fails on any, or when it throws),
-    // or those with warnings, which never fail it.
+    // A step's body returns the problems found: it fails on any, or when it throws.
     /** @type {Step} */
     const step = async (name, body) => {
-      const outcome = await Promise.resolve()
+      const messages = await Promise.resolve()
         .then(body)
         .catch((error) => [error instanceof Error ? error.message : String(error)]);
-      const { problems, warnings = [] } = Array.isArray(outcome) ? { problems: outcome } : outcome;
-      const failed = problems.length > 0;
-      steps.push({ name, status: failed ? "failed" : "passed", messages: problems, warnings });
-      return !failed;
+      steps.push({ name, status: messages.length ? "failed" : "passed", messages });
+      return messages.length === 0;
     };
     /** @type {string[]} the package's first */
     let tarballs = [];

@@ -81,20 +81,21 @@ export function manifestProblems(packed, workspace) {
 /**
  * Problems in the packed files (paths relative to the package root).
  * @param {string[]} files
- * @param {{ license?: string, expectedLicense?: string }} [texts] the packed LICENSE's text and
- *   the repository's, when they must be the same
+ * @param {{ license?: string, readme?: string, expectedLicense?: string }} [texts] the packed
+ *   LICENSE's and README's texts, and the repository's LICENSE when they must be the same
  * @returns {string[]}
  */
-export function contentProblems(files, texts = {}) {
+export function contentProblems(files, { license, readme, expectedLicense } = {}) {
   const problems = [];
   if (!readmeFileOf(files)) problems.push("no README in the tarball");
-  const license = licenseFileOf(files);
-  if (!license) problems.push("no LICENSE file in the tarball");
-  else if (
-    texts.expectedLicense !== undefined &&
-    texts.license?.trim() !== texts.expectedLicense.trim()
-  ) {
-    problems.push(`${license} differs from the repository's LICENSE`);
+  const licenseFile = licenseFileOf(files);
+  if (!licenseFile) problems.push("no LICENSE file in the tarball");
+  else if (expectedLicense !== undefined && license?.trim() !== expectedLicense.trim()) {
+    problems.push(`${licenseFile} differs from the repository's LICENSE`);
+  }
+  // Broken on the npm page: an absolute URL works there.
+  for (const href of readme === undefined ? [] : brokenReadmeLinks(readme, files)) {
+    problems.push(`README links to ${href}, which is not in the tarball`);
   }
   for (const file of files.filter((name) => NOT_FOR_USERS.test(name))) {
     problems.push(`${file} is in the tarball: users do not need it`);
@@ -152,7 +153,7 @@ export function sourceMapProblems(files, texts) {
  * @param {string} readme
  * @param {string[]} files
  */
-export function brokenReadmeLinks(readme, files) {
+function brokenReadmeLinks(readme, files) {
   const hrefs = [...readme.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)].map((match) => match[1]);
   const broken = hrefs.filter((href = "") => {
     if (/^([a-z][a-z0-9+.-]*:|#|\/\/)/i.test(href)) return false;
