@@ -1,17 +1,21 @@
 // Installs the layers next to the OpenTelemetry stacks users have today, with the exact
 // commands of docs/install.md, each stack in a scratch project on its own Node, and runs
-// the apps of `app/` there. README.md describes the stacks and what each app shows.
+// the apps of `app/` there; node-llama-cpp likewise, with its README's command. README.md
+// describes the stacks and what each app shows.
 
 import { existsSync } from "node:fs";
-import { copyFile, mkdir, readdir, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { compile } from "../release/compile.mjs";
-import { compileSnippets } from "../release/doc-snippets.mjs";
+import { compileSnippets, readSnippets } from "../release/doc-snippets.mjs";
+import { run } from "../release/process.mjs";
 import { scratchProject } from "../release/scratch-project.mjs";
+import { WORKSPACE_ROOT } from "../release/workspace.mjs";
 
 const APP = path.join(import.meta.dirname, "app");
-/** Packages with a check of their own (their engine is no part of these stacks). */
+/** The package with a check of its own (its engine is no part of the stacks), its README. */
 const OWN_CHECK = "@llm-journey/node-llama-cpp";
+const OWN_README = "packages/node-llama-cpp/README.md";
 
 /** @typedef {"sdk2" | "sdk3"} StackName */
 /** @typedef {import("../release/doc-snippets.mjs").DocSnippet} DocSnippet */
@@ -84,9 +88,8 @@ export function setupOf(snippets, stack) {
  * @param {DocSnippet[]} snippets @param {StackName} stack
  */
 export function stackSnippets(snippets, stack) {
-  const own = `packages/${OWN_CHECK.split("/")[1]}/README.md`;
   return snippets.filter(
-    ({ file, firstLine }) => file !== own && (stackNamedBy(firstLine) ?? stack) === stack,
+    ({ file, firstLine }) => file !== OWN_README && (stackNamedBy(firstLine) ?? stack) === stack,
   );
 }
 
@@ -187,4 +190,36 @@ export async function checkStack(stack, { snippets, ...options }) {
     return project.node(["otlp-app.mjs", "json-only"]);
   });
   return { journey, docs, setup: setupRun, commonJs, typeScriptCommonJs, oneExporter };
+}
+
+/**
+ * @llm-journey/node-llama-cpp alone beside node-llama-cpp 3.21.1 and its Linux x64 CPU
+ * build, installed with its README's command (optional dependencies left out, so none of
+ * node-llama-cpp's GPU builds), the README's code blocks compiled there, and
+ * `app/llama-cpp-app.mjs`: real llama.cpp generation, traced. Linux x64 only: the command
+ * names that build. Throws when the install or the app fails.
+ * @param {{ workDir: string, tarballs: Map<string, string> }} options
+ */
+export async function checkLlamaCpp({ workDir, tarballs }) {
+  const readme = await readFile(path.join(WORKSPACE_ROOT, OWN_README), "utf8");
+  // The README's command for the stack of the Node running this check.
+  const args = readInstallCommands(readme).sdk2[0];
+  if (!args) throw new Error(`${OWN_README} names no npm install for SDK 2`);
+  // The package and the layers it depends on come from their tarballs (unpublished
+  // versions resolve only from there); then the SDK the application registers.
+  const layers = /^@llm-journey\/(node-llama-cpp|context-propagation|tracer-core)$/;
+  const project = await installStack("sdk2", {
+    workDir,
+    name: "node-llama-cpp",
+    tarballs: new Map([...tarballs].filter(([layer]) => layers.test(layer))),
+    commands: [args, ["--omit=optional", "@opentelemetry/sdk-trace@2"]],
+  });
+  const du = await run("du", ["-sk", "node_modules"], { cwd: project.dir });
+  const snippets = readSnippets(readme, OWN_README);
+  return {
+    command: `npm install ${args.join(" ")}`,
+    nodeModulesKiB: Number(du.split(/\s/)[0]),
+    docs: await compileSnippets(path.join(project.dir, "doc-snippets"), snippets),
+    report: await project.node(["llama-cpp-app.mjs"]),
+  };
 }

@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { packWorkspace } from "../release/workspace.mjs";
-import { checkLlamaCpp } from "./llama-cpp-check.mjs";
+import { checkLlamaCpp } from "./compat-check.mjs";
 
 interface ReportedSpan {
   name: string;
