@@ -12,7 +12,6 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { createApiTracer, traceStream } from "@llm-journey/tracer-api";
 import { createCoreTracer } from "@llm-journey/tracer-core";
 import { createJourneyTracerProvider } from "@llm-journey/tracer-core/sdk";
-import { createTestTracing } from "@llm-journey/tracer-core/testing";
 import { trace } from "@opentelemetry/api";
 import { describeOtlpJson, describeSpan, inMemorySdk, startOtlpReceiver } from "./shared.mjs";
 
@@ -117,12 +116,18 @@ async function runRequests(tracerProvider, traceparent) {
 
 const report = { stack, node: process.version };
 
-// 1. The application's own SDK, registered globally; the tracers find it there.
+// 1. The application's own SDK, registered globally; the tracers find it there. On it too,
+//    the migration shim, when the workspace still has it (Phase 3 drops it).
 {
   const own = await inMemorySdk(stack);
   trace.setGlobalTracerProvider(own.provider);
   report.ownSdk = await runRequests(undefined);
   report.ownSdk.spans = own.exporter.getFinishedSpans().map(describeSpan);
+  if (process.argv.includes("--legacy")) {
+    const legacy = await import("@llm-journey/legacy-buffer");
+    const builder = legacy.createLegacySpanBuilder({ tracerProvider: own.provider });
+    report.legacyTracing = builder !== legacy.NOOP_LEGACY_SPAN_BUILDER;
+  }
   await own.provider.shutdown();
   trace.disable();
 }
@@ -139,25 +144,6 @@ for (const protocol of ["http/json", undefined]) {
   const bodies = receiver.posts.map((post) => post.body);
   if (protocol) report.sdkEntry = { ...run, contentTypes, spans: describeOtlpJson(bodies) };
   else report.defaultProtocol = { contentTypes, bytes: Buffer.concat(bodies).length };
-}
-
-// 3. /testing, and the legacy layer's entry, on this stack's SDK.
-{
-  const testing = createTestTracing();
-  const options = { tracerProvider: testing.provider };
-  const core = createCoreTracer(options);
-  const request = { requestId: "t", promptTokens: 1, maxTokens: 1, preemptions: 0 };
-  core.requestAdded({ ...request, computedTokens: 0, outputTokens: 0 }, 0);
-  core.requestFinished("t", "stopped", 1);
-  testing.assertEverySpanEndedOnce();
-  // The migration shim, when the workspace still has it (Phase 3 drops it).
-  let legacyTracing = "not installed";
-  if (process.argv.includes("--legacy")) {
-    const legacy = await import("@llm-journey/legacy-buffer");
-    legacyTracing = legacy.createLegacySpanBuilder(options) !== legacy.NOOP_LEGACY_SPAN_BUILDER;
-  }
-  report.testing = { spans: testing.finishedSpans().map(describeSpan), legacyTracing };
-  await testing.shutdown();
 }
 
 process.stdout.write(`${JSON.stringify(report)}\n`);
