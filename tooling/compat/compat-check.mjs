@@ -38,11 +38,13 @@ export const TS_COMMONJS_SETTINGS = /** @type {Record<string, string[]>} */ ({
 });
 
 /**
- * The stack a comment line (`# … SDK 3 …`, `// … SDK 3 …`) names, if any.
- * @param {string} line
+ * The stack that a comment line (`# … SDK 3 …`, `// … SDK 3 …`), or a code block's first
+ * line, names, if any.
+ * @param {string} text
  * @returns {StackName | undefined}
  */
-export function stackNamedBy(line) {
+export function stackNamedBy(text) {
+  const [line = ""] = text.split("\n");
   if (!/^\s*(#|\/\/)/.test(line)) return undefined;
   return STACK_NAMES.find((name) => new RegExp(`\\bSDK ${name.slice(3)}\\b`).test(line));
 }
@@ -77,8 +79,8 @@ export function readInstallCommands(markdown) {
  */
 export function setupOf(snippets, stack) {
   return snippets.find(
-    ({ lang, firstLine }) =>
-      lang === "js" && /^\/\/ tracing\.mjs\b/.test(firstLine) && stackNamedBy(firstLine) === stack,
+    ({ lang, code }) =>
+      lang === "js" && /^\/\/ tracing\.mjs\b/.test(code) && stackNamedBy(code) === stack,
   );
 }
 
@@ -89,7 +91,7 @@ export function setupOf(snippets, stack) {
  */
 export function stackSnippets(snippets, stack) {
   return snippets.filter(
-    ({ file, firstLine }) => file !== OWN_README && (stackNamedBy(firstLine) ?? stack) === stack,
+    ({ file, code }) => file !== OWN_README && (stackNamedBy(code) ?? stack) === stack,
   );
 }
 

@@ -17,12 +17,9 @@ import * as path from "node:path";
 import { compile } from "./compile.mjs";
 
 /**
- * @typedef {{
- *   file: string, line: number, lang: "ts" | "js", code: string, context: string,
- *   firstLine: string,
- * }} DocSnippet
+ * @typedef {{ file: string, line: number, lang: "ts" | "js", code: string, context: string }} DocSnippet
  * `line`: the 1-based line of the block's first code line in `file`; `context`: the
- * declarations of its snippet-context comment ("" without one); `firstLine`: its first line.
+ * declarations of its snippet-context comment ("" without one).
  */
 
 /**
@@ -39,7 +36,7 @@ export function readSnippets(text, file) {
       const context = /<!-- snippet context\n((?:(?!-->)[\s\S])*?)\n-->\n$/.exec(before)?.[1] ?? "";
       const lang = match[1]?.startsWith("t") ? "ts" : "js";
       const line = before.split("\n").length + 1;
-      return { file, line, lang, code, context, firstLine: code.split("\n")[0] ?? "" };
+      return { file, line, lang, code, context };
     },
   );
 }

@@ -88,12 +88,7 @@ describe("the code in what users read", () => {
     const [ts, js, ...more] = readSnippets(markdown, "x.md");
     expect(more).toEqual([]);
     expect(ts).toMatchObject({ line: 6, lang: "ts", context: "declare const step: number;" });
-    expect(js).toMatchObject({
-      line: 12,
-      lang: "js",
-      context: "",
-      firstLine: "// tracing.mjs: SDK 3",
-    });
+    expect(js).toMatchObject({ line: 12, lang: "js", context: "", code: "// tracing.mjs: SDK 3" });
   });
 
   it("fails to compile when it no longer matches, naming the document's line", async () => {
