@@ -105,7 +105,7 @@ async function nodeDirFor(major, workDir) {
   const dir = path.join(workDir, `node${major}`);
   const bin = path.join(dir, "node_modules", ".bin");
   if (!existsSync(path.join(bin, "node")))
-    await (await scratchProject(dir)).install([`node@${major}`]);
+    await (await scratchProject(dir)).npm("install", `node@${major}`);
   return bin;
 }
 
@@ -125,7 +125,8 @@ export async function installStack(stack, { workDir, tarballs, commands, name = 
     const unknown = args.filter((arg) => arg.startsWith("@llm-journey/") && !tarballs.has(arg));
     if (unknown.length > 0) throw new Error(`no tarball for ${unknown.join(", ")}`);
     const others = [...tarballs.keys()].filter((l) => l !== OWN_CHECK && !args.includes(l));
-    await project.install([...args, ...(index ? [] : others)].map((a) => tarballs.get(a) ?? a));
+    const specs = [...args, ...(index ? [] : others)].map((a) => tarballs.get(a) ?? a);
+    await project.npm("install", ...specs);
   }
   for (const file of await readdir(APP))
     await copyFile(path.join(APP, file), path.join(project.dir, file));

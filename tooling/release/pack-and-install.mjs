@@ -152,7 +152,7 @@ async function checkInstalled({ name, manifest, tarballs, peers, dir }, options,
   // platforms' builds (650 MB); its Linux x64 CPU build is not needed to import it.
   /** @param {string[]} specs */
   const install = (specs) =>
-    consumer.install(["--ignore-scripts", "--omit=optional", ...specs]).then(() => []);
+    consumer.npm("install", "--ignore-scripts", "--omit=optional", ...specs).then(() => []);
   const peerNames = Object.keys(manifest.peerDependencies ?? {});
   /** @type {Record<string, string[]>} what each entry exports, as last imported */
   const exported = {};

@@ -19,13 +19,10 @@ export async function scratchProject(dir, nodeDir) {
   await writeFile(path.join(dir, "package.json"), '{ "private": true, "type": "module" }\n');
   const env = childEnv();
   if (nodeDir) env.PATH = `${nodeDir}${path.delimiter}${env.PATH ?? ""}`;
-  /** @param {string[]} args */
-  const npm = (...args) => run("npm", [...args, "--prefer-offline"], { cwd: dir, env });
   return {
     dir,
-    npm,
-    /** `npm install` of `specs`: names, tarball paths and flags. @param {string[]} specs */
-    install: (specs) => npm("install", ...specs),
+    /** Runs `npm <args>` in the project. @param {string[]} args */
+    npm: (...args) => run("npm", [...args, "--prefer-offline"], { cwd: dir, env }),
     /**
      * Runs a program of the project and parses the JSON line it prints last.
      * @param {string[]} args @param {number} [timeoutMs] @returns {Promise<any>}
