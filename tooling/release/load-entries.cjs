@@ -10,10 +10,8 @@ const [how, ...specifiers] = process.argv.slice(2);
   for (const specifier of specifiers) {
     try {
       const loaded = how === "require" ? require(specifier) : await import(specifier);
-      report[specifier] = {
-        ok: true,
-        names: Object.keys(loaded).filter((n) => n !== "__esModule"),
-      };
+      const names = Object.keys(loaded).filter((name) => name !== "__esModule");
+      report[specifier] = { ok: true, names };
     } catch (error) {
       const message = String(error?.message ?? error).split("\n")[0];
       report[specifier] = { ok: false, code: error?.code, message };
