@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // `npm run release`: from a clean main with every changeset versioned, the whole gate
 // (`npm test`, `npm run test:release`), then `changeset publish`. With `--dry-run` it changes
-// and publishes nothing: it builds (unless `--no-build`), prints the release plan and its
-// problems, packs each publishable package and checks its manifest, and runs the gate only
-// with `--with-checks` (docs/releasing.md, steps 5 and 6).
+// and publishes nothing: it builds, prints the release plan and its problems, packs each
+// publishable package and checks its manifest, and runs the gate only with `--with-checks`
+// (docs/releasing.md, steps 5 and 6).
 
 import { execFileSync } from "node:child_process";
 import { mkdtemp, rm, stat } from "node:fs/promises";
@@ -31,7 +31,7 @@ const gate = () => {
 
 async function dryRun(/** @type {string[]} */ args) {
   console.log("Release dry run: nothing is changed, nothing is published.\n");
-  if (!args.includes("--no-build")) sh("npm", ["run", "build", "--", "--output-logs=errors-only"]);
+  sh("npm", ["run", "build", "--", "--output-logs=errors-only"]);
   const workspace = await readWorkspacePackages(root);
   const plan = await readReleasePlan(root);
   const problems = planProblems(plan, workspace);
