@@ -174,33 +174,21 @@ function brokenReadmeLinks(readme, files) {
  * @param {Map<string, string>} sources packed file → its text (JavaScript and declarations)
  */
 export function undeclaredImports(packed, sources) {
+  const fields = DEPENDENCY_FIELDS.flatMap((field) => Object.keys(packed[field] ?? {}));
+  const declared = [packed.name, ...fields];
   const problems = [];
-  const peers = Object.keys(packed.peerDependencies ?? {});
-  const declared = [
-    packed.name,
-    ...peers,
-    ...Object.keys({ ...packed.dependencies, ...packed.optionalDependencies }),
-  ];
   for (const [file, text] of sources) {
-    const scanned = ts.preProcessFile(text, true, true);
-    for (const { fileName: specifier } of [
-      ...scanned.importedFiles,
-      ...scanned.typeReferenceDirectives,
-    ]) {
+    const { importedFiles, typeReferenceDirectives } = ts.preProcessFile(text, true, true);
+    for (const { fileName: specifier } of [...importedFiles, ...typeReferenceDirectives]) {
       if (/^(\.|\/|#|[a-z]+:)/i.test(specifier)) continue;
-      const name = specifier
-        .split("/")
-        .slice(0, specifier.startsWith("@") ? 2 : 1)
-        .join("/");
-      if (builtinModules.includes(name) || name === "node") continue;
-      if (!declared.includes(name)) {
-        const hint = name === PEER_ONLY ? " (declare it as a peer dependency)" : "";
-        problems.push(
-          `${file} imports "${specifier}", but ${name} is not declared in dependencies or peerDependencies${hint}`,
-        );
-      } else if (name === PEER_ONLY && !peers.includes(name)) {
-        problems.push(`${file} imports "${specifier}": ${name} must be a peer dependency`);
-      }
+      const [scope, base] = specifier.split("/");
+      const name = specifier.startsWith("@") ? `${scope}/${base}` : String(scope);
+      // A declared one is the manifest's to check (@opentelemetry/api only as a peer).
+      if (builtinModules.includes(name) || name === "node" || declared.includes(name)) continue;
+      const hint = name === PEER_ONLY ? " (declare it as a peer dependency)" : "";
+      problems.push(
+        `${file} imports "${specifier}", but ${name} is not declared in dependencies or peerDependencies${hint}`,
+      );
     }
   }
   return problems;
