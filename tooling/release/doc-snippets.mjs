@@ -65,23 +65,21 @@ export function readUserDocSnippets(root) {
  */
 export async function compileSnippets(dir, snippets) {
   await mkdir(dir, { recursive: true });
-  /** @type {Map<string, { snippet: DocSnippet, offset: number }>} */
+  // By compiled file: its document, and what turns the file's line into the document's.
+  /** @type {Map<string, { file: string, offset: number }>} */
   const files = new Map();
-  for (const snippet of snippets) {
-    const name = `${snippet.file.replace(/[^a-z0-9]+/gi, "-")}-L${snippet.line}.${snippet.lang === "ts" ? "ts" : "mjs"}`;
+  for (const { file, line, lang, code, context } of snippets) {
+    const name = `${file.replace(/[^a-z0-9]+/gi, "-")}-L${line}.${lang === "ts" ? "ts" : "mjs"}`;
     // Its context, then its code; `export {}`: a block with no import is a module of its own.
-    const head = snippet.context ? `${snippet.context}\n` : "";
-    await writeFile(path.join(dir, name), `${head}${snippet.code}\nexport {};\n`);
-    files.set(name, { snippet, offset: head.split("\n").length - 1 });
+    const head = context ? `${context}\n` : "";
+    await writeFile(path.join(dir, name), `${head}${code}\nexport {};\n`);
+    files.set(name, { file, offset: line - head.split("\n").length });
   }
   // The packages' own declarations are checked, strictly, by the package checks.
   const options = { allowJs: true, checkJs: true, skipLibCheck: true };
-  const problems = compile(dir, [...files.keys()], options).errors.map(
-    ({ file, line, code, text }) => {
-      const at = files.get(file);
-      if (!at) return `${file}:${line}: ${code} ${text}`;
-      return `${at.snippet.file}:${at.snippet.line + line - 1 - at.offset}: ${code} ${text}`;
-    },
-  );
+  const problems = compile(dir, [...files.keys()], options).errors.map((error) => {
+    const at = files.get(error.file) ?? { file: error.file, offset: 0 };
+    return `${at.file}:${error.line + at.offset}: ${error.code} ${error.text}`;
+  });
   return { compiled: files.size, problems };
 }
