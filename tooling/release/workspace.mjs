@@ -47,9 +47,8 @@ export async function listPublishablePackages() {
  */
 export async function pack(dir, destination) {
   const pnpm = path.join(WORKSPACE_ROOT, "node_modules", ".bin", "pnpm");
-  const stdout = await run(pnpm, ["pack", "--pack-destination", destination, "--json"], {
-    cwd: dir,
-  });
+  const args = ["pack", "--pack-destination", destination, "--json"];
+  const stdout = await run(pnpm, args, { cwd: dir });
   const report = JSON.parse(stdout.slice(stdout.indexOf("{")));
   return { ...report, filename: path.resolve(destination, report.filename) };
 }
@@ -60,8 +59,7 @@ export async function pack(dir, destination) {
  * @returns {Promise<Map<string, string>>} tarball path by package name
  */
 export async function packWorkspace(destination) {
-  const reports = await Promise.all(
-    (await listPublishablePackages()).map((d) => pack(d, destination)),
-  );
+  const dirs = await listPublishablePackages();
+  const reports = await Promise.all(dirs.map((dir) => pack(dir, destination)));
   return new Map(reports.map(({ name, filename }) => [name, filename]));
 }

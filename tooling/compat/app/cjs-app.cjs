@@ -28,7 +28,6 @@ inMemorySdk(stack, require).then(async ({ provider, exporter }) => {
   await provider.shutdown();
   process.stdout.write(
     `${JSON.stringify({
-      stack,
       registered,
       enabledBefore,
       enabledAfter: { api: api.enabled, core: core.enabled },
