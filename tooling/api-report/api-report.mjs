@@ -3,29 +3,27 @@
 // one file per entry in `packages/<name>/api-report/<entry>.api.md`. The test fails when
 // what is built differs from what is checked in, so a change to the public surface is a
 // change to a reviewed file, made with its changeset.
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import * as path from "node:path";
 import { CompilerState, Extractor, ExtractorConfig } from "@microsoft/api-extractor";
-
-const ROOT = path.resolve(import.meta.dirname, "../..");
+import { readWorkspacePackages } from "../release/workspace.mjs";
 
 /**
  * Every entry point of every publishable package: its `types` file and its report's name
  * (`index` for ".", else the subpath: `sdk`).
  */
-export function entryPoints() {
-  return readdirSync(path.join(ROOT, "packages")).flatMap((folder) => {
-    const dir = path.join(ROOT, "packages", folder);
-    const manifest = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8"));
-    if (manifest.private) return [];
-    return Object.entries(manifest.exports)
-      .filter(([subpath]) => subpath !== "./package.json")
-      .map(([subpath, target]) => ({
-        dir,
-        types: path.join(dir, /** @type {any} */ (target).types),
-        name: subpath === "." ? "index" : subpath.slice(2).replaceAll("/", "-"),
-      }));
-  });
+export async function entryPoints() {
+  return [...(await readWorkspacePackages()).values()]
+    .filter(({ manifest }) => manifest.private !== true)
+    .flatMap(({ dir, manifest }) =>
+      Object.entries(manifest.exports)
+        .filter(([subpath]) => subpath !== "./package.json")
+        .map(([subpath, target]) => ({
+          dir,
+          types: path.join(dir, /** @type {any} */ (target).types),
+          name: subpath === "." ? "index" : subpath.slice(2).replaceAll("/", "-"),
+        })),
+    );
 }
 
 /**

@@ -6,7 +6,7 @@ import { apiReport, entryPoints, sharedCompiler } from "./api-report.mjs";
 
 // Runs after `turbo run build` (as `npm test` does): it reads the built declarations.
 
-const entries = entryPoints();
+const entries = await entryPoints();
 const compilerState = sharedCompiler(entries);
 const UPDATE = "run `npm run api:update` and add a changeset naming the package";
 const reportOf = (dir: string, name: string) =>

@@ -4,7 +4,7 @@ import { rmSync } from "node:fs";
 import * as path from "node:path";
 import { apiReport, entryPoints, sharedCompiler } from "./api-report.mjs";
 
-const entries = entryPoints();
+const entries = await entryPoints();
 for (const dir of new Set(entries.map((entry) => path.join(entry.dir, "api-report")))) {
   rmSync(dir, { recursive: true, force: true });
 }
