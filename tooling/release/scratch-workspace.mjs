@@ -1,4 +1,4 @@
-import { copyFile, mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { run } from "./process.mjs";
@@ -16,8 +16,7 @@ import { readWorkspacePackages, WORKSPACE_ROOT } from "./workspace.mjs";
 export async function scratchWorkspace(versionOf, changesets) {
   const copy = await mkdtemp(path.join(os.tmpdir(), "llm-journey-scratch-workspace-"));
   for (const file of ["package.json", "pnpm-workspace.yaml", ".changeset/config.json"]) {
-    await mkdir(path.dirname(path.join(copy, file)), { recursive: true });
-    await copyFile(path.join(WORKSPACE_ROOT, file), path.join(copy, file));
+    await cp(path.join(WORKSPACE_ROOT, file), path.join(copy, file));
   }
   for (const { dir, manifest } of (await readWorkspacePackages()).values()) {
     const target = path.join(copy, path.relative(WORKSPACE_ROOT, dir));
