@@ -24,7 +24,7 @@ import {
 
 /**
  * @typedef {{ name: string, status: "passed" | "failed", messages: string[] }} StepResult
- * @typedef {{ name: string, version: string, dir: string, manifest: any, ok: boolean, steps: StepResult[] }} PackageResult
+ * @typedef {{ name: string, dir: string, manifest: any, ok: boolean, steps: StepResult[] }} PackageResult
  * @typedef {import("./workspace.mjs").WorkspacePackage} WorkspacePackage
  * @typedef {{ ok: boolean, code?: string, message?: string, names?: string[] }} LoadOutcome
  * @typedef {(name: string, body: () => string[] | Promise<string[]>) => Promise<boolean>} Step
@@ -138,12 +138,12 @@ async function typecheckConsumer(dir, specifiers, exported, peers) {
 /**
  * Installs the package in a fresh project outside the workspace that has only what it
  * declares, then loads and type-checks every entry there.
- * @param {{ name: string, manifest: any, tarballs: string[], peers: string[], dir: string }} installed
+ * @param {{ manifest: any, tarballs: string[], peers: string[], dir: string }} installed
  *   `tarballs`: the package's and its internal dependencies'; `peers`: the required peers
  *   of all of them
  * @param {CheckOptions} options @param {Step} step
  */
-async function checkInstalled({ name, manifest, tarballs, peers, dir }, options, step) {
+async function checkInstalled({ manifest, tarballs, peers, dir }, options, step) {
   const consumer = await scratchProject(dir);
   await copyFile(new URL("load-entries.cjs", import.meta.url), path.join(dir, "load-entries.cjs"));
   const specifiers = rules.entrySpecifiers(manifest);
@@ -190,9 +190,9 @@ async function checkInstalled({ name, manifest, tarballs, peers, dir }, options,
   if (optionalPeers.length) {
     // The main entry loads without them; an entry that needs one fails until they are
     // installed, and the import step below checks it then.
-    await step("import without optional peers", () => load("import", [name]));
+    await step("import without optional peers", () => load("import", [manifest.name]));
     await step("typecheck without optional peers", () =>
-      typecheckConsumer(dir, [name], exported, peerNames),
+      typecheckConsumer(dir, [manifest.name], exported, peerNames),
     );
     if (!(await step("install optional peers", () => install(optionalPeers)))) return;
   }
@@ -220,7 +220,7 @@ export async function checkPackages(dirs, options = {}) {
   /** @param {string} dir @returns {Promise<PackageResult>} */
   const checkPackage = async (dir) => {
     const source = await readJson(path.join(dir, "package.json"));
-    const { name, version } = source;
+    const { name } = source;
     const scratch = path.join(workDir, name.replace(/^@/, "").replace(/[^a-z0-9.-]+/gi, "-"));
     const internal = internalDependencies(source, workspace);
     /** @type {StepResult[]} */
@@ -259,15 +259,12 @@ export async function checkPackages(dirs, options = {}) {
       const peers = [manifest, ...internal.map((p) => p.manifest)]
         .flatMap((m) => peersOf(m, false))
         .filter((spec) => !workspace.has(spec.slice(0, spec.lastIndexOf("@"))));
-      const consumer = path.join(scratch, "consumer");
-      await checkInstalled(
-        { name, manifest, tarballs, peers: [...new Set(peers)], dir: consumer },
-        options,
-        step,
-      );
+      const consumerDir = path.join(scratch, "consumer");
+      const installed = { manifest, tarballs, peers: [...new Set(peers)], dir: consumerDir };
+      await checkInstalled(installed, options, step);
       await Promise.all(linted);
     }
-    return { name, version, dir, manifest, ok: steps.every((s) => s.status === "passed"), steps };
+    return { name, dir, manifest, ok: steps.every((s) => s.status === "passed"), steps };
   };
 
   try {
