@@ -21,7 +21,10 @@ export async function changesetProblems(root, base) {
   const changed = await getChangedPackagesSinceRef({ cwd: root, ref: base, changedFilePatterns });
   let added, pending;
   try {
-    [added, pending] = await Promise.all([readReleasePlan(root, base), readReleasePlan(root)]);
+    // One after the other: when the first fails, no read is left running (changesets' reader
+    // then rejects unhandled if the files change, as the next check of a test does).
+    added = await readReleasePlan(root, base);
+    pending = await readReleasePlan(root);
   } catch (error) {
     return [`the changesets cannot be read: ${error instanceof Error ? error.message : error}`];
   }
