@@ -177,30 +177,23 @@ export function markdown(result) {
             "`traceStream` around a sampled-out stream of 17 items (ns)",
             cost(s.micro.trace_stream.added_ns_per_request),
           ],
-          ["traced journey, CPU (µs)", cost(t.cpu_ns, 1e-3)],
-          ["traced journey, wall (µs)", cost(t.wall_ns, 1e-3)],
+          ["traced journey, CPU over the untraced request's (µs)", spread(t.cpu_ns, 1e-3)],
           [
-            "the same spans and events straight to the SDK, CPU (µs)",
-            cost(t.sdk_floor_cpu_ns, 1e-3),
+            "… the same spans and events straight to the SDK (µs)",
+            spread(t.sdk_floor_cpu_ns, 1e-3),
           ],
+          ["… layers ÷ SDK floor, per round", spread(t.ratio_to_sdk_floor, 1, 4)],
+          [
+            "… the same journey written by hand on the OpenTelemetry API with W3C headers (µs)",
+            spread(t.hand_written_cpu_ns, 1e-3),
+          ],
+          ["… layers ÷ hand-written, per round", spread(t.ratio_to_hand_written, 1, 4)],
           [
             "llm-journey's own share of a traced journey (µs)",
             fmt(t.llm_journey_share_cpu_ns / 1000),
           ],
+          ["traced journey, wall, in a process of its own (µs)", cost(t.wall_ns, 1e-3)],
           ["one more core event (ns)", fmt(t.per_event_cpu_ns)],
-          ...(s.micro.hand_written
-            ? [
-                [
-                  "traced journey beside the same journey written by hand, one process: layers, CPU (µs)",
-                  spread(s.micro.hand_written.layers_cpu_ns, 1e-3),
-                ],
-                [
-                  "… hand-written on the OpenTelemetry API with W3C headers, CPU (µs)",
-                  spread(s.micro.hand_written.hand_written_cpu_ns, 1e-3),
-                ],
-                ["… layers ÷ hand-written, per round", spread(s.micro.hand_written.ratio, 1, 4)],
-              ]
-            : []),
         ],
       ),
     );
