@@ -2,6 +2,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { onCpu } from "./cpu.mjs";
 import { rootPath } from "./workspace.mjs";
 
 const running = new Set();
@@ -36,11 +37,12 @@ export const HARNESS_FLAGS = Object.freeze([
  * (of the measured checkout, or of `root`) and resolves once it prints its URL with
  * `{ url, pid, stderrLines(), stop(), kill() }`: `stop()` asks it to shut down, `kill()`
  * ends it at once. Rejects with its output if it exits first. OTEL_* variables are not
- * passed on: a server exports only where its flags (or `env`) say.
+ * passed on: a server exports only where its flags (or `env`) say. `cpu` pins every
+ * thread of it to that CPU (see lib/cpu.mjs).
  */
 export function startDemoServer(
   flags,
-  { timeoutMs = 90_000, env: extraEnv = {}, execArgv = [], root } = {},
+  { timeoutMs = 90_000, env: extraEnv = {}, execArgv = [], root, cpu } = {},
 ) {
   const env = {
     ...Object.fromEntries(
@@ -55,7 +57,10 @@ export function startDemoServer(
   if (!existsSync(main)) {
     return Promise.reject(new Error(`${main} not found: build @llm-journey/demo-server first`));
   }
-  const child = spawn(process.execPath, [...execArgv, main, ...HARNESS_FLAGS, ...flags], {
+  const args = [...execArgv, main, ...HARNESS_FLAGS, ...flags];
+  const [command, commandArgs] =
+    cpu === undefined ? [process.execPath, args] : onCpu(cpu, process.execPath, args);
+  const child = spawn(command, commandArgs, {
     env,
     stdio: ["ignore", "pipe", "pipe"],
   });

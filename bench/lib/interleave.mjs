@@ -3,9 +3,9 @@
 // into another's), driven in rounds whose order rotates, so slow phases of a shared
 // machine hit every variant alike. Results are compared within a cycle (paired).
 import { fork } from "node:child_process";
-import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
+import { onCpu } from "./cpu.mjs";
 import { median, summary } from "./stats.mjs";
 
 function ask(child, message) {
@@ -29,19 +29,13 @@ function ask(child, message) {
   });
 }
 
-const TASKSET = "/usr/bin/taskset";
-
 /**
- * Every variant of a batch on the same CPU, where `taskset` exists. The virtual CPUs of
- * a shared machine are not alike: one was measured running this allocation-heavy code
- * 1.5× slower than the other for minutes, then not. Unpinned, two variants of one cycle
- * can land on different CPUs, and that difference swamps a 1% effect; pinned, they
- * share whatever their CPU suffers. Successive batches take the CPUs in turn.
+ * Every variant of a batch on the same CPU (see lib/cpu.mjs): pinned, two variants of one
+ * cycle share whatever their CPU suffers. Successive batches take the CPUs in turn.
  */
 function pinned(execArgv, batch) {
-  if (process.platform !== "linux" || !existsSync(TASKSET)) return { execArgv };
-  const cpu = String((availableParallelism() - 1 + batch) % availableParallelism());
-  return { execPath: TASKSET, execArgv: ["-c", cpu, process.execPath, ...execArgv] };
+  const [execPath, args] = onCpu(availableParallelism() - 1 + batch, process.execPath, execArgv);
+  return execPath === process.execPath ? { execArgv } : { execPath, execArgv: args };
 }
 
 /** Counters reported by `finish` that add up over batches; other fields are kept as is. */

@@ -5,6 +5,7 @@
 // second tracing-off process, the A/A control that shows what the section can resolve;
 // and the legacy and dual modes when they are built. Each exporting server has its own sink.
 import { fileURLToPath } from "node:url";
+import { pinThisProcess } from "../lib/cpu.mjs";
 import { processCpuSeconds, startDemoServer } from "../lib/demo-server.mjs";
 import { loadGeneratorName, runLoad } from "../lib/load.mjs";
 import { protocolOf, startOtlpSink } from "../lib/otlp-sink.mjs";
@@ -25,6 +26,22 @@ const WARMUP = { requests: { "non-streaming": 30_000, streaming: 12_000 }, maxSe
 const COMMON_FLAGS = ["--fast"];
 const CONNECTIONS = 32;
 const MAX_TOKENS = 16;
+/**
+ * Every server on one CPU and the load generator (this process) on the other: each round
+ * of every server then runs on the same CPU against the same client, whichever CPU of a
+ * shared machine is slow at the time (see lib/cpu.mjs). On a quiet machine this narrowed
+ * the round-to-round spread of every configuration (peer + OTLP's added CPU: IQR 89–140 %
+ * unpinned, 98–107 % pinned).
+ */
+const SERVER_CPU = 1;
+const LOAD_CPU = 0;
+/**
+ * Each server idles while the others are measured, and V8's memory reducer shrinks an
+ * idle heap: the next round then paid for growing it back (the first round of the first
+ * server, idle through every other's warm-up, measured 17–49 % over its later rounds).
+ * A server under steady load never idles that long.
+ */
+const SERVER_V8_FLAGS = ["--no-memory-reducer"];
 const PEER = fileURLToPath(new URL("../lib/peer-instrumentation.mjs", import.meta.url));
 
 const body = (stream) =>
@@ -93,7 +110,8 @@ export async function measureServers(configs, { smoke, rounds: wantedRounds }) {
             ...config.env,
             ...(config.peer ? { LLM_JOURNEY_BENCH_PEER_OTLP_URL: sink.url } : {}),
           },
-          ...(config.peer ? { execArgv: ["--import", PEER] } : {}),
+          execArgv: [...SERVER_V8_FLAGS, ...(config.peer ? ["--import", PEER] : [])],
+          cpu: SERVER_CPU,
         },
       );
     }),
@@ -115,6 +133,7 @@ export async function measureServers(configs, { smoke, rounds: wantedRounds }) {
   const rounds = smoke ? 1 : (wantedRounds ?? ROUNDS);
   const warmup = smoke ? { requests: 200, maxSeconds: 0.2 } : WARMUP;
   const runs = [];
+  const unpin = pinThisProcess(LOAD_CPU);
   const load = async (server, kindBody, seconds) => {
     const result = await runLoad({
       url: `${server.url}/v1/chat/completions`,
@@ -164,6 +183,7 @@ export async function measureServers(configs, { smoke, rounds: wantedRounds }) {
       if (!server.peer && server.otlp) server.dropped = await spansDropped(server.url);
     }
   } finally {
+    unpin();
     // Stopping flushes each exporter's last batch to its sink before the counts are read.
     await Promise.all(servers.map((server) => server.stop()));
     await closeSinks();
