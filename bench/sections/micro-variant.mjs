@@ -114,7 +114,11 @@ serveVariant(async (variant, { group, requests }) => {
   if (group === "traced") {
     let body;
     if (variant === "baseline") body = (i) => untracedRequest(ids(i));
-    else {
+    else if (variant === "sdk floor") {
+      // For compare.mjs, which puts two builds' journeys beside the floor.
+      const tracer = sdk.provider.getTracer("llm-journey-bench");
+      body = (i) => sdkFloorJourney(tracer, ids(i));
+    } else {
       const extra = variant === "traced, +20 events" ? 10 : 0;
       const [a, c] = [api(1), core()];
       layers = [a, c];
