@@ -139,6 +139,7 @@ function problems(report) {
   for (const c of [
     s.micro?.sampled_out.checks,
     s.micro?.traced.checks,
+    s.micro?.traced.per_event_checks,
     watchdogChecks,
     ...modeChecks,
   ].filter(Boolean)) {

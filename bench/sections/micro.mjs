@@ -142,6 +142,7 @@ export async function runMicro({ smoke }) {
       wall_ns: tracedWall,
       per_event_cpu_ns: sig(perEventNs, 4),
       checks: sideBySide.finished["side by side"],
+      per_event_checks: traced.finished["traced, +20 events"],
     },
     trace_stream: {
       what: "traceStream(no-op handle) around a 17-item async source, minus iterating the source directly",
