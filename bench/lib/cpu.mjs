@@ -8,21 +8,27 @@ import { availableParallelism } from "node:os";
 
 const TASKSET = "/usr/bin/taskset";
 
-/** Whether taskset is there and may set this process's CPUs (a container may forbid it). */
-export const canPin = process.platform === "linux" && existsSync(TASKSET) && allowed();
+let pinning;
 
-function allowed() {
-  try {
-    execFileSync(TASKSET, ["-c", "0", "true"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
+/**
+ * Whether taskset is there and may set CPUs (a container may forbid it); asked once, on
+ * first use, so the processes that only import this module spawn nothing.
+ */
+function canPin() {
+  if (pinning === undefined) {
+    try {
+      pinning = process.platform === "linux" && existsSync(TASKSET);
+      if (pinning) execFileSync(TASKSET, ["-c", "0", "true"], { stdio: "ignore" });
+    } catch {
+      pinning = false;
+    }
   }
+  return pinning;
 }
 
 /** The command and arguments that run `command args` on `cpu` (as given where it cannot). */
 export function onCpu(cpu, command, args) {
-  if (!canPin) return [command, args];
+  if (!canPin()) return [command, args];
   return [TASKSET, ["-c", String(cpu % availableParallelism()), command, ...args]];
 }
 
@@ -31,7 +37,7 @@ export function onCpu(cpu, command, args) {
  * the CPUs they had. Does nothing where taskset is missing.
  */
 export function pinThisProcess(cpu) {
-  if (!canPin) return () => {};
+  if (!canPin()) return () => {};
   const pid = String(process.pid);
   const mask = execFileSync(TASKSET, ["-p", pid], { encoding: "utf8" }).trim().split(/\s+/).at(-1);
   execFileSync(TASKSET, ["-a", "-p", "-c", String(cpu % availableParallelism()), pid]);
