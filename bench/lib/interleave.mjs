@@ -35,7 +35,7 @@ function ask(child, message) {
  */
 function pinned(execArgv, batch) {
   const [execPath, args] = onCpu(availableParallelism() - 1 + batch, process.execPath, execArgv);
-  return execPath === process.execPath ? { execArgv } : { execPath, execArgv: args };
+  return { execPath, execArgv: args };
 }
 
 /** Counters reported by `finish` that add up over batches; other fields are kept as is. */
